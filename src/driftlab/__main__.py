@@ -1,0 +1,3 @@
+from driftlab.cli.main import main
+
+main()

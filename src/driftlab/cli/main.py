@@ -1,0 +1,292 @@
+"""The ``driftlab`` command. Each command parses arguments, calls one library function,
+prints a readable summary (or JSON with --json) and exits with a meaningful code:
+
+0 success · 1 the run found something (alerts fired, challenger not promoted) ·
+2 usage or configuration error · 3 the operation failed (store, registry, data).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from driftlab import __version__
+from driftlab.cli import compose
+from driftlab.errors import ConfigError, DriftlabError
+
+app = typer.Typer(
+    name="driftlab",
+    help="Keep a deployed model accurate: train, serve, log, monitor, alert, retrain, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+EXIT_FOUND = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+
+ConfigOpt = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="Project file (TOML).", envvar="DRIFTLAB_CONFIG"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON only.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs.")]
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def _parse_time(value: str | None, flag: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"{flag} {value!r} is not an ISO date/time; use e.g. 2026-11-25 or 2026-11-25T14:00"
+        ) from None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+@app.command()
+def train(
+    config: ConfigOpt = Path("driftlab.toml"),
+    champion: Annotated[
+        bool, typer.Option("--champion", help="Make this version champion even if one exists.")
+    ] = False,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Train the project's model, track it in MLflow, register a version with its reference
+    profile. The first version becomes champion."""
+    from driftlab.jobs import train_job
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    with console.status("Training and registering...", spinner="dots") if not as_json else _null():
+        out = train_job(p, compose.open_registry(p), make_champion=champion)
+    if as_json:
+        _emit_json({"model": p.model_name, **out.__dict__})
+        return
+    role = "champion" if out.champion else "registered (champion unchanged)"
+    console.print(f"[bold]{p.model_name}[/] version [bold]{out.version}[/] {role}")
+    console.print(
+        "Holdout: " + ", ".join(f"{k} {v:.3f}" for k, v in out.metrics.items())
+        + f" · {out.n_rows} rows · data sha256 {out.dataset_sha256[:12]}"
+    )  # fmt: skip
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = Path("driftlab.toml"),
+    host: Annotated[str | None, typer.Option(help="Bind address (serve.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (serve.port).")] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve the champion over HTTP: /v1/predict, /v1/feedback, /v1/model, /health, /metrics."""
+    import uvicorn
+
+    from driftlab.serve import create_app
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    api = create_app(p, compose.open_store(p), compose.open_registry(p))
+    uvicorn.run(
+        api, host=host or p.serve.host, port=port if port is not None else p.serve.port,
+        log_level="info" if verbose else "warning",
+    )  # fmt: skip
+
+
+@app.command()
+def monitor(
+    config: ConfigOpt = Path("driftlab.toml"),
+    last: Annotated[
+        int | None, typer.Option("--last", help="Last N predictions (default monitor.last_n).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Window start, ISO time (UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end, ISO time (UTC).")] = None,
+    version: Annotated[str | None, typer.Option(help="Only rows served by this version.")] = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Compare a window of logged predictions with the training reference, score labeled
+    rows, store the result and send alerts. Exit code 1 when an alert fired."""
+    from driftlab.cli.render import print_result
+    from driftlab.jobs import monitor_job
+    from driftlab.monitor import Window
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    window = Window(
+        start, end, None if (start or end) and last is None else (last or p.monitor.last_n)
+    )
+    out = monitor_job(
+        p, compose.open_store(p), compose.open_registry(p), window, compose.sinks(p),
+        version=version,
+    )  # fmt: skip
+    if as_json:
+        _emit_json({"run_id": out.run_id, **out.result.to_dict()})
+    else:
+        print_result(console, out.result, out.run_id)
+    if out.result.alerts:
+        raise typer.Exit(EXIT_FOUND)
+
+
+@app.command()
+def retrain(
+    config: ConfigOpt = Path("driftlab.toml"),
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Train a challenger on the training data plus labeled production rows, compare it with the
+    champion on the newest labeled rows, promote if better. Exit code 1 when not promoted."""
+    from driftlab.cli.render import print_decision
+    from driftlab.retrain import retrain as retrain_loop
+    from driftlab.train import load_dataset
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    with console.status("Training challenger...", spinner="dots") if not as_json else _null():
+        decision = retrain_loop(p, compose.open_store(p), compose.open_registry(p), load_dataset(p))
+    if as_json:
+        _emit_json(decision.to_dict())
+    else:
+        print_decision(console, decision)
+    if not decision.promoted:
+        raise typer.Exit(EXIT_FOUND)
+
+
+@app.command()
+def report(
+    config: ConfigOpt = Path("driftlab.toml"),
+    run: Annotated[int | None, typer.Option(help="Monitoring run id (default: latest).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write.")] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Write a self-contained HTML report (works offline) of a stored monitoring run."""
+    from driftlab.report import write_report
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    store = compose.open_store(p)
+    runs = store.runs(p.model_name, limit=1)
+    if run is None and not runs:
+        raise ConfigError("no monitoring run is stored yet; run 'driftlab monitor' first")
+    stored = store.get_run(run if run is not None else runs[0].id)
+    path = out or p.root / f"report-run{stored.id}.html"
+    write_report(stored, store.decisions(p.model_name, limit=20), path)
+    console.print(f"Report written: [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
+def feedback(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet with request_id and label.")],
+    config: ConfigOpt = Path("driftlab.toml"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Load late ground-truth labels from a file, joined to predictions by request_id."""
+    from driftlab.feedback import labels_from_file
+
+    p = compose.project(config)
+    labels = labels_from_file(file, p)
+    n = compose.open_store(p).add_labels(labels)
+    if as_json:
+        _emit_json({"accepted": n})
+    else:
+        console.print(f"Accepted {n} labels from {file}")
+
+
+@app.command()
+def runs(
+    config: ConfigOpt = Path("driftlab.toml"),
+    limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored monitoring runs, newest first."""
+    from rich.table import Table
+
+    p = compose.project(config)
+    stored = compose.open_store(p).runs(p.model_name, limit=limit)
+    if as_json:
+        _emit_json([{k: v for k, v in r.__dict__.items() if k != "result"} for r in stored])
+        return
+    table = Table(title=f"Monitoring runs of {p.model_name}", title_justify="left")
+    for col in ("id", "time (UTC)", "version", "rows", "status", "alerts"):
+        table.add_column(col)
+    for r in stored:
+        table.add_row(
+            str(r.id), r.ts.strftime("%Y-%m-%d %H:%M:%S"), r.model_version or "–", str(r.n_rows),
+            r.result.get("status", "?"), str(r.n_alerts),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def models(config: ConfigOpt = Path("driftlab.toml"), as_json: JsonOpt = False) -> None:
+    """List registered versions of the project's model with aliases and holdout metrics."""
+    from rich.table import Table
+
+    p = compose.project(config)
+    compose.setup_logging(err_console)
+    versions = compose.open_registry(p).versions(p.model_name)
+    if as_json:
+        _emit_json([v.__dict__ for v in versions])
+        return
+    table = Table(title=f"Versions of {p.model_name}", title_justify="left")
+    for col in ("version", "aliases", "created (UTC)", "metrics"):
+        table.add_column(col)
+    for v in versions:
+        metrics = ", ".join(f"{k} {val:.3f}" for k, val in sorted(v.metrics.items()))
+        table.add_row(v.version, ", ".join(v.aliases) or "–", v.created_at, metrics)
+    console.print(table)
+
+
+@app.command()
+def demo(
+    workdir: Annotated[
+        Path, typer.Option(help="Where the demo writes its project, stores and report.")
+    ] = Path("driftlab-demo"),
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run the whole loop on the Ames housing data: train, serve, traffic, labels, monitor,
+    alert, retrain, promote, report. Starts from a fresh working directory each time."""
+    from driftlab.demo import run_demo
+
+    compose.setup_logging(err_console, verbose)
+    run_demo(workdir, console)
+
+
+@app.command()
+def version() -> None:
+    """Print driftlab's version."""
+    console.print(__version__)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as e:
+        err_console.print(f"[bold red]Configuration error:[/] {e}")
+        sys.exit(EXIT_USAGE)
+    except DriftlabError as e:
+        err_console.print(f"[bold red]Error:[/] {e}")
+        sys.exit(EXIT_FAILED)

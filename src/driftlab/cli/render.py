@@ -1,0 +1,67 @@
+"""Rich tables for CLI output (the --json flag bypasses all of this)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from driftlab.monitor import MonitoringResult
+from driftlab.retrain import PromotionDecision
+from driftlab.text import num, p_value
+
+__all__ = ["print_decision", "print_result"]
+
+
+def print_result(console: Console, result: MonitoringResult, run_id: int | None = None) -> None:
+    title = f"Monitoring {result.model_name} v{result.model_version}: {result.n_rows} predictions"
+    if run_id is not None:
+        title += f" (run {run_id})"
+    table = Table(title=title, title_justify="left")
+    for col in ("feature", "kind", "test", "p (corrected)", "PSI", "reference", "window", "drift"):
+        table.add_column(col, justify="right" if col in ("p (corrected)", "PSI") else "left")
+    for f in sorted(result.features, key=lambda f: (not f.drifted, -f.psi)):
+        if f.kind == "numeric":
+            ref = f"mean {num(f.reference_summary['mean'])}"
+            cur = f"mean {num(f.window_summary['mean'])}"
+        else:
+            ref = f"{f.reference_summary['categories']} categories"
+            new = f.window_summary.get("new_categories") or []
+            cur = f"{len(new)} new" if new else "no new"
+        table.add_row(
+            f.feature, f.kind, f.test, p_value(f.p_adjusted).removeprefix("p "), f"{f.psi:.3f}",
+            ref, cur, "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]",
+        )  # fmt: skip
+    if result.features:
+        console.print(table)
+    perf = result.performance
+    if perf is not None and perf.metrics:
+        pt = Table(title="Performance on labeled predictions", title_justify="left")
+        pt.add_column("metric")
+        pt.add_column("window", justify="right")
+        pt.add_column("training holdout", justify="right")
+        for k, v in perf.metrics.items():
+            ref = perf.reference_metrics.get(k)
+            pt.add_row(k, f"{v:.3f}", f"{ref:.3f}" if ref is not None else "–")
+        console.print(pt)
+    console.print(f"[bold]Summary:[/] {result.summary}")
+    for a in result.alerts:
+        colour = "red" if a.severity == "critical" else "yellow"
+        console.print(f"[{colour}]ALERT ({a.severity})[/] {a.message}")
+
+
+def print_decision(console: Console, d: PromotionDecision) -> None:
+    table = Table(title=f"Retraining {d.model_name}: evaluated on the newest {d.n_eval} labeled rows",
+                  title_justify="left")  # fmt: skip
+    table.add_column("metric")
+    table.add_column(f"champion v{d.champion_version}", justify="right")
+    table.add_column(f"challenger v{d.challenger_version}", justify="right")
+    for k in d.champion_metrics:
+        mark = " ◀" if k == d.metric else ""
+        table.add_row(
+            k + mark,
+            f"{d.champion_metrics[k]:.3f}",
+            f"{d.challenger_metrics.get(k, float('nan')):.3f}",
+        )
+    console.print(table)
+    verdict = "[bold green]PROMOTED[/]" if d.promoted else "[bold yellow]KEPT CHAMPION[/]"
+    console.print(f"{verdict}: {d.reason}")

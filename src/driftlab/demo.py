@@ -1,0 +1,225 @@
+"""``driftlab demo``: the whole loop on real data, through a real server over HTTP.
+
+A composition root like the CLI: it picks the MLflow registry and the SQLite store, starts
+``driftlab serve`` as a subprocess on 127.0.0.1, and drives it the way clients would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from driftlab.cli.compose import open_registry, open_store, sinks
+from driftlab.cli.render import print_decision, print_result
+from driftlab.config import load_project
+from driftlab.errors import DriftlabError
+from driftlab.jobs import monitor_job, train_job
+from driftlab.monitor import Window
+from driftlab.report import write_report
+from driftlab.retrain import retrain
+from driftlab.scenarios.ames import TARGET, prepare
+
+__all__ = ["DemoOutcome", "run_demo", "serve_subprocess"]
+
+_MARKER = ".driftlab-demo"
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    workdir: Path
+    first_version: str
+    drift_alert_features: list[str]
+    normal_alerts: int
+    promoted: bool
+    served_version_after: str
+    report: Path
+    seconds: float
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _fresh_workdir(workdir: Path) -> None:
+    if workdir.exists() and any(workdir.iterdir()):
+        if not (workdir / _MARKER).exists():
+            raise DriftlabError(
+                f"{workdir} exists and was not made by 'driftlab demo'; refusing to delete it. "
+                "Pass --workdir with a new or empty folder."
+            )
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / _MARKER).write_text("made by driftlab demo; deleted on the next run\n")
+
+
+@contextlib.contextmanager
+def serve_subprocess(config: Path, port: int, log_path: Path) -> Iterator[str]:
+    """Run ``driftlab serve`` on 127.0.0.1:port until the block exits; yield its base URL."""
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "driftlab", "serve", "--config", str(config), "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if proc.poll() is not None:
+                    raise DriftlabError(f"the server exited early; see {log_path}")
+                try:
+                    if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise DriftlabError(f"the server did not become healthy; see {log_path}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = frame.drop(columns=[TARGET]).to_dict(orient="records")
+    # JSON has no NaN: missing values travel as null.
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in rows
+    ]
+
+
+def send_traffic(
+    client: httpx.Client, frame: pd.DataFrame, progress: Progress, label: str
+) -> list[str]:
+    """One HTTP request per record, as real clients do; returns the request ids."""
+    ids = []
+    task = progress.add_task(label, total=len(frame))
+    for rec in _records(frame):
+        resp = client.post("/v1/predict", json=rec)
+        resp.raise_for_status()
+        ids.append(resp.json()["request_id"])
+        progress.advance(task)
+    return ids
+
+
+def send_labels(client: httpx.Client, ids: list[str], labels: pd.Series) -> int:
+    body = [{"request_id": i, "label": str(v)} for i, v in zip(ids, labels, strict=True)]
+    resp = client.post("/v1/feedback", json=body)
+    resp.raise_for_status()
+    return int(resp.json()["accepted"])
+
+
+def run_demo(workdir: Path, console: Console) -> DemoOutcome:
+    started = time.monotonic()
+    workdir = workdir.resolve()
+    _fresh_workdir(workdir)
+    console.rule("[bold]driftlab demo: Ames housing")
+    scenario = prepare(workdir)
+    project = load_project(scenario.project_file)
+    registry, store = open_registry(project), open_store(project)
+    console.print(
+        f"Project written to [bold]{scenario.project_file}[/]: {len(scenario.train)} sales from "
+        f"2006–2007 to train on; 'high' means Sale_Price above {scenario.threshold:,.0f}."
+    )
+
+    console.rule("1. Train")
+    with console.status("Training, tracking in MLflow, registering..."):
+        trained = train_job(project, registry)
+    console.print(
+        f"Version [bold]{trained.version}[/] is champion · holdout "
+        + ", ".join(f"{k} {v:.3f}" for k, v in trained.metrics.items())
+    )
+
+    console.rule("2. Serve, predict, label")
+    port = _free_port()
+    with serve_subprocess(scenario.project_file, port, workdir / "server.log") as url:
+        console.print(f"Server up at {url} (log: {workdir / 'server.log'})")
+        with httpx.Client(base_url=url, timeout=30) as client:
+            cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn())  # fmt: skip
+            with Progress(*cols, console=console) as progress:
+                normal_ids = send_traffic(client, scenario.normal, progress, "normal traffic ")
+                send_labels(client, normal_ids, scenario.normal[TARGET])
+                console.rule("3. Monitor the normal phase")
+            normal = monitor_job(
+                project, store, registry, Window(last_n=len(normal_ids)), sinks(project)
+            )
+            print_result(console, normal.result, normal.run_id)
+
+            console.rule("4. The market shifts: smaller houses")
+            with Progress(*cols, console=console) as progress:
+                drift_ids = send_traffic(client, scenario.drifted, progress, "drifted traffic")
+            send_labels(client, drift_ids, scenario.drifted[TARGET])
+            drifted = monitor_job(
+                project, store, registry, Window(last_n=len(drift_ids)), sinks(project)
+            )
+            print_result(console, drifted.result, drifted.run_id)
+
+            console.rule("5. Retrain and compare")
+            with console.status("Training a challenger on training + labeled production data..."):
+                decision = retrain(project, store, registry, scenario.train)
+            print_decision(console, decision)
+            served = trained.version
+            if decision.promoted:
+                deadline = time.monotonic() + 30
+                while served != decision.challenger_version and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    served = client.get("/v1/model").json()["version"]
+                probe = client.post(
+                    "/v1/predict", json=_records(scenario.drifted.head(1))[0]
+                ).json()
+                served = probe["model_version"]
+                console.print(
+                    f"The running server picked up the new champion without a restart: "
+                    f"a new prediction came from version [bold]{served}[/]."
+                )
+
+    console.rule("6. Report")
+    stored = store.get_run(drifted.run_id)
+    report = write_report(stored, store.decisions(project.model_name), workdir / "report.html")
+    seconds = time.monotonic() - started
+    outcome = DemoOutcome(
+        workdir=workdir,
+        first_version=trained.version,
+        drift_alert_features=[a.subject for a in drifted.result.alerts if a.kind == "data_drift"],
+        normal_alerts=len(normal.result.alerts),
+        promoted=decision.promoted,
+        served_version_after=served,
+        report=report,
+        seconds=seconds,
+    )
+    _summary(console, outcome, decision.reason)
+    return outcome
+
+
+def _summary(console: Console, o: DemoOutcome, reason: str) -> None:
+    table = Table.grid(padding=(0, 2))
+    table.add_row("Alerts on normal traffic", str(o.normal_alerts))
+    table.add_row("Drift alerts on shifted traffic", ", ".join(o.drift_alert_features) or "none")
+    table.add_row("Retraining", ("promoted: " if o.promoted else "kept champion: ") + reason)
+    table.add_row("Version served now", f"{o.served_version_after} (was {o.first_version})")
+    table.add_row("Report", str(o.report))
+    table.add_row("Wall time", f"{o.seconds:.0f} s")
+    console.print(Panel(table, title="driftlab demo: the loop closed", expand=False))

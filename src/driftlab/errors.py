@@ -1,0 +1,79 @@
+"""driftlab's exception tree.
+
+Every error a user can cause derives from :class:`DriftlabError` *and* the builtin it most
+resembles, so ``except ValueError`` keeps working for callers who do not know driftlab::
+
+    DriftlabError
+    ├── ConfigError(ValueError)          bad project file or setting
+    ├── SchemaError(ValueError)          a record does not match the feature spec
+    ├── DataError(ValueError)            a dataset or window cannot be used as asked
+    │   └── InsufficientDataError        too few rows/labels for a verdict
+    ├── RegistryError(RuntimeError)      model registry unreachable or inconsistent
+    │   └── ModelNotFoundError(LookupError)
+    ├── StoreError(RuntimeError)         prediction store unreachable or unwritable
+    │   └── UnknownRequestError(LookupError)
+    ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
+    └── MissingDependencyError(ImportError)  an optional part is not installed
+
+Messages name the thing at fault, show the offending value and say the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlertDeliveryError",
+    "ConfigError",
+    "DataError",
+    "DriftlabError",
+    "InsufficientDataError",
+    "MissingDependencyError",
+    "ModelNotFoundError",
+    "RegistryError",
+    "SchemaError",
+    "StoreError",
+    "UnknownRequestError",
+]
+
+
+class DriftlabError(Exception):
+    """Base of every error raised on purpose by driftlab."""
+
+
+class ConfigError(DriftlabError, ValueError):
+    """The project file or a setting is invalid."""
+
+
+class SchemaError(DriftlabError, ValueError):
+    """A record or a table does not match the feature spec."""
+
+
+class DataError(DriftlabError, ValueError):
+    """A dataset or a monitoring window cannot be used as asked."""
+
+
+class InsufficientDataError(DataError):
+    """Too few rows or labels to reach a verdict."""
+
+
+class RegistryError(DriftlabError, RuntimeError):
+    """The model registry is unreachable or inconsistent."""
+
+
+class ModelNotFoundError(RegistryError, LookupError):
+    """The requested model, version or alias does not exist."""
+
+
+class StoreError(DriftlabError, RuntimeError):
+    """The prediction store is unreachable or unwritable."""
+
+
+class UnknownRequestError(StoreError, LookupError):
+    """A label names a request id that was never logged."""
+
+
+class AlertDeliveryError(DriftlabError, RuntimeError):
+    """An alert channel did not accept an alert."""
+
+
+class MissingDependencyError(DriftlabError, ImportError):
+    """An optional dependency is needed for this call; the message says what to install."""

@@ -1,0 +1,88 @@
+"""Use cases: each stage of the loop as one call, given the adapters to use.
+
+The CLI, the server and the demo choose adapters from settings and call these; the stages
+below stay unaware of each other. Nothing here picks an adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from driftlab.alerts import Delivery, Sink, dispatch, with_alerts
+from driftlab.config import Project
+from driftlab.errors import ModelNotFoundError
+from driftlab.monitor import MonitoringResult, Window, monitor_window, pick_version
+from driftlab.registry.base import CHAMPION, Registry
+from driftlab.store.base import Store
+from driftlab.train import load_dataset, train_model
+
+__all__ = ["MonitorOutcome", "TrainOutcome", "monitor_job", "train_job"]
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    version: str
+    champion: bool
+    metrics: dict[str, float]
+    dataset_sha256: str
+    n_rows: int
+
+
+def train_job(project: Project, registry: Registry, *, make_champion: bool = False) -> TrainOutcome:
+    """Train from the project's dataset, register a version; the first becomes champion."""
+    bundle = train_model(project, load_dataset(project))
+    version = registry.register(bundle, tags={"driftlab.role": "trained"})
+    first = registry.alias_version(project.model_name, CHAMPION) is None
+    if first or make_champion:
+        registry.set_alias(project.model_name, CHAMPION, version)
+    return TrainOutcome(
+        version, first or make_champion, bundle.info.metrics, bundle.info.dataset_sha256,
+        bundle.info.n_rows,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MonitorOutcome:
+    result: MonitoringResult
+    run_id: int
+    deliveries: list[Delivery]
+
+
+def monitor_job(
+    project: Project,
+    store: Store,
+    registry: Registry,
+    window: Window,
+    sinks: list[Sink],
+    *,
+    version: str | None = None,
+) -> MonitorOutcome:
+    """Read a window, compare with the reference, store the result, deliver alerts."""
+    name = project.model_name
+    frame = store.read_window(name, start=window.start, end=window.end, last_n=window.last_n)
+    if version is not None:
+        frame = frame[frame["model_version"] == version]
+    # Inputs do not depend on the model, so a window that spans a promotion is compared as a
+    # whole with the reference of the version that served most of it.
+    version = version or pick_version(frame) or registry.alias_version(name, CHAMPION)
+    if version is None:
+        raise ModelNotFoundError(f"model {name!r} has no versions; run 'driftlab train' first")
+    bundle = registry.load(name, version)
+    result = with_alerts(monitor_window(frame, bundle, project))
+    deliveries = dispatch(
+        result.alerts,
+        sinks,
+        store,
+        cooldown=timedelta(minutes=project.alerts.cooldown_minutes),
+        context={"model": name, "model_version": version, "window": window.describe()},
+    )
+    run_id = store.save_run(name, version, result.to_dict())
+    store.save_alerts(
+        run_id,
+        [
+            {**a.__dict__, "sent": bool(d.sent_to)}
+            for a, d in zip(result.alerts, deliveries, strict=True)
+        ],
+    )
+    return MonitorOutcome(result, run_id, deliveries)

@@ -1,0 +1,70 @@
+"""Model quality metrics on arrays, delegated to scikit-learn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn import metrics as skm
+
+__all__ = ["classification_metrics", "regression_metrics"]
+
+
+def classification_metrics(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    proba: np.ndarray | None,
+    classes: Sequence[str],
+    positive_class: str | None = None,
+) -> dict[str, float]:
+    """Accuracy, precision, recall, F1 and ROC AUC.
+
+    Binary tasks score the ``positive_class``; multiclass tasks average over classes
+    (macro) and use one-vs-rest ROC AUC. ``proba`` has one column per entry of ``classes``.
+    ROC AUC is omitted when only one class is present in ``y_true`` (it is undefined).
+
+    >>> m = classification_metrics(["a", "b", "b", "a"], ["a", "b", "a", "a"],
+    ...                            np.array([[.9, .1], [.2, .8], [.6, .4], [.7, .3]]),
+    ...                            ["a", "b"], positive_class="b")
+    >>> m["accuracy"], m["recall"], m["roc_auc"]
+    (0.75, 0.5, 1.0)
+    """
+    yt = np.asarray(y_true, dtype=object)
+    yp = np.asarray(y_pred, dtype=object)
+    out = {"accuracy": float(skm.accuracy_score(yt, yp))}
+    binary = len(classes) == 2
+    kw: dict[str, object] = (
+        {"average": "binary", "pos_label": positive_class or classes[1]}
+        if binary
+        else {"average": "macro", "labels": list(classes)}
+    )
+    out["precision"] = float(skm.precision_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
+    out["recall"] = float(skm.recall_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
+    out["f1"] = float(skm.f1_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
+    if proba is not None and len(set(yt.tolist())) > 1:
+        if binary:
+            pos = positive_class or classes[1]
+            col = list(classes).index(pos)
+            out["roc_auc"] = float(skm.roc_auc_score(yt == pos, proba[:, col]))
+        elif set(yt.tolist()) <= set(classes):
+            out["roc_auc"] = float(
+                skm.roc_auc_score(yt, proba, multi_class="ovr", labels=list(classes))
+            )
+    return out
+
+
+def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, float]:
+    """MSE, MAE and R².
+
+    >>> regression_metrics([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    {'mse': 0.3333333333333333, 'mae': 0.3333333333333333, 'r2': 0.5}
+    """
+    yt = np.asarray(y_true, dtype="float64")
+    yp = np.asarray(y_pred, dtype="float64")
+    out = {
+        "mse": float(skm.mean_squared_error(yt, yp)),
+        "mae": float(skm.mean_absolute_error(yt, yp)),
+    }
+    if yt.size > 1:
+        out["r2"] = float(skm.r2_score(yt, yp))
+    return out

@@ -1,0 +1,129 @@
+"""The Ames housing scenario: train on 2006–2007 sales, then smaller houses arrive.
+
+Target: ``Price_Class`` = "high" when ``Sale_Price`` is above the training-period median,
+else "low". Production traffic comes from 2008–2010 sales in two phases: a normal phase
+(a random sample) and a drifted phase where small houses dominate (``Gr_Liv_Area`` shifts
+down), as after a change in what the market offers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FEATURES", "AmesScenario", "load_ames", "prepare"]
+
+FEATURES: list[tuple[str, str]] = [
+    ("Gr_Liv_Area", "numeric"),
+    ("Total_Bsmt_SF", "numeric"),
+    ("First_Flr_SF", "numeric"),
+    ("Garage_Area", "numeric"),
+    ("Garage_Cars", "numeric"),
+    ("Year_Built", "numeric"),
+    ("Year_Remod_Add", "numeric"),
+    ("Lot_Area", "numeric"),
+    ("Full_Bath", "numeric"),
+    ("TotRms_AbvGrd", "numeric"),
+    ("Fireplaces", "numeric"),
+    ("Overall_Cond", "categorical"),
+    ("Neighborhood", "categorical"),
+    ("Bldg_Type", "categorical"),
+    ("Central_Air", "categorical"),
+    ("Heating_QC", "categorical"),
+]
+TARGET = "Price_Class"
+
+
+def load_ames() -> pd.DataFrame:
+    """The bundled Ames data (no download; see scenarios/data/README.md for attribution)."""
+    with resources.files("driftlab.scenarios").joinpath("data/ames_housing.csv").open("rb") as f:
+        return pd.read_csv(f)
+
+
+@dataclass(frozen=True)
+class AmesScenario:
+    project_file: Path
+    train: pd.DataFrame  # features + target, 2006–2007
+    normal: pd.DataFrame  # features + target, production phase 1
+    drifted: pd.DataFrame  # features + target, production phase 2 (small houses)
+    threshold: float
+
+
+def _project_toml(name: str) -> str:
+    feats = "\n".join(f'[[features]]\nname = "{n}"\nkind = "{k}"\n' for n, k in FEATURES)
+    return f"""# driftlab project for the Ames housing demo (written by 'driftlab demo').
+name = "{name}"
+
+[data]
+path = "train.csv"
+target = "{TARGET}"
+task = "binary"
+positive_class = "high"
+
+[model]
+estimator = "hist_gradient_boosting"
+params = {{ max_iter = 200, learning_rate = 0.08 }}
+
+[store]
+url = "sqlite:///driftlab.db"
+
+[mlflow]
+tracking_uri = "sqlite:///mlflow.db"
+artifact_location = "mlartifacts"
+
+[monitor]
+min_rows = 100
+min_labels = 30
+
+[retrain]
+min_improvement = 0.0
+holdout_fraction = 0.3
+
+[serve]
+reload_interval_s = 1.0
+
+[[alerts.channels]]
+type = "console"
+
+{feats}"""
+
+
+def prepare(
+    workdir: Path, *, n_normal: int = 400, n_drifted: int = 400, seed: int = 7
+) -> AmesScenario:
+    """Write ``train.csv`` and ``driftlab.toml`` into ``workdir``; return the traffic phases."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    raw = load_ames()
+    early = raw[raw["Year_Sold"] <= 2007]
+    late = raw[raw["Year_Sold"] >= 2008]
+    threshold = float(early["Sale_Price"].median())
+    names = [n for n, _ in FEATURES]
+
+    def table(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[names].copy()
+        out[TARGET] = np.where(frame["Sale_Price"] > threshold, "high", "low")
+        return out.reset_index(drop=True)
+
+    rng = np.random.default_rng(seed)
+    normal_idx = rng.choice(len(late), size=min(n_normal, len(late)), replace=False)
+    rest = late.drop(late.index[normal_idx])
+    # Smaller houses: sample the remaining sales with weight falling fast with living area.
+    area = rest["Gr_Liv_Area"].to_numpy(dtype=float)
+    weights = np.exp(-((area / np.median(area)) ** 4) * 2.0)
+    weights /= weights.sum()
+    drift_idx = rng.choice(len(rest), size=min(n_drifted, len(rest)), replace=False, p=weights)
+    train = table(early)
+    train.to_csv(workdir / "train.csv", index=False)
+    project_file = workdir / "driftlab.toml"
+    project_file.write_text(_project_toml("ames-housing"), encoding="utf-8")
+    return AmesScenario(
+        project_file=project_file,
+        train=train,
+        normal=table(late.iloc[normal_idx]),
+        drifted=table(rest.iloc[drift_idx]),
+        threshold=threshold,
+    )

@@ -1,0 +1,86 @@
+"""From the feature spec to validated records and model-ready tables.
+
+One record is a mapping of feature name to value. :func:`record_model` builds the pydantic
+model the API validates requests with (so OpenAPI documents every feature), and
+:func:`coerce_frame` gives the one canonical table layout used by training, serving and
+monitoring: numeric columns as float64, categorical columns as Python strings (or None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr, create_model
+
+from driftlab.config import Feature, FeatureKind, Project
+from driftlab.errors import SchemaError
+
+__all__ = ["coerce_frame", "record_model", "validate_columns"]
+
+
+def _annotation(feature: Feature) -> Any:
+    # Strict types: "12" for a numeric feature is a client bug worth reporting, not guessing.
+    base: Any = (StrictFloat | StrictInt) if feature.kind is FeatureKind.NUMERIC else StrictStr
+    return (base | None) if feature.nullable else base
+
+
+def record_model(project: Project) -> type[BaseModel]:
+    """A pydantic model for one record: every feature required, unknown keys refused."""
+    fields: dict[str, Any] = {f.name: (_annotation(f), ...) for f in project.features}
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        "Record",
+        __config__=ConfigDict(extra="forbid"),
+        **fields,
+    )
+
+
+def validate_columns(frame: pd.DataFrame, project: Project, *, need_target: bool) -> None:
+    """Raise :class:`SchemaError` listing every spec column missing from ``frame``."""
+    wanted = [f.name for f in project.features]
+    if need_target:
+        wanted.append(project.data.target)
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"dataset is missing column(s) {', '.join(map(repr, missing))} named in the project "
+            f"file; it has: {', '.join(map(str, frame.columns[:20]))}"
+            + (" ..." if len(frame.columns) > 20 else "")
+        )
+
+
+def _as_str(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value)
+
+
+def coerce_frame(
+    rows: pd.DataFrame | Iterable[Mapping[str, Any]], features: list[Feature]
+) -> pd.DataFrame:
+    """Return the features of ``rows`` in spec order with canonical dtypes.
+
+    Numeric columns that cannot be read as numbers raise :class:`SchemaError` naming the
+    column and an offending value, rather than becoming NaN silently.
+    """
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
+    out: dict[str, Any] = {}
+    for f in features:
+        if f.name not in frame.columns:
+            raise SchemaError(f"column {f.name!r} is missing; the feature spec requires it")
+        col = frame[f.name]
+        if f.kind is FeatureKind.NUMERIC:
+            converted = pd.to_numeric(col, errors="coerce").astype("float64")
+            bad = converted.isna() & col.notna()
+            if bad.any():
+                example = col[bad].iloc[0]
+                raise SchemaError(
+                    f"column {f.name!r} is numeric in the spec but holds {example!r}; "
+                    "fix the data or declare the feature kind = 'categorical'"
+                )
+            out[f.name] = converted.to_numpy()
+        else:
+            out[f.name] = np.array([_as_str(v) for v in col.tolist()], dtype=object)
+    return pd.DataFrame(out, index=frame.index)

@@ -1,0 +1,95 @@
+"""The FastAPI app factory: the server's composition root."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from pydantic import TypeAdapter
+
+from driftlab import __version__
+from driftlab.config import Project
+from driftlab.registry.base import Registry
+from driftlab.schema import record_model
+from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
+from driftlab.serve.holder import ModelHolder
+from driftlab.serve.logger import PredictionLogger
+from driftlab.serve.routes import feedback, health, model, predict
+from driftlab.serve.telemetry import Telemetry
+from driftlab.store.base import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
+    """Build the API around the given adapters. The lifespan loads the champion, starts the
+    prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion."""
+    holder = ModelHolder(registry, project.model_name)
+    logger = PredictionLogger(
+        store, batch_size=project.store.batch_size, interval_s=project.store.flush_interval_s
+    )
+    telemetry = Telemetry()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await holder.refresh()
+        if holder.bundle is None:
+            log.warning("model %r has no champion yet; /v1/predict answers 503", holder.name)
+        logger.start()
+        poller = None
+        if project.serve.reload_interval_s > 0:
+            poller = asyncio.create_task(holder.poll(project.serve.reload_interval_s))
+        try:
+            yield
+        finally:
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
+            await logger.stop()
+
+    record = record_model(project)
+    app = FastAPI(
+        title=f"driftlab — {project.model_name}",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_tags=[{"name": "predict", "description": "Score records with the champion."}],
+    )
+    app.state.project = project
+    app.state.store = store
+    app.state.holder = holder
+    app.state.logger = logger
+    app.state.telemetry = telemetry
+    app.state.record_adapter = TypeAdapter(record)
+    app.state.records_adapter = TypeAdapter(list[record])  # type: ignore[valid-type]
+
+    install_error_handlers(app)
+    app.include_router(predict.router)
+    app.include_router(feedback.router)
+    app.include_router(model.router)
+    app.include_router(health.router)
+    # The predict body is read by hand (object or array); document its schema explicitly.
+    _document_predict_body(app, record.model_json_schema())
+    app.add_middleware(BodyLimitMiddleware, max_bytes=project.serve.max_body_bytes)
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        telemetry.requests.labels(path, str(response.status_code)).inc()
+        return response
+
+    return app
+
+
+def _document_predict_body(app: FastAPI, schema: dict[str, Any]) -> None:
+    for route in app.routes:
+        if getattr(route, "path", None) == "/v1/predict":
+            route.openapi_extra = predict.openapi_body(schema)  # type: ignore[attr-defined]

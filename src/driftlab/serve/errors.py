@@ -1,0 +1,109 @@
+"""Every error a client can cause becomes a 4xx with a JSON body naming the problem."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from driftlab.errors import DriftlabError, SchemaError, UnknownRequestError
+
+__all__ = ["BodyLimitMiddleware", "install_error_handlers", "problems", "read_json"]
+
+log = logging.getLogger(__name__)
+
+
+def problems(err: ValidationError | RequestValidationError, *, list_body: bool) -> list[dict]:
+    """Flatten pydantic errors into ``{record, field, problem, input}`` items."""
+    out = []
+    for e in err.errors():
+        loc = [p for p in e["loc"] if p != "body"]
+        record = loc.pop(0) if list_body and loc and isinstance(loc[0], int) else None
+        field = ".".join(str(p) for p in loc) or None
+        problem = e["msg"]
+        if e["type"] == "extra_forbidden":
+            problem = "unknown field; remove it or add it to the project's [[features]]"
+        elif e["type"] == "missing":
+            problem = "required field is missing"
+        item: dict[str, Any] = {"field": field, "problem": problem}
+        if e["type"] != "missing":
+            item["input"] = e.get("input")
+        if record is not None:
+            item["record"] = record
+        out.append(item)
+    return out
+
+
+def error_body(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = problems(exc, list_body=False)
+        return error_body(422, "request body is not valid", problems=errs)
+
+    @app.exception_handler(UnknownRequestError)
+    async def _unknown(request: Request, exc: UnknownRequestError) -> JSONResponse:
+        return error_body(404, str(exc))
+
+    @app.exception_handler(SchemaError)
+    async def _schema(request: Request, exc: SchemaError) -> JSONResponse:
+        return error_body(422, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict):  # structured detail, e.g. {"problems": [...]}
+            return error_body(exc.status_code, "request body is not valid", **exc.detail)
+        return error_body(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(DriftlabError)
+    async def _driftlab(request: Request, exc: DriftlabError) -> JSONResponse:
+        log.error("request failed: %s", exc)
+        return error_body(503, "the service cannot answer right now; retry later")
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies whose declared Content-Length is over ``max_bytes`` with 413, before the
+    app reads anything. Chunked bodies (no length declared) are counted while read, by
+    :func:`read_json`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = dict(scope.get("headers", [])).get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+                response = error_body(413, "request body too large", limit_bytes=self.max_bytes)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """The request body parsed as JSON, counted while streamed so chunked bodies obey the
+    limit too. Raises HTTP 413 over the limit and 400 for an empty or non-JSON body."""
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > max_bytes:
+            raise HTTPException(413, f"request body too large (limit {max_bytes} bytes)")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise HTTPException(400, "request body is empty; send a JSON object or a JSON array")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise HTTPException(400, f"request body is not valid JSON: {e}") from None

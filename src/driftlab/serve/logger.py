@@ -1,0 +1,70 @@
+"""Prediction logging off the request path: a queue drained in batches by one task.
+
+Requests enqueue records and return; a background task inserts them in batches through the
+store in a worker thread, so no request waits on a database commit. (Durability across a
+crash, via an on-disk spool, is the production-serving issue's job.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from driftlab.store.base import PredictionRecord, Store
+
+__all__ = ["PredictionLogger"]
+
+log = logging.getLogger(__name__)
+
+
+class PredictionLogger:
+    def __init__(self, store: Store, *, batch_size: int = 256, interval_s: float = 0.2) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.interval_s = interval_s
+        self._pending: list[PredictionRecord] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
+        self.written = 0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def submit(self, records: list[PredictionRecord]) -> None:
+        self._pending.extend(records)
+        if len(self._pending) >= self.batch_size:
+            self._wake.set()
+
+    async def flush(self) -> None:
+        """Write everything submitted so far (used by feedback and at shutdown)."""
+        async with self._flush_lock:
+            while self._pending:
+                batch = self._pending[: self.batch_size]
+                try:
+                    self.written += await asyncio.to_thread(self.store.log_predictions, batch)
+                except Exception:
+                    self.failures += 1
+                    log.exception("could not write %d prediction records; will retry", len(batch))
+                    return
+                del self._pending[: len(batch)]
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+            self._wake.clear()
+            await self.flush()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="driftlab-prediction-logger")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

@@ -1,0 +1,89 @@
+"""POST /v1/feedback: late ground-truth labels, joined to predictions by request id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+)
+
+from driftlab.errors import UnknownRequestError
+from driftlab.serve.deps import LoggerDep, ProjectDep, StoreDep
+from driftlab.serve.errors import problems, read_json
+from driftlab.store.base import LabelRecord
+
+router = APIRouter(prefix="/v1", tags=["feedback"])
+
+
+class Feedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request_id: Annotated[str, Field(min_length=1, max_length=64)]
+    label: StrictStr | StrictInt | StrictFloat | bool
+    ts: datetime | None = None
+
+
+class FeedbackAccepted(BaseModel):
+    accepted: int
+
+
+_ONE: TypeAdapter[Feedback] = TypeAdapter(Feedback)
+_MANY: TypeAdapter[list[Feedback]] = TypeAdapter(list[Feedback])
+
+
+@router.post(
+    "/feedback",
+    response_model=FeedbackAccepted,
+    summary="Attach true labels to earlier predictions (one object or a list)",
+    responses={404: {"description": "unknown request_id"}, 422: {"description": "bad label"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            Feedback.model_json_schema(),
+                            {"type": "array", "items": Feedback.model_json_schema()},
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
+async def feedback(
+    request: Request, store: StoreDep, logger: LoggerDep, project: ProjectDep
+) -> FeedbackAccepted:
+    body = await read_json(request, project.serve.max_body_bytes)
+    is_list = isinstance(body, list)
+    try:
+        items = _MANY.validate_python(body) if is_list else [_ONE.validate_python(body)]
+    except ValidationError as e:
+        raise HTTPException(422, {"problems": problems(e, list_body=is_list)}) from None
+    if not items:
+        raise HTTPException(422, "the list of labels is empty")
+    now = datetime.now(UTC)
+    labels = [LabelRecord(i.request_id, _label(i.label, project), i.ts or now) for i in items]
+    # A prediction answered a moment ago may still be queued for the store: write it first.
+    await logger.flush()
+    try:
+        accepted = await run_in_threadpool(store.add_labels, labels)
+    except UnknownRequestError as e:
+        raise HTTPException(404, str(e)) from None
+    return FeedbackAccepted(accepted=accepted)
+
+
+def _label(value: Any, project: Any) -> Any:
+    # Class labels are compared as strings with the model's classes (trained as strings).
+    return str(value) if project.data.task.is_classification else float(value)

@@ -1,0 +1,31 @@
+"""GET /health and GET /metrics (Prometheus text format)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from driftlab.serve.deps import HolderDep, LoggerDep, TelemetryDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Liveness and readiness")
+async def health(holder: HolderDep, logger: LoggerDep) -> JSONResponse:
+    ready = holder.bundle is not None
+    body = {
+        "status": "ok" if ready else "no_model",
+        "model": holder.name,
+        "model_version": holder.version,
+        "pending_log_records": logger.pending,
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(telemetry: TelemetryDep, logger: LoggerDep, holder: HolderDep) -> Response:
+    telemetry.pending_logs.set(logger.pending)
+    if holder.version and holder.version.isdigit():
+        telemetry.model_version.set(int(holder.version))
+    return Response(generate_latest(telemetry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,109 @@
+"""POST /v1/predict: one record or a list, validated against the feature spec."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, TelemetryDep
+from driftlab.serve.errors import problems, read_json
+from driftlab.store.base import PredictionRecord
+
+router = APIRouter(prefix="/v1", tags=["predict"])
+
+
+class Prediction(BaseModel):
+    request_id: str
+    prediction: Any
+    probability: float | None
+    probabilities: dict[str, float] | None
+    model_name: str
+    model_version: str
+
+
+class PredictionList(BaseModel):
+    predictions: list[Prediction]
+
+
+def openapi_body(record_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"oneOf": [record_schema, {"type": "array", "items": record_schema}]}
+                }
+            },
+        }
+    }
+
+
+@router.post(
+    "/predict",
+    response_model=Prediction | PredictionList,
+    summary="Score one record (JSON object) or many (JSON array)",
+    responses={413: {"description": "body too large"}, 422: {"description": "invalid record"}},
+)
+async def predict(
+    request: Request,
+    holder: HolderDep,
+    logger: LoggerDep,
+    project: ProjectDep,
+    telemetry: TelemetryDep,
+) -> Prediction | PredictionList:
+    started = time.perf_counter()
+    body = await read_json(request, project.serve.max_body_bytes)
+    is_list = isinstance(body, list)
+    if is_list and not body:
+        raise HTTPException(422, "the list of records is empty; send at least one record")
+    if is_list and len(body) > project.serve.max_batch_records:
+        raise HTTPException(
+            413, f"{len(body)} records in one request; the limit is "
+            f"{project.serve.max_batch_records} (serve.max_batch_records)"
+        )  # fmt: skip
+    if not is_list and not isinstance(body, dict):
+        raise HTTPException(422, "send one record as a JSON object, or a JSON array of records")
+    adapter: TypeAdapter[Any] = request.app.state.records_adapter if is_list else (
+        request.app.state.record_adapter
+    )  # fmt: skip
+    try:
+        parsed = adapter.validate_python(body)
+    except ValidationError as e:
+        return_errors = problems(e, list_body=is_list)
+        raise HTTPException(422, {"problems": return_errors}) from None
+    records = [r.model_dump() for r in (parsed if is_list else [parsed])]
+
+    bundle = holder.bundle
+    if bundle is None or bundle.version is None:
+        raise HTTPException(503, "no champion model is loaded yet; run 'driftlab train'")
+    batch = await run_in_threadpool(bundle.predict, records)
+    elapsed = time.perf_counter() - started
+    now = datetime.now(UTC)
+    out = []
+    logged = []
+    for i, rec in enumerate(records):
+        rid = uuid.uuid4().hex
+        out.append(
+            Prediction(
+                request_id=rid, prediction=batch.predictions[i], probability=batch.probability[i],
+                probabilities=batch.probabilities[i], model_name=bundle.info.name,
+                model_version=bundle.version,
+            )
+        )  # fmt: skip
+        logged.append(
+            PredictionRecord(
+                request_id=rid, ts=now, model_name=bundle.info.name, model_version=bundle.version,
+                features=rec, prediction=batch.predictions[i], probability=batch.probability[i],
+                latency_ms=elapsed * 1000.0, probabilities=batch.probabilities[i],
+            )
+        )  # fmt: skip
+    logger.submit(logged)
+    telemetry.latency.observe(elapsed)
+    telemetry.predictions.labels(bundle.version).inc(len(records))
+    return PredictionList(predictions=out) if is_list else out[0]

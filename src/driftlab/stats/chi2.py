@@ -1,0 +1,33 @@
+"""Chi-square test of homogeneity for category counts."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from driftlab.stats._result import TestResult
+
+
+def chi2(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
+    """Pearson chi-square test that two count vectors share one distribution.
+
+    With ``O`` the 2×k table of counts and ``E = row_total · col_total / n``,
+    ``X² = Σ (O - E)² / E`` on ``k - 1`` degrees of freedom (no continuity correction).
+    Categories empty on both sides carry no information and are dropped; with fewer than
+    two categories left, or an empty side, the result is ``X² = 0, p = 1``.
+
+    >>> chi2([50, 50], [50, 50]).p_value
+    1.0
+    >>> r = chi2([60, 40], [40, 60])
+    >>> round(r.statistic, 4), round(r.p_value, 6)
+    (8.0, 0.004678)
+    """
+    ref = np.asarray(reference_counts, dtype="float64")
+    cur = np.asarray(current_counts, dtype="float64")
+    keep = (ref + cur) > 0
+    ref, cur = ref[keep], cur[keep]
+    if ref.size < 2 or ref.sum() == 0 or cur.sum() == 0:
+        return TestResult("chi2", 0.0, 1.0)
+    statistic, p_value, _, _ = stats.chi2_contingency(np.vstack([ref, cur]), correction=False)
+    return TestResult("chi2", float(statistic), float(p_value))

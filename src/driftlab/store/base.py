@@ -1,0 +1,88 @@
+"""The prediction store port and the records that cross it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import pandas as pd
+
+__all__ = ["WINDOW_COLUMNS", "LabelRecord", "PredictionRecord", "Store"]
+
+# Columns of every frame returned by Store.read_window, before the feature columns.
+WINDOW_COLUMNS = [
+    "request_id", "ts", "model_version", "prediction", "probability", "latency_ms",
+    "label", "label_ts",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionRecord:
+    request_id: str
+    ts: datetime
+    model_name: str
+    model_version: str
+    features: dict[str, Any]
+    prediction: Any
+    probability: float | None
+    latency_ms: float
+    probabilities: dict[str, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRecord:
+    request_id: str
+    label: Any
+    ts: datetime
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    ts: datetime
+    model_name: str
+    model_version: str | None
+    n_rows: int
+    n_alerts: int
+    result: dict[str, Any] = field(repr=False)
+
+
+class Store(Protocol):
+    """Durable home of predictions, labels, monitoring results, alerts and decisions."""
+
+    def log_predictions(self, records: list[PredictionRecord]) -> int:
+        """Insert records; a request id already stored is skipped. Returns rows inserted."""
+        ...
+
+    def known_requests(self, request_ids: list[str]) -> set[str]: ...
+
+    def add_labels(self, labels: list[LabelRecord]) -> int:
+        """Upsert labels by request id. Unknown ids raise UnknownRequestError, nothing written."""
+        ...
+
+    def read_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        labeled_only: bool = False,
+    ) -> pd.DataFrame: ...
+
+    def save_run(
+        self, model_name: str, model_version: str | None, result: dict[str, Any]
+    ) -> int: ...
+
+    def runs(self, model_name: str | None = None, limit: int = 50) -> list[StoredRun]: ...
+
+    def get_run(self, run_id: int) -> StoredRun: ...
+
+    def save_alerts(self, run_id: int, alerts: list[dict[str, Any]]) -> None: ...
+
+    def last_alert_sent(self, fingerprint: str) -> datetime | None: ...
+
+    def save_decision(self, model_name: str, decision: dict[str, Any]) -> int: ...
+
+    def decisions(self, model_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]: ...

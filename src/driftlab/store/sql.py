@@ -1,0 +1,317 @@
+"""The SQLAlchemy store: SQLite by default, PostgreSQL in production — the URL decides.
+
+Callers never branch on the dialect; the only dialect-specific piece is the idempotent
+insert ("insert, skipping request ids already stored"), chosen here once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from driftlab.errors import StoreError, UnknownRequestError
+from driftlab.store.base import LabelRecord, PredictionRecord, StoredRun
+
+__all__ = ["SqlStore"]
+
+metadata = sa.MetaData()
+
+predictions = sa.Table(
+    "predictions", metadata,
+    sa.Column("request_id", sa.String(64), primary_key=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("model_name", sa.String(200), nullable=False),
+    sa.Column("model_version", sa.String(50), nullable=False),
+    sa.Column("features", sa.JSON, nullable=False),
+    sa.Column("prediction", sa.JSON, nullable=False),
+    sa.Column("probability", sa.Float),
+    sa.Column("probabilities", sa.JSON),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Index("ix_predictions_model_ts", "model_name", "ts"),
+)  # fmt: skip
+
+labels = sa.Table(
+    "labels", metadata,
+    sa.Column("request_id", sa.String(64), primary_key=True),
+    sa.Column("label", sa.JSON, nullable=False),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip
+
+monitoring_runs = sa.Table(
+    "monitoring_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("model_name", sa.String(200), nullable=False, index=True),
+    sa.Column("model_version", sa.String(50)),
+    sa.Column("n_rows", sa.Integer, nullable=False),
+    sa.Column("n_alerts", sa.Integer, nullable=False),
+    sa.Column("result", sa.JSON, nullable=False),
+)  # fmt: skip
+
+alerts = sa.Table(
+    "alerts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, nullable=False, index=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("fingerprint", sa.String(200), nullable=False, index=True),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("severity", sa.String(20), nullable=False),
+    sa.Column("subject", sa.String(200)),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("sent", sa.Boolean, nullable=False),
+)  # fmt: skip
+
+decisions = sa.Table(
+    "retrain_decisions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("model_name", sa.String(200), nullable=False, index=True),
+    sa.Column("promoted", sa.Boolean, nullable=False),
+    sa.Column("decision", sa.JSON, nullable=False),
+)  # fmt: skip
+
+
+def _utc(ts: Any) -> datetime | None:
+    if ts is None or (isinstance(ts, float) and pd.isna(ts)):
+        return None
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts)
+    # SQLite gives naive datetimes back; everything driftlab writes is UTC.
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+class SqlStore:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            if url in ("sqlite://", "sqlite:///:memory:"):
+                # One shared connection, so every thread sees the same in-memory database.
+                kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+            else:
+                path = Path(url.removeprefix("sqlite:///"))
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise StoreError(
+                        f"cannot create the folder for the SQLite store {str(path)!r}: {e}; "
+                        "set store.url to a writable path"
+                    ) from e
+                kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        try:
+            self.engine = sa.create_engine(url, **kwargs)
+            if create:
+                metadata.create_all(self.engine)
+        except SQLAlchemyError as e:
+            raise StoreError(
+                f"cannot open the store at {self._safe_url}: {e.__class__.__name__}: "
+                f"{str(e).splitlines()[0]}; check store.url"
+            ) from e
+        self.dialect = self.engine.dialect.name
+
+    @property
+    def _safe_url(self) -> str:
+        # Never print a password from the URL.
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        if self.dialect == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing()
+        if self.dialect == "sqlite":
+            return sqlite.insert(table).on_conflict_do_nothing()
+        return table.insert().prefix_with("IGNORE")
+
+    # -- predictions and labels -------------------------------------------------------------
+    def log_predictions(self, records: list[PredictionRecord]) -> int:
+        if not records:
+            return 0
+        rows = [
+            {
+                "request_id": r.request_id,
+                "ts": r.ts,
+                "model_name": r.model_name,
+                "model_version": r.model_version,
+                "features": r.features,
+                "prediction": r.prediction,
+                "probability": r.probability,
+                "probabilities": r.probabilities,
+                "latency_ms": r.latency_ms,
+            }
+            for r in records
+        ]
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(self._insert_ignore(predictions), rows)
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
+        return (
+            int(result.rowcount)
+            if result.rowcount is not None and result.rowcount >= 0
+            else len(rows)
+        )
+
+    def known_requests(self, request_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(request_ids), 500):
+                chunk = request_ids[i : i + 500]
+                q = sa.select(predictions.c.request_id).where(predictions.c.request_id.in_(chunk))
+                found.update(conn.execute(q).scalars())
+        return found
+
+    def add_labels(self, new: list[LabelRecord]) -> int:
+        if not new:
+            return 0
+        ids = [r.request_id for r in new]
+        missing = set(ids) - self.known_requests(ids)
+        if missing:
+            shown = ", ".join(sorted(missing)[:5])
+            raise UnknownRequestError(
+                f"{len(missing)} request id(s) were never logged: {shown}"
+                + (" ..." if len(missing) > 5 else "")
+                + "; send labels only for request_id values returned by /v1/predict"
+            )
+        # Last label wins per request id (a corrected label replaces the old one).
+        latest = {r.request_id: r for r in new}
+        with self.engine.begin() as conn:
+            conn.execute(labels.delete().where(labels.c.request_id.in_(list(latest))))
+            conn.execute(
+                labels.insert(),
+                [
+                    {"request_id": r.request_id, "label": r.label, "ts": r.ts}
+                    for r in latest.values()
+                ],
+            )
+        return len(latest)
+
+    def read_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        labeled_only: bool = False,
+    ) -> pd.DataFrame:
+        p, lab = predictions, labels
+        q = (
+            sa.select(
+                p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
+                p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.features,
+            )
+            .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
+            .where(p.c.model_name == model_name)
+        )  # fmt: skip
+        if start is not None:
+            q = q.where(p.c.ts >= start)
+        if end is not None:
+            q = q.where(p.c.ts < end)
+        if labeled_only:
+            q = q.where(lab.c.label.is_not(None))
+        q = q.order_by(p.c.ts.desc(), p.c.request_id.desc())
+        if last_n is not None:
+            q = q.limit(last_n)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        rows.reverse()  # oldest first
+        base = pd.DataFrame(
+            [r[:-1] for r in rows],
+            columns=["request_id", "ts", "model_version", "prediction", "probability",
+                     "latency_ms", "label", "label_ts"],
+        )  # fmt: skip
+        base["ts"] = [_utc(t) for t in base["ts"]]
+        base["label_ts"] = [_utc(t) for t in base["label_ts"]]
+        feats = pd.DataFrame.from_records([r[-1] for r in rows], index=base.index)
+        return pd.concat([base, feats], axis=1)
+
+    # -- monitoring results, alerts, decisions ---------------------------------------------
+    def save_run(self, model_name: str, model_version: str | None, result: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                monitoring_runs.insert().values(
+                    ts=datetime.now(UTC),
+                    model_name=model_name,
+                    model_version=model_version,
+                    n_rows=int(result.get("n_rows", 0)),
+                    n_alerts=len(result.get("alerts", [])),
+                    result=result,
+                )
+            )
+        return int(res.inserted_primary_key[0])
+
+    def _run(self, row: Any) -> StoredRun:
+        return StoredRun(
+            id=row.id, ts=_utc(row.ts), model_name=row.model_name,  # type: ignore[arg-type]
+            model_version=row.model_version, n_rows=row.n_rows, n_alerts=row.n_alerts,
+            result=row.result,
+        )  # fmt: skip
+
+    def runs(self, model_name: str | None = None, limit: int = 50) -> list[StoredRun]:
+        q = sa.select(monitoring_runs).order_by(monitoring_runs.c.id.desc()).limit(limit)
+        if model_name:
+            q = q.where(monitoring_runs.c.model_name == model_name)
+        with self.engine.connect() as conn:
+            return [self._run(r) for r in conn.execute(q)]
+
+    def get_run(self, run_id: int) -> StoredRun:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(monitoring_runs).where(monitoring_runs.c.id == run_id)
+            ).first()
+        if row is None:
+            raise StoreError(f"no monitoring run with id {run_id}; 'driftlab runs' lists them")
+        return self._run(row)
+
+    def save_alerts(self, run_id: int, items: list[dict[str, Any]]) -> None:
+        if not items:
+            return
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(
+                alerts.insert(),
+                [
+                    {
+                        "run_id": run_id, "ts": now, "fingerprint": a["fingerprint"],
+                        "kind": a["kind"], "severity": a["severity"], "subject": a.get("subject"),
+                        "message": a["message"], "sent": bool(a.get("sent", False)),
+                    }
+                    for a in items
+                ],
+            )  # fmt: skip
+
+    def last_alert_sent(self, fingerprint: str) -> datetime | None:
+        q = sa.select(sa.func.max(alerts.c.ts)).where(
+            alerts.c.fingerprint == fingerprint, alerts.c.sent.is_(True)
+        )
+        with self.engine.connect() as conn:
+            return _utc(conn.execute(q).scalar())
+
+    def save_decision(self, model_name: str, decision: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                decisions.insert().values(
+                    ts=datetime.now(UTC), model_name=model_name,
+                    promoted=bool(decision.get("promoted")), decision=decision,
+                )
+            )  # fmt: skip
+        return int(res.inserted_primary_key[0])
+
+    def decisions(self, model_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        q = sa.select(decisions).order_by(decisions.c.id.desc()).limit(limit)
+        if model_name:
+            q = q.where(decisions.c.model_name == model_name)
+        with self.engine.connect() as conn:
+            return [
+                {"id": r.id, "ts": _utc(r.ts).isoformat(), **r.decision}  # type: ignore[union-attr]
+                for r in conn.execute(q)
+            ]
