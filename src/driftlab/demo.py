@@ -77,9 +77,20 @@ def serve_subprocess(config: Path, port: int, log_path: Path) -> Iterator[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "driftlab", "serve", "--config", str(config), "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "driftlab",
+                "serve",
+                "--config",
+                str(config),
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         try:
             deadline = time.monotonic() + 90
             while True:
@@ -157,8 +168,12 @@ def run_demo(workdir: Path, console: Console) -> DemoOutcome:
     with serve_subprocess(scenario.project_file, port, workdir / "server.log") as url:
         console.print(f"Server up at {url} (log: {workdir / 'server.log'})")
         with httpx.Client(base_url=url, timeout=30) as client:
-            cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn())  # fmt: skip
+            cols = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
             with Progress(*cols, console=console) as progress:
                 normal_ids = send_traffic(client, scenario.normal, progress, "normal traffic ")
                 send_labels(client, normal_ids, scenario.normal[TARGET])

@@ -37,9 +37,12 @@ def train_job(project: Project, registry: Registry, *, make_champion: bool = Fal
     if first or make_champion:
         registry.set_alias(project.model_name, CHAMPION, version)
     return TrainOutcome(
-        version, first or make_champion, bundle.info.metrics, bundle.info.dataset_sha256,
+        version,
+        first or make_champion,
+        bundle.info.metrics,
+        bundle.info.dataset_sha256,
         bundle.info.n_rows,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr, create_model
+from pydantic import BaseModel, ConfigDict, StrictFloat, StrictStr, create_model
 
 from driftlab.config import Feature, FeatureKind, Project
 from driftlab.errors import SchemaError
@@ -23,7 +23,8 @@ __all__ = ["coerce_frame", "record_model", "validate_columns"]
 
 def _annotation(feature: Feature) -> Any:
     # Strict types: "12" for a numeric feature is a client bug worth reporting, not guessing.
-    base: Any = (StrictFloat | StrictInt) if feature.kind is FeatureKind.NUMERIC else StrictStr
+    # (StrictFloat still takes JSON integers, and refuses booleans.)
+    base: Any = StrictFloat if feature.kind is FeatureKind.NUMERIC else StrictStr
     return (base | None) if feature.nullable else base
 
 

@@ -81,9 +81,10 @@ def train(
     role = "champion" if out.champion else "registered (champion unchanged)"
     console.print(f"[bold]{p.model_name}[/] version [bold]{out.version}[/] {role}")
     console.print(
-        "Holdout: " + ", ".join(f"{k} {v:.3f}" for k, v in out.metrics.items())
+        "Holdout: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in out.metrics.items())
         + f" · {out.n_rows} rows · data sha256 {out.dataset_sha256[:12]}"
-    )  # fmt: skip
+    )
 
 
 @app.command()
@@ -102,9 +103,11 @@ def serve(
     p = compose.project(config)
     api = create_app(p, compose.open_store(p), compose.open_registry(p))
     uvicorn.run(
-        api, host=host or p.serve.host, port=port if port is not None else p.serve.port,
+        api,
+        host=host or p.serve.host,
+        port=port if port is not None else p.serve.port,
         log_level="info" if verbose else "warning",
-    )  # fmt: skip
+    )
 
 
 @app.command()
@@ -132,9 +135,13 @@ def monitor(
         start, end, None if (start or end) and last is None else (last or p.monitor.last_n)
     )
     out = monitor_job(
-        p, compose.open_store(p), compose.open_registry(p), window, compose.sinks(p),
+        p,
+        compose.open_store(p),
+        compose.open_registry(p),
+        window,
+        compose.sinks(p),
         version=version,
-    )  # fmt: skip
+    )
     if as_json:
         _emit_json({"run_id": out.run_id, **out.result.to_dict()})
     else:
@@ -226,9 +233,13 @@ def runs(
         table.add_column(col)
     for r in stored:
         table.add_row(
-            str(r.id), r.ts.strftime("%Y-%m-%d %H:%M:%S"), r.model_version or "–", str(r.n_rows),
-            r.result.get("status", "?"), str(r.n_alerts),
-        )  # fmt: skip
+            str(r.id),
+            r.ts.strftime("%Y-%m-%d %H:%M:%S"),
+            r.model_version or "–",
+            str(r.n_rows),
+            r.result.get("status", "?"),
+            str(r.n_alerts),
+        )
     console.print(table)
 
 

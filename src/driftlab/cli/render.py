@@ -28,9 +28,15 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
             new = f.window_summary.get("new_categories") or []
             cur = f"{len(new)} new" if new else "no new"
         table.add_row(
-            f.feature, f.kind, f.test, p_value(f.p_adjusted).removeprefix("p "), f"{f.psi:.3f}",
-            ref, cur, "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]",
-        )  # fmt: skip
+            f.feature,
+            f.kind,
+            f.test,
+            p_value(f.p_adjusted).removeprefix("p "),
+            f"{f.psi:.3f}",
+            ref,
+            cur,
+            "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]",
+        )
     if result.features:
         console.print(table)
     perf = result.performance
@@ -50,8 +56,10 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
 
 
 def print_decision(console: Console, d: PromotionDecision) -> None:
-    table = Table(title=f"Retraining {d.model_name}: evaluated on the newest {d.n_eval} labeled rows",
-                  title_justify="left")  # fmt: skip
+    table = Table(
+        title=f"Retraining {d.model_name}: evaluated on the newest {d.n_eval} labeled rows",
+        title_justify="left",
+    )
     table.add_column("metric")
     table.add_column(f"champion v{d.champion_version}", justify="right")
     table.add_column(f"challenger v{d.challenger_version}", justify="right")

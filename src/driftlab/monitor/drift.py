@@ -55,24 +55,40 @@ def _bin_labels(edges: np.ndarray) -> list[str]:
 def _numeric(name: str, ref: NumericProfile, cur: NumericProfile) -> _Raw:
     test = ks(ref.sample, cur.sample)
     return _Raw(
-        name, "numeric", "ks", test.statistic, test.p_value or 1.0,
+        name,
+        "numeric",
+        "ks",
+        test.statistic,
+        test.p_value or 1.0,
         psi(ref.counts, cur.counts).statistic,
         {"mean": ref.mean, "std": ref.std, "n": ref.n, "missing": ref.missing},
         {"mean": cur.mean, "std": cur.std, "n": cur.n, "missing": cur.missing},
-        _bin_labels(ref.edges), ref.counts.tolist(), cur.counts.tolist(),
-    )  # fmt: skip
+        _bin_labels(ref.edges),
+        ref.counts.tolist(),
+        cur.counts.tolist(),
+    )
 
 
 def _categorical(name: str, ref: CategoricalProfile, cur: CategoricalProfile) -> _Raw:
     cats, a, b = ref.aligned_counts(cur)
     test = chi2(a, b)
     return _Raw(
-        name, "categorical", "chi2", test.statistic, test.p_value or 1.0, psi(a, b).statistic,
+        name,
+        "categorical",
+        "chi2",
+        test.statistic,
+        test.p_value or 1.0,
+        psi(a, b).statistic,
         {"n": int(a.sum()), "missing": ref.missing, "categories": len(ref.counts)},
-        {"n": int(b.sum()), "missing": cur.missing,
-         "new_categories": [c for c in cur.counts if c not in ref.counts]},
-        cats, a.tolist(), b.tolist(),
-    )  # fmt: skip
+        {
+            "n": int(b.sum()),
+            "missing": cur.missing,
+            "new_categories": [c for c in cur.counts if c not in ref.counts],
+        },
+        cats,
+        a.tolist(),
+        b.tolist(),
+    )
 
 
 def _message(r: _Raw, p_adj: float, drifted: bool) -> str:
@@ -116,12 +132,20 @@ def compare_profiles(
         drifted = bool(p_adj < policy.alpha and r.psi >= policy.min_psi)
         out.append(
             FeatureDrift(
-                feature=r.feature, kind=r.kind, test=r.test,
-                statistic=r.statistic, p_value=r.p_value, p_adjusted=float(p_adj),
-                psi=r.psi, drifted=drifted,
-                reference_summary=r.ref, window_summary=r.cur,
-                bins=r.bins, reference_counts=r.ref_counts, window_counts=r.cur_counts,
+                feature=r.feature,
+                kind=r.kind,
+                test=r.test,
+                statistic=r.statistic,
+                p_value=r.p_value,
+                p_adjusted=float(p_adj),
+                psi=r.psi,
+                drifted=drifted,
+                reference_summary=r.ref,
+                window_summary=r.cur,
+                bins=r.bins,
+                reference_counts=r.ref_counts,
+                window_counts=r.cur_counts,
                 message=_message(r, float(p_adj), drifted),
             )
-        )  # fmt: skip
+        )
     return out

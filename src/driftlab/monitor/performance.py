@@ -42,10 +42,14 @@ def window_performance(
     ref = dict(info.metrics)
     if n < min_labels:
         return PerformanceResult(
-            "insufficient_labels", n, {}, ref, primary_metric,
+            "insufficient_labels",
+            n,
+            {},
+            ref,
+            primary_metric,
             f"Insufficient labels: {n} labeled predictions in this window, "
             f"{min_labels} needed for a performance verdict.",
-        )  # fmt: skip
+        )
     if info.task.is_classification:
         metrics = classification_metrics(
             labeled["label"].astype(str).tolist(),
@@ -62,9 +66,13 @@ def window_performance(
     now, before = metrics.get(primary_metric), ref.get(primary_metric)
     if now is None or before is None:
         return PerformanceResult(
-            "ok", n, metrics, ref, primary_metric,
+            "ok",
+            n,
+            metrics,
+            ref,
+            primary_metric,
             f"{primary_metric} is not available for this window ({n} labeled predictions).",
-        )  # fmt: skip
+        )
     drop = (now - before) if primary_metric in _LOWER_IS_BETTER else (before - now)
     scale = abs(before) if primary_metric in _LOWER_IS_BETTER and before else 1.0
     degraded = drop / scale > max_drop

@@ -61,11 +61,18 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     }
     if len(frame) < cfg.min_rows:
         return MonitoringResult(
-            **common, status="insufficient_data",
-            summary=(f"Insufficient data: {len(frame)} predictions in the window, "
-                     f"{cfg.min_rows} needed for a drift verdict (monitor.min_rows)."),
-            features=[], drift_share=0.0, drifted_features=[], performance=None, alerts=[],
-        )  # fmt: skip
+            **common,
+            status="insufficient_data",
+            summary=(
+                f"Insufficient data: {len(frame)} predictions in the window, "
+                f"{cfg.min_rows} needed for a drift verdict (monitor.min_rows)."
+            ),
+            features=[],
+            drift_share=0.0,
+            drifted_features=[],
+            performance=None,
+            alerts=[],
+        )
     missing = [f.name for f in info.features if f.name not in frame.columns]
     if missing:
         raise DataError(
@@ -84,9 +91,12 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     drifted = sorted((d for d in drift if d.drifted), key=lambda d: d.psi, reverse=True)
     share = len(drifted) / len(drift) if drift else 0.0
     performance = window_performance(
-        frame, info, primary_metric=project.primary_metric,
-        min_labels=cfg.min_labels, max_drop=cfg.max_metric_drop,
-    )  # fmt: skip
+        frame,
+        info,
+        primary_metric=project.primary_metric,
+        min_labels=cfg.min_labels,
+        max_drop=cfg.max_metric_drop,
+    )
     if drifted:
         names = ", ".join(d.feature for d in drifted)
         summary = (
@@ -98,6 +108,12 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     status = "drift" if drifted or performance.status == "degraded" else "ok"
     # Alerts are decided downstream (driftlab.alerts.rules); a result starts without them.
     return MonitoringResult(
-        **common, status=status, summary=summary, features=drift, drift_share=share,
-        drifted_features=[d.feature for d in drifted], performance=performance, alerts=[],
-    )  # fmt: skip
+        **common,
+        status=status,
+        summary=summary,
+        features=drift,
+        drift_share=share,
+        drifted_features=[d.feature for d in drifted],
+        performance=performance,
+        alerts=[],
+    )

@@ -176,9 +176,10 @@ class Profile:
         feats: dict[str, FeatureProfile] = {}
         for name, fd in d["features"].items():
             feats[name] = (
-                NumericProfile.from_dict(fd) if fd["kind"] == "numeric"
+                NumericProfile.from_dict(fd)
+                if fd["kind"] == "numeric"
                 else CategoricalProfile.from_dict(fd)
-            )  # fmt: skip
+            )
         return cls(features=feats, n_rows=int(d["n_rows"]))
 
 

@@ -31,14 +31,25 @@ def render_report(run: StoredRun, decisions: list[dict[str, Any]]) -> str:
     result = run.result
     features = sorted(result.get("features", []), key=lambda f: (not f["drifted"], -f["psi"]))
     plots = [
-        {"feature": f["feature"], "drifted": f["drifted"],
-         "html": figure_html(distribution_figure(f), f"plot-{i}")}
+        {
+            "feature": f["feature"],
+            "drifted": f["drifted"],
+            "html": figure_html(distribution_figure(f), f"plot-{i}"),
+        }
         for i, f in enumerate(features)
-    ]  # fmt: skip
-    return _env().get_template("report.html.j2").render(
-        run=run, result=result, features=features, plots=plots, decisions=decisions,
-        plotlyjs=get_plotlyjs(),
-    )  # fmt: skip
+    ]
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            run=run,
+            result=result,
+            features=features,
+            plots=plots,
+            decisions=decisions,
+            plotlyjs=get_plotlyjs(),
+        )
+    )
 
 
 def write_report(run: StoredRun, decisions: list[dict[str, Any]], path: Path) -> Path:

@@ -26,12 +26,13 @@ def distribution_figure(feature: dict[str, Any]) -> go.Figure:
         # Keep the 30 categories with the largest share change readable.
         order = sorted(range(len(bins)), key=lambda i: -abs(win[i] - ref[i]))[:30]
         bins, ref, win = [bins[i] for i in order], [ref[i] for i in order], [win[i] for i in order]
+    unit = "bin" if feature["kind"] == "numeric" else "category"
     fig = go.Figure()
     fig.add_bar(x=bins, y=ref, name="training reference", marker_color=_REF)
     fig.add_bar(x=bins, y=win, name="window", marker_color=_WIN)
     fig.update_layout(
         barmode="group",
-        title=f"{feature['feature']} — share of rows per {'bin' if feature['kind'] == 'numeric' else 'category'}",
+        title=f"{feature['feature']} — share of rows per {unit}",
         yaxis_tickformat=".0%",
         height=320,
         margin={"l": 40, "r": 10, "t": 40, "b": 60},

@@ -70,12 +70,10 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.records_adapter = TypeAdapter(list[record])  # type: ignore[valid-type]
 
     install_error_handlers(app)
-    app.include_router(predict.router)
+    app.include_router(predict.build_router(record.model_json_schema()))
     app.include_router(feedback.router)
     app.include_router(model.router)
     app.include_router(health.router)
-    # The predict body is read by hand (object or array); document its schema explicitly.
-    _document_predict_body(app, record.model_json_schema())
     app.add_middleware(BodyLimitMiddleware, max_bytes=project.serve.max_body_bytes)
 
     @app.middleware("http")
@@ -87,9 +85,3 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
         return response
 
     return app
-
-
-def _document_predict_body(app: FastAPI, schema: dict[str, Any]) -> None:
-    for route in app.routes:
-        if getattr(route, "path", None) == "/v1/predict":
-            route.openapi_extra = predict.openapi_body(schema)  # type: ignore[attr-defined]

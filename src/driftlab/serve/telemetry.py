@@ -13,26 +13,35 @@ class Telemetry:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.predictions = Counter(
-            "driftlab_predictions_total", "Records scored.", ["model_version"],
+            "driftlab_predictions_total",
+            "Records scored.",
+            ["model_version"],
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.requests = Counter(
-            "driftlab_http_requests_total", "HTTP requests by route and status code.",
-            ["route", "status"], registry=self.registry,
-        )  # fmt: skip
+            "driftlab_http_requests_total",
+            "HTTP requests by route and status code.",
+            ["route", "status"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
-            "driftlab_prediction_latency_seconds", "Time to score one predict request.",
-            buckets=_LATENCY_BUCKETS, registry=self.registry,
-        )  # fmt: skip
+            "driftlab_prediction_latency_seconds",
+            "Time to score one predict request.",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.pending_logs = Gauge(
-            "driftlab_prediction_log_pending", "Prediction records not yet written to the store.",
+            "driftlab_prediction_log_pending",
+            "Prediction records not yet written to the store.",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.log_failures = Counter(
-            "driftlab_prediction_log_failures_total", "Failed batch writes to the store.",
+            "driftlab_prediction_log_failures_total",
+            "Failed batch writes to the store.",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.model_version = Gauge(
-            "driftlab_model_version", "Numeric model version being served.",
+            "driftlab_model_version",
+            "Numeric model version being served.",
             registry=self.registry,
-        )  # fmt: skip
+        )

@@ -34,15 +34,35 @@ class StatEntry:
 CATALOGUE: dict[str, StatEntry] = {
     e.name: e
     for e in (
-        StatEntry("ks", "Kolmogorov–Smirnov", frozenset({FeatureKind.NUMERIC}),
-                  "p_value", 0.05, "sample", ks),
-        StatEntry("chi2", "chi-square", frozenset({FeatureKind.CATEGORICAL}),
-                  "p_value", 0.05, "counts", chi2),
-        StatEntry("psi", "Population Stability Index",
-                  frozenset({FeatureKind.NUMERIC, FeatureKind.CATEGORICAL}),
-                  "distance", 0.1, "counts", psi),
+        StatEntry(
+            "ks",
+            "Kolmogorov–Smirnov",
+            frozenset({FeatureKind.NUMERIC}),
+            "p_value",
+            0.05,
+            "sample",
+            ks,
+        ),
+        StatEntry(
+            "chi2",
+            "chi-square",
+            frozenset({FeatureKind.CATEGORICAL}),
+            "p_value",
+            0.05,
+            "counts",
+            chi2,
+        ),
+        StatEntry(
+            "psi",
+            "Population Stability Index",
+            frozenset({FeatureKind.NUMERIC, FeatureKind.CATEGORICAL}),
+            "distance",
+            0.1,
+            "counts",
+            psi,
+        ),
     )
-}  # fmt: skip
+}
 
 
 def get_stat(name: str, kind: FeatureKind | None = None) -> StatEntry:

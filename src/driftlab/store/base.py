@@ -12,9 +12,15 @@ __all__ = ["WINDOW_COLUMNS", "LabelRecord", "PredictionRecord", "Store"]
 
 # Columns of every frame returned by Store.read_window, before the feature columns.
 WINDOW_COLUMNS = [
-    "request_id", "ts", "model_version", "prediction", "probability", "latency_ms",
-    "label", "label_ts",
-]  # fmt: skip
+    "request_id",
+    "ts",
+    "model_version",
+    "prediction",
+    "probability",
+    "latency_ms",
+    "label",
+    "label_ts",
+]
 
 
 @dataclass(frozen=True, slots=True)

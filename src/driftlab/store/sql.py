@@ -24,7 +24,8 @@ __all__ = ["SqlStore"]
 metadata = sa.MetaData()
 
 predictions = sa.Table(
-    "predictions", metadata,
+    "predictions",
+    metadata,
     sa.Column("request_id", sa.String(64), primary_key=True),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
     sa.Column("model_name", sa.String(200), nullable=False),
@@ -35,17 +36,19 @@ predictions = sa.Table(
     sa.Column("probabilities", sa.JSON),
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Index("ix_predictions_model_ts", "model_name", "ts"),
-)  # fmt: skip
+)
 
 labels = sa.Table(
-    "labels", metadata,
+    "labels",
+    metadata,
     sa.Column("request_id", sa.String(64), primary_key=True),
     sa.Column("label", sa.JSON, nullable=False),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
-)  # fmt: skip
+)
 
 monitoring_runs = sa.Table(
-    "monitoring_runs", metadata,
+    "monitoring_runs",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
     sa.Column("model_name", sa.String(200), nullable=False, index=True),
@@ -53,10 +56,11 @@ monitoring_runs = sa.Table(
     sa.Column("n_rows", sa.Integer, nullable=False),
     sa.Column("n_alerts", sa.Integer, nullable=False),
     sa.Column("result", sa.JSON, nullable=False),
-)  # fmt: skip
+)
 
 alerts = sa.Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.Integer, nullable=False, index=True),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
@@ -66,16 +70,17 @@ alerts = sa.Table(
     sa.Column("subject", sa.String(200)),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("sent", sa.Boolean, nullable=False),
-)  # fmt: skip
+)
 
 decisions = sa.Table(
-    "retrain_decisions", metadata,
+    "retrain_decisions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
     sa.Column("model_name", sa.String(200), nullable=False, index=True),
     sa.Column("promoted", sa.Boolean, nullable=False),
     sa.Column("decision", sa.JSON, nullable=False),
-)  # fmt: skip
+)
 
 
 def _utc(ts: Any) -> datetime | None:
@@ -206,12 +211,19 @@ class SqlStore:
         p, lab = predictions, labels
         q = (
             sa.select(
-                p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
-                p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.features,
+                p.c.request_id,
+                p.c.ts,
+                p.c.model_version,
+                p.c.prediction,
+                p.c.probability,
+                p.c.latency_ms,
+                lab.c.label,
+                lab.c.ts.label("label_ts"),
+                p.c.features,
             )
             .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
             .where(p.c.model_name == model_name)
-        )  # fmt: skip
+        )
         if start is not None:
             q = q.where(p.c.ts >= start)
         if end is not None:
@@ -226,9 +238,17 @@ class SqlStore:
         rows.reverse()  # oldest first
         base = pd.DataFrame(
             [r[:-1] for r in rows],
-            columns=["request_id", "ts", "model_version", "prediction", "probability",
-                     "latency_ms", "label", "label_ts"],
-        )  # fmt: skip
+            columns=[
+                "request_id",
+                "ts",
+                "model_version",
+                "prediction",
+                "probability",
+                "latency_ms",
+                "label",
+                "label_ts",
+            ],
+        )
         base["ts"] = [_utc(t) for t in base["ts"]]
         base["label_ts"] = [_utc(t) for t in base["label_ts"]]
         feats = pd.DataFrame.from_records([r[-1] for r in rows], index=base.index)
@@ -251,10 +271,14 @@ class SqlStore:
 
     def _run(self, row: Any) -> StoredRun:
         return StoredRun(
-            id=row.id, ts=_utc(row.ts), model_name=row.model_name,  # type: ignore[arg-type]
-            model_version=row.model_version, n_rows=row.n_rows, n_alerts=row.n_alerts,
+            id=row.id,
+            ts=_utc(row.ts),
+            model_name=row.model_name,  # type: ignore[arg-type]
+            model_version=row.model_version,
+            n_rows=row.n_rows,
+            n_alerts=row.n_alerts,
             result=row.result,
-        )  # fmt: skip
+        )
 
     def runs(self, model_name: str | None = None, limit: int = 50) -> list[StoredRun]:
         q = sa.select(monitoring_runs).order_by(monitoring_runs.c.id.desc()).limit(limit)
@@ -281,13 +305,18 @@ class SqlStore:
                 alerts.insert(),
                 [
                     {
-                        "run_id": run_id, "ts": now, "fingerprint": a["fingerprint"],
-                        "kind": a["kind"], "severity": a["severity"], "subject": a.get("subject"),
-                        "message": a["message"], "sent": bool(a.get("sent", False)),
+                        "run_id": run_id,
+                        "ts": now,
+                        "fingerprint": a["fingerprint"],
+                        "kind": a["kind"],
+                        "severity": a["severity"],
+                        "subject": a.get("subject"),
+                        "message": a["message"],
+                        "sent": bool(a.get("sent", False)),
                     }
                     for a in items
                 ],
-            )  # fmt: skip
+            )
 
     def last_alert_sent(self, fingerprint: str) -> datetime | None:
         q = sa.select(sa.func.max(alerts.c.ts)).where(
@@ -300,10 +329,12 @@ class SqlStore:
         with self.engine.begin() as conn:
             res = conn.execute(
                 decisions.insert().values(
-                    ts=datetime.now(UTC), model_name=model_name,
-                    promoted=bool(decision.get("promoted")), decision=decision,
+                    ts=datetime.now(UTC),
+                    model_name=model_name,
+                    promoted=bool(decision.get("promoted")),
+                    decision=decision,
                 )
-            )  # fmt: skip
+            )
         return int(res.inserted_primary_key[0])
 
     def decisions(self, model_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

@@ -159,9 +159,12 @@ def train_model(project: Project, frame: pd.DataFrame, *, extra: dict | None = N
     inputs = [f.name for f in project.input_features]
     holdout = build_pipeline(project).fit(split.x_train[inputs], split.y_train)
     reference = build_profile(
-        x, project.features, bins=project.monitor.bins, sample_size=project.monitor.sample_size,
+        x,
+        project.features,
+        bins=project.monitor.bins,
+        sample_size=project.monitor.sample_size,
         seed=project.data.seed,
-    )  # fmt: skip
+    )
     metrics = evaluate(ModelBundle(info, holdout, reference), split.x_test, split.y_test)
     final = build_pipeline(project).fit(x[inputs], y)
     info = ModelInfo(**{**info.__dict__, "metrics": metrics})

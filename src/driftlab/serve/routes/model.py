@@ -37,11 +37,17 @@ async def model(holder: HolderDep) -> ModelDescription:
         raise HTTPException(503, "no champion model is loaded yet; run 'driftlab train'")
     info = bundle.info
     return ModelDescription(
-        name=info.name, version=bundle.version, task=info.task.value, target=info.target,
-        classes=info.classes, positive_class=info.positive_class,
-        features=[f.model_dump(mode="json") for f in info.features], metrics=info.metrics,
-        trained_at=info.trained_at, dataset_sha256=info.dataset_sha256,
-    )  # fmt: skip
+        name=info.name,
+        version=bundle.version,
+        task=info.task.value,
+        target=info.target,
+        classes=info.classes,
+        positive_class=info.positive_class,
+        features=[f.model_dump(mode="json") for f in info.features],
+        metrics=info.metrics,
+        trained_at=info.trained_at,
+        dataset_sha256=info.dataset_sha256,
+    )
 
 
 @router.post("/model/reload", response_model=Reloaded, summary="Load the champion now")

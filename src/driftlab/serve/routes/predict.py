@@ -15,8 +15,6 @@ from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, TelemetryDep
 from driftlab.serve.errors import problems, read_json
 from driftlab.store.base import PredictionRecord
 
-router = APIRouter(prefix="/v1", tags=["predict"])
-
 
 class Prediction(BaseModel):
     request_id: str
@@ -44,12 +42,22 @@ def openapi_body(record_schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/predict",
-    response_model=Prediction | PredictionList,
-    summary="Score one record (JSON object) or many (JSON array)",
-    responses={413: {"description": "body too large"}, 422: {"description": "invalid record"}},
-)
+def build_router(record_schema: dict[str, Any]) -> APIRouter:
+    """The predict router, documenting this project's record schema in OpenAPI (the body is
+    read by hand, as an object or an array, so FastAPI cannot infer it)."""
+    router = APIRouter(prefix="/v1", tags=["predict"])
+    router.add_api_route(
+        "/predict",
+        predict,
+        methods=["POST"],
+        response_model=Prediction | PredictionList,
+        summary="Score one record (JSON object) or many (JSON array)",
+        responses={413: {"description": "body too large"}, 422: {"description": "invalid record"}},
+        openapi_extra=openapi_body(record_schema),
+    )
+    return router
+
+
 async def predict(
     request: Request,
     holder: HolderDep,
@@ -64,14 +72,15 @@ async def predict(
         raise HTTPException(422, "the list of records is empty; send at least one record")
     if is_list and len(body) > project.serve.max_batch_records:
         raise HTTPException(
-            413, f"{len(body)} records in one request; the limit is "
-            f"{project.serve.max_batch_records} (serve.max_batch_records)"
-        )  # fmt: skip
+            413,
+            f"{len(body)} records in one request; the limit is "
+            f"{project.serve.max_batch_records} (serve.max_batch_records)",
+        )
     if not is_list and not isinstance(body, dict):
         raise HTTPException(422, "send one record as a JSON object, or a JSON array of records")
-    adapter: TypeAdapter[Any] = request.app.state.records_adapter if is_list else (
-        request.app.state.record_adapter
-    )  # fmt: skip
+    adapter: TypeAdapter[Any] = (
+        request.app.state.records_adapter if is_list else (request.app.state.record_adapter)
+    )
     try:
         parsed = adapter.validate_python(body)
     except ValidationError as e:
@@ -91,18 +100,27 @@ async def predict(
         rid = uuid.uuid4().hex
         out.append(
             Prediction(
-                request_id=rid, prediction=batch.predictions[i], probability=batch.probability[i],
-                probabilities=batch.probabilities[i], model_name=bundle.info.name,
+                request_id=rid,
+                prediction=batch.predictions[i],
+                probability=batch.probability[i],
+                probabilities=batch.probabilities[i],
+                model_name=bundle.info.name,
                 model_version=bundle.version,
             )
-        )  # fmt: skip
+        )
         logged.append(
             PredictionRecord(
-                request_id=rid, ts=now, model_name=bundle.info.name, model_version=bundle.version,
-                features=rec, prediction=batch.predictions[i], probability=batch.probability[i],
-                latency_ms=elapsed * 1000.0, probabilities=batch.probabilities[i],
+                request_id=rid,
+                ts=now,
+                model_name=bundle.info.name,
+                model_version=bundle.version,
+                features=rec,
+                prediction=batch.predictions[i],
+                probability=batch.probability[i],
+                latency_ms=elapsed * 1000.0,
+                probabilities=batch.probabilities[i],
             )
-        )  # fmt: skip
+        )
     logger.submit(logged)
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))

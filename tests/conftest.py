@@ -1,0 +1,81 @@
+"""Shared fixtures: a real Ames project in a temp folder, a trained model, real stores."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from driftlab.config import Project, load_project
+from driftlab.model import ModelBundle
+from driftlab.registry import CHAMPION, MemoryRegistry
+from driftlab.scenarios import AmesScenario, prepare
+from driftlab.store import SqlStore
+from driftlab.train import train_model
+
+POSTGRES_ENV = "DRIFTLAB_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def ames(tmp_path_factory: pytest.TempPathFactory) -> AmesScenario:
+    return prepare(tmp_path_factory.mktemp("ames"))
+
+
+@pytest.fixture(scope="session")
+def project(ames: AmesScenario) -> Project:
+    return load_project(ames.project_file)
+
+
+@pytest.fixture(scope="session")
+def bundle(project: Project, ames: AmesScenario) -> ModelBundle:
+    return train_model(project, ames.train)
+
+
+@pytest.fixture
+def registry(bundle: ModelBundle) -> MemoryRegistry:
+    reg = MemoryRegistry()
+    version = reg.register(bundle)
+    reg.set_alias(bundle.info.name, CHAMPION, version)
+    return reg
+
+
+def _store_params() -> list:
+    params: list = [pytest.param("sqlite", id="sqlite")]
+    params.append(
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(
+                    not os.environ.get(POSTGRES_ENV),
+                    reason=f"set {POSTGRES_ENV} to a PostgreSQL URL to run the store tests there",
+                ),
+            ],
+        )
+    )
+    return params
+
+
+@pytest.fixture(params=_store_params())
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """The real store on SQLite (a file) and, when configured, on PostgreSQL (a fresh schema)."""
+    if request.param == "sqlite":
+        s = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+        yield s
+        s.close()
+        return
+    import sqlalchemy as sa
+
+    from driftlab.store.sql import metadata
+
+    url = os.environ[POSTGRES_ENV]
+    engine = sa.create_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    s = SqlStore(url)
+    yield s
+    metadata.drop_all(s.engine)
+    s.close()

@@ -1,0 +1,80 @@
+"""Drift verdicts: significant after correction AND a material effect."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from driftlab.config import Feature, FeatureKind
+from driftlab.monitor import DriftPolicy, compare_profiles
+from driftlab.profile import build_profile
+
+FEATURES = [Feature(name="x"), Feature(name="y"), Feature(name="c", kind=FeatureKind.CATEGORICAL)]
+
+
+def _table(
+    n: int, seed: int, x_shift: float = 0.0, c_probs: tuple = (0.5, 0.3, 0.2)
+) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "x": rng.normal(100 + x_shift, 10, n),
+            "y": rng.uniform(0, 1, n),
+            "c": rng.choice(["a", "b", "c"], n, p=list(c_probs)).astype(object),
+        }
+    )
+
+
+def _verdicts(ref: pd.DataFrame, win: pd.DataFrame) -> dict[str, bool]:
+    rp = build_profile(ref, FEATURES, sample_size=5000)
+    wp = build_profile(win, FEATURES, reference=rp, sample_size=5000)
+    return {d.feature: d.drifted for d in compare_profiles(rp, wp, DriftPolicy())}
+
+
+def test_identical_data_never_drifts() -> None:
+    t = _table(2000, 0)
+    assert _verdicts(t, t) == {"x": False, "y": False, "c": False}
+
+
+def test_same_distribution_other_sample_does_not_drift() -> None:
+    assert not any(_verdicts(_table(3000, 0), _table(3000, 1)).values())
+
+
+def test_real_shift_is_flagged_with_plain_message() -> None:
+    ref, win = _table(3000, 0), _table(1000, 2, x_shift=8.0, c_probs=(0.2, 0.3, 0.5))
+    rp = build_profile(ref, FEATURES)
+    results = {
+        d.feature: d
+        for d in compare_profiles(rp, build_profile(win, FEATURES, reference=rp), DriftPolicy())
+    }
+    assert results["x"].drifted and results["c"].drifted and not results["y"].drifted
+    msg = results["x"].message
+    assert msg.startswith("Data drift detected on feature x: mean 108 vs 99.7 in training (+8%)")
+    assert "KS p < 0.001 after correction" in msg
+    assert "share of 'a' 18% vs 50% in training, chi-square" in results["c"].message
+
+
+def test_tiny_shift_on_huge_sample_is_significant_but_not_material() -> None:
+    # 200k rows make a 0.3-sd shift hugely significant; PSI keeps it from alarming.
+    ref, win = _table(200_000, 0), _table(200_000, 3, x_shift=0.3)
+    rp = build_profile(ref, FEATURES, sample_size=20_000)
+    wp = build_profile(win, FEATURES, reference=rp, sample_size=20_000)
+    x = next(d for d in compare_profiles(rp, wp, DriftPolicy()) if d.feature == "x")
+    assert x.p_adjusted < 0.05
+    assert x.psi < 0.1
+    assert not x.drifted
+
+
+def test_new_category_and_all_missing_window_are_defined() -> None:
+    ref = _table(500, 0)
+    win = ref.copy()
+    win["c"] = "brand-new"
+    win["x"] = np.nan
+    rp = build_profile(ref, FEATURES)
+    res = {
+        d.feature: d
+        for d in compare_profiles(rp, build_profile(win, FEATURES, reference=rp), DriftPolicy())
+    }
+    assert res["c"].drifted and res["c"].window_summary["new_categories"] == ["brand-new"]
+    assert res["x"].p_value == 1.0 and not res["x"].drifted  # no values: no evidence, no NaN
+    assert all(np.isfinite([d.psi, d.p_adjusted, d.statistic]).all() for d in res.values())

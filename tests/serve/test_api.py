@@ -1,0 +1,191 @@
+"""The API over real HTTP on 127.0.0.1: validation, logging, feedback, limits, hot reload."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from driftlab.config import Project
+from driftlab.model import ModelBundle
+from driftlab.registry import CHAMPION, MemoryRegistry
+from driftlab.scenarios.ames import TARGET, AmesScenario
+from driftlab.serve import create_app
+from driftlab.store import SqlStore
+from tests.live import LiveServer
+
+
+@pytest.fixture
+def api(
+    project: Project, registry: MemoryRegistry, tmp_path
+) -> Iterator[tuple[httpx.Client, SqlStore, MemoryRegistry]]:
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    fast = project.model_copy(
+        update={
+            "serve": project.serve.model_copy(
+                update={"reload_interval_s": 0.2, "max_body_bytes": 64_000}
+            )
+        }
+    )
+    with (
+        LiveServer(create_app(fast, store, registry)) as live,
+        httpx.Client(base_url=live.url, timeout=30) as client,
+    ):
+        yield client, store, registry
+
+
+def _record(ames: AmesScenario, i: int = 0) -> dict[str, Any]:
+    rec = ames.normal.drop(columns=[TARGET]).iloc[i].to_dict()
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
+
+
+def test_predict_one_record_is_answered_and_logged(api, ames: AmesScenario) -> None:
+    client, store, _ = api
+    resp = client.post("/v1/predict", json=_record(ames))
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["prediction"] in ("high", "low")
+    assert 0.5 <= body["probability"] <= 1.0
+    assert set(body["probabilities"]) == {"high", "low"}
+    assert body["model_version"] == "1" and len(body["request_id"]) == 32
+    # Written off the request path, within a flush interval.
+    deadline = time.monotonic() + 5
+    while store.read_window("ames-housing").empty and time.monotonic() < deadline:
+        time.sleep(0.05)
+    row = store.read_window("ames-housing").iloc[0]
+    assert row["request_id"] == body["request_id"]
+    assert row["Gr_Liv_Area"] == _record(ames)["Gr_Liv_Area"]
+    assert row["latency_ms"] > 0
+
+
+def test_predict_list_gives_one_answer_per_record(api, ames: AmesScenario) -> None:
+    client, _, _ = api
+    resp = client.post("/v1/predict", json=[_record(ames, i) for i in range(5)])
+    assert resp.status_code == 200
+    preds = resp.json()["predictions"]
+    assert len(preds) == 5 and len({p["request_id"] for p in preds}) == 5
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "problem"),
+    [
+        (lambda r: r.pop("Gr_Liv_Area"), "Gr_Liv_Area", "required field is missing"),
+        (lambda r: r.update(Pool_Size=3), "Pool_Size", "unknown field"),
+        (lambda r: r.update(Gr_Liv_Area="big"), "Gr_Liv_Area", "valid"),
+        (lambda r: r.update(Neighborhood=12), "Neighborhood", "valid string"),
+        (lambda r: r.update(Gr_Liv_Area=True), "Gr_Liv_Area", "valid"),
+    ],
+)
+def test_bad_record_is_422_naming_the_field(api, ames, mutate, field, problem) -> None:
+    client, store, _ = api
+    rec = _record(ames)
+    mutate(rec)
+    resp = client.post("/v1/predict", json=rec)
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["error"] == "request body is not valid"
+    assert any(p["field"] == field and problem in p["problem"] for p in body["problems"]), body
+    assert store.read_window("ames-housing").empty  # nothing half-written
+
+
+def test_bad_record_in_a_list_names_its_index(api, ames) -> None:
+    client, _, _ = api
+    recs = [_record(ames, 0), _record(ames, 1)]
+    recs[1].pop("Lot_Area")
+    body = client.post("/v1/predict", json=recs).json()
+    assert body["problems"] == [
+        {"field": "Lot_Area", "problem": "required field is missing", "record": 1}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "fragment"),
+    [
+        (b"", 400, "request body is empty"),
+        (b"{not json", 400, "not valid JSON"),
+        (b"[]", 422, "list of records is empty"),
+        (b"42", 422, "send one record as a JSON object"),
+    ],
+)
+def test_empty_or_non_json_body(api, content: bytes, status: int, fragment: str) -> None:
+    client, _, _ = api
+    resp = client.post("/v1/predict", content=content, headers={"content-type": "application/json"})
+    assert resp.status_code == status
+    assert fragment in resp.json()["error"]
+
+
+def test_body_over_limit_is_413_declared_or_chunked(api) -> None:
+    client, _, _ = api
+    big = json.dumps({"x": "y" * 100_000}).encode()
+    resp = client.post("/v1/predict", content=big, headers={"content-type": "application/json"})
+    assert resp.status_code == 413 and resp.json()["limit_bytes"] == 64_000
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(20):
+            yield b" " * 8_000  # no Content-Length: sent chunked
+
+    resp = client.post(
+        "/v1/predict", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert resp.status_code == 413
+    assert "too large" in resp.json()["error"]
+
+
+def test_feedback_joins_by_request_id_and_unknown_is_404(api, ames) -> None:
+    client, store, _ = api
+    rid = client.post("/v1/predict", json=_record(ames)).json()["request_id"]
+    # Sent immediately: the prediction may still be queued; feedback must still find it.
+    assert client.post("/v1/feedback", json={"request_id": rid, "label": "high"}).json() == {
+        "accepted": 1
+    }
+    labeled = store.read_window("ames-housing", labeled_only=True)
+    assert labeled["label"].tolist() == ["high"]
+    resp = client.post("/v1/feedback", json=[{"request_id": "nope", "label": "low"}])
+    assert resp.status_code == 404 and "never logged: nope" in resp.json()["error"]
+    resp = client.post("/v1/feedback", json={"request_id": rid})
+    assert resp.status_code == 422 and resp.json()["problems"][0]["field"] == "label"
+
+
+def test_model_health_metrics(api, ames) -> None:
+    client, _, _ = api
+    client.post("/v1/predict", json=_record(ames))
+    model = client.get("/v1/model").json()
+    assert model["version"] == "1" and model["positive_class"] == "high"
+    assert client.get("/health").json()["status"] == "ok"
+    text = client.get("/metrics").text
+    assert 'driftlab_predictions_total{model_version="1"} 1.0' in text
+    assert "driftlab_prediction_latency_seconds_bucket" in text
+    assert 'driftlab_http_requests_total{route="/v1/predict",status="200"}' in text
+
+
+def test_new_champion_is_picked_up_without_restart(api, ames, bundle: ModelBundle) -> None:
+    client, _, registry = api
+    assert client.post("/v1/predict", json=_record(ames)).json()["model_version"] == "1"
+    v2 = registry.register(bundle)
+    registry.set_alias(bundle.info.name, CHAMPION, v2)
+    deadline = time.monotonic() + 10
+    version = "1"
+    while version != v2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        version = client.post("/v1/predict", json=_record(ames)).json()["model_version"]
+    assert version == "2"
+
+
+def test_openapi_documents_record_schema(api) -> None:
+    client, _, _ = api
+    spec = client.get("/openapi.json").json()
+    schema = spec["paths"]["/v1/predict"]["post"]["requestBody"]["content"]["application/json"]
+    props = schema["schema"]["oneOf"][0]["properties"]
+    assert "Gr_Liv_Area" in props and "Neighborhood" in props
+
+
+def test_no_champion_answers_503(project: Project, tmp_path, ames) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    with LiveServer(create_app(project, store, MemoryRegistry())) as live:
+        resp = httpx.post(f"{live.url}/v1/predict", json=_record(ames))
+        assert resp.status_code == 503 and "no champion" in resp.json()["error"]
+        assert httpx.get(f"{live.url}/health").status_code == 503

@@ -1,0 +1,100 @@
+"""The SQLAlchemy store on real SQLite and (when configured) real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from driftlab.errors import StoreError, UnknownRequestError
+from driftlab.store import LabelRecord, PredictionRecord, SqlStore
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _rec(i: int, model: str = "m", version: str = "1") -> PredictionRecord:
+    return PredictionRecord(
+        request_id=f"r{i:04d}",
+        ts=T0 + timedelta(seconds=i),
+        model_name=model,
+        model_version=version,
+        features={"x": float(i), "c": "a" if i % 2 else None},
+        prediction="high" if i % 3 else "low",
+        probability=0.75,
+        latency_ms=2.5,
+        probabilities={"high": 0.75, "low": 0.25},
+    )
+
+
+def test_log_is_idempotent_by_request_id(store: SqlStore) -> None:
+    assert store.log_predictions([_rec(i) for i in range(10)]) == 10
+    # A replay of the same batch plus two new rows adds only the new ones.
+    store.log_predictions([_rec(i) for i in range(12)])
+    frame = store.read_window("m")
+    assert len(frame) == 12
+    assert frame["request_id"].is_unique
+
+
+def test_read_window_last_n_and_time_range_oldest_first(store: SqlStore) -> None:
+    store.log_predictions([_rec(i) for i in range(20)] + [_rec(100, model="other")])
+    last = store.read_window("m", last_n=5)
+    assert last["request_id"].tolist() == [f"r{i:04d}" for i in range(15, 20)]
+    assert last["x"].tolist() == [15.0, 16.0, 17.0, 18.0, 19.0]
+    ranged = store.read_window("m", start=T0 + timedelta(seconds=3), end=T0 + timedelta(seconds=6))
+    assert ranged["request_id"].tolist() == ["r0003", "r0004", "r0005"]
+    assert ranged["ts"].iloc[0] == T0 + timedelta(seconds=3)
+
+
+def test_labels_join_by_request_id_and_last_label_wins(store: SqlStore) -> None:
+    store.log_predictions([_rec(i) for i in range(5)])
+    store.add_labels([LabelRecord("r0001", "low", T0), LabelRecord("r0002", "high", T0)])
+    store.add_labels([LabelRecord("r0001", "high", T0 + timedelta(hours=1))])
+    frame = store.read_window("m").set_index("request_id")
+    assert frame.loc["r0001", "label"] == "high"
+    assert frame.loc["r0002", "label"] == "high"
+    assert frame["label"].isna().sum() == 3
+    assert len(store.read_window("m", labeled_only=True)) == 2
+
+
+def test_unknown_request_id_rejects_whole_batch(store: SqlStore) -> None:
+    store.log_predictions([_rec(1)])
+    with pytest.raises(UnknownRequestError, match=r"1 request id\(s\) were never logged: nope"):
+        store.add_labels([LabelRecord("r0001", "low", T0), LabelRecord("nope", "low", T0)])
+    assert store.read_window("m", labeled_only=True).empty  # nothing half-written
+
+
+def test_runs_alerts_and_decisions(store: SqlStore) -> None:
+    run_id = store.save_run("m", "1", {"n_rows": 42, "alerts": [{}], "status": "drift"})
+    assert store.get_run(run_id).result["status"] == "drift"
+    assert [r.id for r in store.runs("m")] == [run_id]
+    assert store.last_alert_sent("m:data_drift:x") is None
+    store.save_alerts(
+        run_id,
+        [
+            {
+                "fingerprint": "m:data_drift:x",
+                "kind": "data_drift",
+                "severity": "warning",
+                "message": "drift",
+                "sent": True,
+            }
+        ],
+    )
+    assert store.last_alert_sent("m:data_drift:x") is not None
+    store.save_decision("m", {"promoted": True, "reason": "better"})
+    assert store.decisions("m")[0]["reason"] == "better"
+    with pytest.raises(StoreError, match="no monitoring run with id 999"):
+        store.get_run(999)
+
+
+def test_unwritable_sqlite_path_is_a_clear_error(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot create the folder for the SQLite store"):
+        SqlStore(f"sqlite:///{blocker}/sub/store.db")
+
+
+def test_password_never_in_error(tmp_path) -> None:
+    with pytest.raises(StoreError) as info:
+        SqlStore("postgresql+psycopg://user:s3cret@127.0.0.1:1/nowhere")
+    assert "s3cret" not in str(info.value)
