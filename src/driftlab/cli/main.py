@@ -296,8 +296,8 @@ def main() -> None:
     try:
         app()
     except ConfigError as e:
-        err_console.print(f"[bold red]Configuration error:[/] {e}")
+        err_console.print(f"[bold red]Configuration error:[/] {e}", soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except DriftlabError as e:
-        err_console.print(f"[bold red]Error:[/] {e}")
+        err_console.print(f"[bold red]Error:[/] {e}", soft_wrap=True)
         sys.exit(EXIT_FAILED)

@@ -203,6 +203,8 @@ class MlflowRegistry:
             found = self.client.search_model_versions(f"name = '{name}'")
         except Exception as e:
             raise RegistryError(f"cannot list versions of {name!r}: {e}") from e
+        # search results carry no aliases; the registered model has the alias → version map.
+        alias_map = dict(self.client.get_registered_model(name).aliases) if found else {}
         out = []
         for mv in found:
             run = self.client.get_run(mv.run_id) if mv.run_id else None
@@ -215,7 +217,7 @@ class MlflowRegistry:
                     name=name,
                     version=str(mv.version),
                     run_id=mv.run_id,
-                    aliases=tuple(getattr(mv, "aliases", ()) or ()),
+                    aliases=tuple(a for a, v in alias_map.items() if str(v) == str(mv.version)),
                     metrics=metrics,
                     created_at=created.isoformat(timespec="seconds"),
                 )

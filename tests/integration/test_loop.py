@@ -1,0 +1,41 @@
+"""The whole loop through a real server over HTTP, SQLite and a real MLflow store."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from driftlab.demo import run_demo
+
+
+@pytest.mark.slow
+def test_demo_loop_end_to_end(tmp_path: Path) -> None:
+    console = Console(file=open(tmp_path / "demo.log", "w"), width=120)  # noqa: SIM115
+    outcome = run_demo(tmp_path / "demo", console)
+    console.file.close()
+
+    assert outcome.normal_alerts == 0, "normal traffic must not alarm"
+    assert outcome.drift_alert_features[0] == "Gr_Liv_Area", "largest effect first"
+    if outcome.promoted:
+        assert outcome.served_version_after == "2"
+    else:
+        assert outcome.served_version_after == outcome.first_version
+    html = outcome.report.read_text()
+    assert "Gr_Liv_Area" in html and "Retraining decisions" in html
+    # Self-contained: plotly.js is inline, no script or stylesheet is fetched.
+    assert "<script src=" not in html and "<link " not in html
+    assert html.count("Plotly.newPlot") >= 16  # one plot per feature
+    log = (tmp_path / "demo.log").read_text()
+    assert (
+        "Data drift detected on feature Gr_Liv_Area: mean 1,102 vs 1,513 in training (-27%)" in log
+    )
+
+
+def test_demo_refuses_to_delete_foreign_folder(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(Exception, match="refusing to delete it"):
+        run_demo(tmp_path, Console(file=io.StringIO()))
+    assert (tmp_path / "precious.txt").exists()

@@ -1,0 +1,80 @@
+"""The layering DESIGN.md asks for, checked rather than hoped for."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import driftlab.alerts
+import driftlab.monitor
+import driftlab.profile
+import driftlab.registry
+import driftlab.stats
+import driftlab.store
+
+
+def test_monitoring_core_imports_without_fastapi_mlflow_or_plotting() -> None:
+    code = (
+        "import sys, driftlab.monitor, driftlab.stats, driftlab.profile, driftlab.metrics; "
+        "heavy = ('fastapi', 'mlflow', 'plotly', 'pyspark', 'uvicorn'); "
+        "heavy = [m for m in heavy if m in sys.modules]; "
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_importing_driftlab_has_no_side_effects() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "import driftlab, driftlab.config"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout == "" and out.stderr == ""
+
+
+def test_exported_names_are_exactly_the_intended_ones() -> None:
+    assert set(driftlab.stats.__all__) == {
+        "CATALOGUE",
+        "StatEntry",
+        "TestResult",
+        "adjust_p_values",
+        "chi2",
+        "get_stat",
+        "ks",
+        "psi",
+    }
+    assert set(driftlab.profile.__all__) == {
+        "CategoricalProfile",
+        "NumericProfile",
+        "Profile",
+        "bin_index",
+        "build_profile",
+        "quantile_edges",
+    }
+    assert set(driftlab.registry.__all__) == {
+        "CHALLENGER",
+        "CHAMPION",
+        "MemoryRegistry",
+        "ModelVersion",
+        "Registry",
+    }
+    assert set(driftlab.store.__all__) == {
+        "LabelRecord",
+        "PredictionRecord",
+        "SqlStore",
+        "Store",
+        "StoredRun",
+    }
+    assert "monitor_window" in driftlab.monitor.__all__ and "dispatch" in driftlab.alerts.__all__
+    for mod in (
+        driftlab.stats,
+        driftlab.profile,
+        driftlab.registry,
+        driftlab.store,
+        driftlab.monitor,
+        driftlab.alerts,
+    ):
+        for name in mod.__all__:
+            assert hasattr(mod, name), f"{mod.__name__}.{name} is exported but missing"

@@ -1,0 +1,97 @@
+"""The real ``driftlab`` command in subprocesses: output, --json and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from driftlab.scenarios import prepare
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "driftlab", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("cli")
+    prepare(d)
+    return d
+
+
+def test_help_explains_every_command(workdir: Path) -> None:
+    out = _cli("--help", cwd=workdir)
+    assert out.returncode == 0
+    for cmd in (
+        "train",
+        "serve",
+        "monitor",
+        "retrain",
+        "report",
+        "feedback",
+        "runs",
+        "models",
+        "demo",
+    ):
+        assert cmd in out.stdout
+
+
+def test_train_json_then_models_and_monitor_insufficient(workdir: Path) -> None:
+    out = _cli("train", "--json", cwd=workdir)
+    assert out.returncode == 0, out.stderr
+    trained = json.loads(out.stdout)
+    assert trained["version"] == "1" and trained["champion"] is True
+    assert set(trained["metrics"]) >= {"accuracy", "precision", "recall", "f1", "roc_auc"}
+
+    models = json.loads(_cli("models", "--json", cwd=workdir).stdout)
+    assert models[0]["aliases"] == ["champion"]
+
+    # Nothing logged yet: a defined "insufficient data" verdict, no alerts, exit 0.
+    out = _cli("monitor", "--json", cwd=workdir)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["status"] == "insufficient_data" and result["alerts"] == []
+    assert "Insufficient data: 0 predictions" in result["summary"]
+
+    runs = json.loads(_cli("runs", "--json", cwd=workdir).stdout)
+    assert runs[0]["id"] == result["run_id"]
+
+
+def test_config_error_exit_2_with_clear_message(tmp_path: Path) -> None:
+    (tmp_path / "driftlab.toml").write_text('name = "x"\n[data]\npath = "d.csv"\n')
+    out = _cli("train", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "features: required key is missing" in out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_dataset_exit_3(workdir: Path, tmp_path: Path) -> None:
+    shutil.copy(workdir / "driftlab.toml", tmp_path / "driftlab.toml")
+    out = _cli("train", cwd=tmp_path)
+    assert out.returncode == 3
+    assert "train.csv' does not exist; fix data.path" in out.stdout + out.stderr
+
+
+def test_feedback_file_with_unknown_ids_exit_3(workdir: Path) -> None:
+    labels = workdir / "labels.csv"
+    labels.write_text("request_id,label\nnot-a-request,high\n")
+    out = _cli("feedback", str(labels), cwd=workdir)
+    assert out.returncode == 3
+    assert "were never logged: not-a-request" in out.stdout + out.stderr
+
+
+def test_bad_time_window_exit_2(workdir: Path) -> None:
+    out = _cli("monitor", "--since", "yesterday", cwd=workdir)
+    assert out.returncode == 2 and "is not an ISO date/time" in out.stdout + out.stderr

@@ -1,0 +1,74 @@
+"""The project file: validation errors name the key, the value and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from driftlab.config import FeatureKind, Task, load_project
+from driftlab.errors import ConfigError
+
+GOOD = """
+name = "p"
+[data]
+path = "d.csv"
+target = "y"
+[[features]]
+name = "a"
+[[features]]
+name = "b"
+kind = "categorical"
+role = "protected"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "driftlab.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_and_path_resolution(tmp_path: Path) -> None:
+    p = load_project(_write(tmp_path, GOOD))
+    assert p.data.task is Task.BINARY and p.data.path == tmp_path / "d.csv"
+    assert p.store.url == f"sqlite:///{tmp_path / 'driftlab.db'}"
+    assert p.mlflow.tracking_uri == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert [f.name for f in p.input_features] == ["a"]  # protected is logged, not an input
+    assert p.feature("b").kind is FeatureKind.CATEGORICAL
+    assert p.primary_metric == "roc_auc"
+
+
+def test_env_overrides_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRIFTLAB_STORE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("DRIFTLAB_MLFLOW_TRACKING_URI", "sqlite:////abs/m.db")
+    p = load_project(_write(tmp_path, GOOD))
+    assert p.store.url == "postgresql+psycopg://u@h/db"
+    assert p.mlflow.tracking_uri == "sqlite:////abs/m.db"
+
+
+@pytest.mark.parametrize(
+    ("edit", "pattern"),
+    [
+        (
+            lambda t: t.replace('kind = "categorical"', 'kind = "text"'),
+            r"features\.1\.kind: Input should be 'numeric' or 'categorical' \(got 'text'\)",
+        ),
+        (lambda t: t + "\n[monitor]\nalpah = 0.1\n", r"monitor\.alpah: unknown key"),
+        (lambda t: t + "\n[monitor]\nalpha = 2\n", r"monitor\.alpha: .*less than 1 \(got 2\)"),
+        (lambda t: t.replace('target = "y"', ""), r"data\.target: required key is missing"),
+        (lambda t: t.replace('name = "b"', 'name = "a"'), r"feature 'a' is declared twice"),
+        (lambda t: t.replace('name = "b"', 'name = "y"'), r"the target 'y' is also listed"),
+        (lambda t: t + '\n[[alerts.channels]]\ntype = "webhook"\n', r"a webhook channel needs url"),
+    ],
+)
+def test_invalid_project_names_key_value_fix(tmp_path: Path, edit, pattern: str) -> None:
+    with pytest.raises(ConfigError, match=pattern):
+        load_project(_write(tmp_path, edit(GOOD)))
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist; pass --config"):
+        load_project(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_project(_write(tmp_path, "name = "))
