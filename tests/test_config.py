@@ -72,3 +72,14 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
         load_project(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match="is not valid TOML"):
         load_project(_write(tmp_path, "name = "))
+
+
+def test_retrain_metric_must_fit_task(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"retrain.metric = 'r2' is not computed for task 'binary'"
+    ):
+        load_project(_write(tmp_path, GOOD + '\n[retrain]\nmetric = "r2"\n'))
+    multi = load_project(
+        _write(tmp_path, GOOD.replace('target = "y"', 'target = "y"\ntask = "multiclass"'))
+    )
+    assert multi.primary_metric == "f1"

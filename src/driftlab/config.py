@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 ENV_STORE_URL = "DRIFTLAB_STORE_URL"
+# Kept in step with driftlab.metrics (config must not import the computing layers).
+_CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+_REGRESSION_METRICS = ("mse", "mae", "r2")
 ENV_TRACKING_URI = "DRIFTLAB_MLFLOW_TRACKING_URI"
 
 
@@ -82,6 +85,11 @@ class Feature(_Strict):
     @property
     def is_model_input(self) -> bool:
         return self.role in (FeatureRole.INPUT, FeatureRole.PROHIBITED)
+
+    @property
+    def is_monitored(self) -> bool:
+        """Drift-tested: everything but identifiers and timestamps, which always 'drift'."""
+        return self.role not in (FeatureRole.ID, FeatureRole.TIMESTAMP)
 
 
 class DataConfig(_Strict):
@@ -203,6 +211,10 @@ class Project(_Strict):
         return [f for f in self.features if f.is_model_input]
 
     @property
+    def monitored_features(self) -> list[Feature]:
+        return [f for f in self.features if f.is_monitored]
+
+    @property
     def feature_names(self) -> list[str]:
         return [f.name for f in self.features]
 
@@ -212,11 +224,31 @@ class Project(_Strict):
                 return f
         raise ConfigError(f"unknown feature {name!r}; known: {', '.join(self.feature_names)}")
 
+    @model_validator(mode="after")
+    def _metric_fits_task(self) -> Project:
+        metric = self.retrain.metric
+        if metric is not None:
+            allowed = (
+                _CLASSIFICATION_METRICS
+                if self.data.task.is_classification
+                else (_REGRESSION_METRICS)
+            )
+            if metric not in allowed:
+                raise ValueError(
+                    f"retrain.metric = {metric!r} is not computed for task "
+                    f"{self.data.task.value!r}; use one of: {', '.join(allowed)}"
+                )
+        return self
+
     @property
     def primary_metric(self) -> str:
+        """The metric that decides performance alerts and promotions."""
         if self.retrain.metric:
             return self.retrain.metric
-        return "roc_auc" if self.data.task.is_classification else "r2"
+        # Window ROC AUC needs per-class probabilities, logged only for the binary case.
+        return {Task.BINARY: "roc_auc", Task.MULTICLASS: "f1", Task.REGRESSION: "r2"}[
+            self.data.task
+        ]
 
 
 def _resolve_sqlite(url: str, root: Path) -> str:

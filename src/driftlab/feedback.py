@@ -29,7 +29,17 @@ def labels_from_file(path: Path, project: Project) -> list[LabelRecord]:
         raise DataError(f"label file {path} has an empty label on line {row}")
     now = datetime.now(UTC)
     ts = pd.to_datetime(frame["ts"], utc=True) if "ts" in frame.columns else None
-    cast = str if project.data.task.is_classification else float
+    if project.data.task.is_classification:
+        cast: type = str
+    else:
+        cast = float
+        numbers = pd.to_numeric(frame["label"], errors="coerce")
+        if numbers.isna().any():
+            i = int(numbers.isna().to_numpy().argmax())
+            raise DataError(
+                f"label file {path} line {i + 2}: label {frame['label'].iloc[i]!r} is not a "
+                "number; a regression model needs numeric labels"
+            )
     return [
         LabelRecord(str(rid), cast(label), ts.iloc[i].to_pydatetime() if ts is not None else now)
         for i, (rid, label) in enumerate(zip(frame["request_id"], frame["label"], strict=True))

@@ -1,7 +1,7 @@
 """Use cases: each stage of the loop as one call, given the adapters to use.
 
-The CLI, the server and the demo choose adapters from settings and call these; the stages
-below stay unaware of each other. Nothing here picks an adapter.
+The CLI and the demo choose adapters from settings and call these; the stages below stay
+unaware of each other. Nothing here picks an adapter.
 """
 
 from __future__ import annotations

@@ -42,6 +42,10 @@ class ModelInfo:
     def input_features(self) -> list[Feature]:
         return [f for f in self.features if f.is_model_input]
 
+    @property
+    def monitored_features(self) -> list[Feature]:
+        return [f for f in self.features if f.is_monitored]
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["task"] = self.task.value

@@ -29,8 +29,15 @@ def _annotation(feature: Feature) -> Any:
 
 
 def record_model(project: Project) -> type[BaseModel]:
-    """A pydantic model for one record: every feature required, unknown keys refused."""
-    fields: dict[str, Any] = {f.name: (_annotation(f), ...) for f in project.features}
+    """A pydantic model for one record: model inputs required, unknown keys refused.
+
+    Features that are not model inputs (ids, timestamps, protected attributes) are logged
+    when sent but may be left out.
+    """
+    fields: dict[str, Any] = {
+        f.name: (_annotation(f), ...) if f.is_model_input else (_annotation(f) | None, None)
+        for f in project.features
+    }
     return create_model(  # type: ignore[call-overload, no-any-return]
         "Record",
         __config__=ConfigDict(extra="forbid"),
@@ -53,8 +60,18 @@ def validate_columns(frame: pd.DataFrame, project: Project, *, need_target: bool
 
 
 def _as_str(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    """A category as text; missing stays None.
+
+    Integral floats lose their ".0": a code read from a CSV column with gaps (3.0) must
+    match the same code sent as JSON (3).
+
+    >>> _as_str(3.0), _as_str(3), _as_str("a"), _as_str(float("nan"))
+    ('3', '3', 'a', None)
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 
@@ -83,5 +100,7 @@ def coerce_frame(
                 )
             out[f.name] = converted.to_numpy()
         else:
-            out[f.name] = np.array([_as_str(v) for v in col.tolist()], dtype=object)
+            # object dtype keeps None as None (pandas would infer a string dtype with NaN).
+            out[f.name] = pd.Series([_as_str(v) for v in col.tolist()], dtype=object,
+                                    index=frame.index)  # fmt: skip
     return pd.DataFrame(out, index=frame.index)

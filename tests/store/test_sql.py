@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -98,3 +98,11 @@ def test_password_never_in_error(tmp_path) -> None:
     with pytest.raises(StoreError) as info:
         SqlStore("postgresql+psycopg://user:s3cret@127.0.0.1:1/nowhere")
     assert "s3cret" not in str(info.value)
+
+
+def test_window_bounds_in_other_time_zones_mean_the_same_instant(store: SqlStore) -> None:
+    store.log_predictions([_rec(i) for i in range(10)])
+    plus2 = timezone(timedelta(hours=2))
+    start = (T0 + timedelta(seconds=2)).astimezone(plus2)
+    end = (T0 + timedelta(seconds=7)).astimezone(plus2)
+    assert len(store.read_window("m", start=start, end=end)) == 5

@@ -301,3 +301,8 @@ def main() -> None:
     except DriftlabError as e:
         err_console.print(f"[bold red]Error:[/] {e}", soft_wrap=True)
         sys.exit(EXIT_FAILED)
+    except Exception:
+        # A bug, not a finding: show it, and never exit 1 (which means "alerts fired").
+        err_console.print_exception()
+        err_console.print("[bold red]Unexpected error[/]; please report it with the trace above.")
+        sys.exit(EXIT_FAILED)

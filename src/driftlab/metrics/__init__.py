@@ -1,5 +1,17 @@
 """Model quality metrics on arrays."""
 
-from driftlab.metrics.quality import classification_metrics, regression_metrics
+from driftlab.metrics.quality import (
+    CLASSIFICATION_METRICS,
+    LOWER_IS_BETTER,
+    REGRESSION_METRICS,
+    classification_metrics,
+    regression_metrics,
+)
 
-__all__ = ["classification_metrics", "regression_metrics"]
+__all__ = [
+    "CLASSIFICATION_METRICS",
+    "LOWER_IS_BETTER",
+    "REGRESSION_METRICS",
+    "classification_metrics",
+    "regression_metrics",
+]

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn import metrics as skm
 
-__all__ = ["classification_metrics", "regression_metrics"]
+__all__ = [
+    "CLASSIFICATION_METRICS",
+    "LOWER_IS_BETTER",
+    "REGRESSION_METRICS",
+    "classification_metrics",
+    "regression_metrics",
+]
+
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+REGRESSION_METRICS = ("mse", "mae", "r2")
+# Metrics where lower is better: a "drop" in quality is an increase.
+LOWER_IS_BETTER = frozenset({"mse", "mae"})
 
 
 def classification_metrics(

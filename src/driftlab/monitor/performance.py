@@ -5,15 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from driftlab.metrics import classification_metrics, regression_metrics
+from driftlab.metrics import LOWER_IS_BETTER, classification_metrics, regression_metrics
 from driftlab.model import ModelInfo
 from driftlab.monitor.result import PerformanceResult
 from driftlab.text import num
 
 __all__ = ["window_performance"]
-
-# Metrics where lower is better; a "drop" for them is an increase.
-_LOWER_IS_BETTER = {"mse", "mae", "rmse", "log_loss"}
 
 
 def _positive_proba(window: pd.DataFrame, info: ModelInfo) -> np.ndarray | None:
@@ -73,8 +70,8 @@ def window_performance(
             primary_metric,
             f"{primary_metric} is not available for this window ({n} labeled predictions).",
         )
-    drop = (now - before) if primary_metric in _LOWER_IS_BETTER else (before - now)
-    scale = abs(before) if primary_metric in _LOWER_IS_BETTER and before else 1.0
+    drop = (now - before) if primary_metric in LOWER_IS_BETTER else (before - now)
+    scale = abs(before) if primary_metric in LOWER_IS_BETTER and before else 1.0
     degraded = drop / scale > max_drop
     verb = "dropped" if degraded else "is stable"
     message = (

@@ -73,15 +73,19 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
             performance=None,
             alerts=[],
         )
-    missing = [f.name for f in info.features if f.name not in frame.columns]
+    monitored = info.monitored_features
+    absent = [f for f in monitored if f.name not in frame.columns]
+    # Optional metadata (e.g. a protected attribute) that no client sent is all-missing.
+    frame = frame.assign(**{f.name: None for f in absent if not f.is_model_input})
+    missing = [f.name for f in absent if f.is_model_input]
     if missing:
         raise DataError(
             f"logged predictions lack feature(s) {', '.join(missing)} that model version "
             f"{bundle.version} was trained with"
         )
-    features = coerce_frame(frame, info.features)
+    features = coerce_frame(frame, monitored)
     window_profile = build_profile(
-        features, info.features, reference=bundle.reference, sample_size=cfg.sample_size
+        features, monitored, reference=bundle.reference, sample_size=cfg.sample_size
     )
     drift = compare_profiles(
         bundle.reference,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from driftlab.metrics import LOWER_IS_BETTER
 from driftlab.text import num
 
-__all__ = ["LOWER_IS_BETTER", "PromotionDecision", "decide"]
-
-LOWER_IS_BETTER = frozenset({"mse", "mae", "rmse", "log_loss"})
+__all__ = ["PromotionDecision", "decide"]
 
 
 @dataclass(frozen=True)

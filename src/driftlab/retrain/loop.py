@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 def labeled_production_rows(store: Store, project: Project) -> pd.DataFrame:
     """Logged predictions with their late labels, as a training table (features + target)."""
     rows = store.read_window(project.model_name, labeled_only=True)
-    names = project.feature_names
-    out = rows[["ts", *[n for n in names if n in rows.columns]]].copy()
+    # reindex: optional metadata features no client sent become missing values.
+    out = rows.reindex(columns=["ts", *project.feature_names])
     target = rows["label"]
     out[project.data.target] = (
         target.astype(str) if project.data.task.is_classification else target.astype(float)
@@ -69,7 +69,10 @@ def retrain(
     challenger_metrics = evaluate(challenger, holdout, y)
     metric = project.primary_metric
     if metric not in champion_metrics or metric not in challenger_metrics:
-        metric = "accuracy" if project.data.task.is_classification else "mae"
+        # e.g. ROC AUC when the newest rows hold a single class: it is undefined there.
+        fallback = "accuracy" if project.data.task.is_classification else "mae"
+        log.warning("%s is undefined on the evaluation rows; comparing on %s", metric, fallback)
+        metric = fallback
     promoted, reason = decide(
         metric,
         champion_metrics[metric],

@@ -31,10 +31,13 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     """Build the API around the given adapters. The lifespan loads the champion, starts the
     prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion."""
     holder = ModelHolder(registry, project.model_name)
-    logger = PredictionLogger(
-        store, batch_size=project.store.batch_size, interval_s=project.store.flush_interval_s
-    )
     telemetry = Telemetry()
+    logger = PredictionLogger(
+        store,
+        batch_size=project.store.batch_size,
+        interval_s=project.store.flush_interval_s,
+        on_failure=telemetry.log_failures.inc,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

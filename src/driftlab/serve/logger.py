@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from driftlab.store.base import PredictionRecord, Store
 
@@ -19,8 +20,16 @@ log = logging.getLogger(__name__)
 
 
 class PredictionLogger:
-    def __init__(self, store: Store, *, batch_size: int = 256, interval_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        batch_size: int = 256,
+        interval_s: float = 0.2,
+        on_failure: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
+        self.on_failure = on_failure
         self.batch_size = batch_size
         self.interval_s = interval_s
         self._pending: list[PredictionRecord] = []
@@ -48,6 +57,8 @@ class PredictionLogger:
                     self.written += await asyncio.to_thread(self.store.log_predictions, batch)
                 except Exception:
                     self.failures += 1
+                    if self.on_failure is not None:
+                        self.on_failure()
                     log.exception("could not write %d prediction records; will retry", len(batch))
                     return
                 del self._pending[: len(batch)]

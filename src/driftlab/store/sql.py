@@ -209,6 +209,9 @@ class SqlStore:
         labeled_only: bool = False,
     ) -> pd.DataFrame:
         p, lab = predictions, labels
+        # SQLite compares wall-clock text: bring bounds to UTC, the zone everything is stored in.
+        start = start.astimezone(UTC) if start is not None and start.tzinfo else start
+        end = end.astimezone(UTC) if end is not None and end.tzinfo else end
         q = (
             sa.select(
                 p.c.request_id,

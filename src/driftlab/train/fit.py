@@ -160,7 +160,7 @@ def train_model(project: Project, frame: pd.DataFrame, *, extra: dict | None = N
     holdout = build_pipeline(project).fit(split.x_train[inputs], split.y_train)
     reference = build_profile(
         x,
-        project.features,
+        project.monitored_features,
         bins=project.monitor.bins,
         sample_size=project.monitor.sample_size,
         seed=project.data.seed,

@@ -74,6 +74,14 @@ async def feedback(
     if not items:
         raise HTTPException(422, "the list of labels is empty")
     now = datetime.now(UTC)
+    if not project.data.task.is_classification:
+        bad = [(n, i.label) for n, i in enumerate(items) if not _is_number(i.label)]
+        if bad:
+            n, value = bad[0]
+            raise HTTPException(422, {"problems": [{
+                "field": "label", "problem": "a regression label must be a number",
+                "input": value, **({"record": n} if is_list else {}),
+            }]})  # fmt: skip
     labels = [LabelRecord(i.request_id, _label(i.label, project), i.ts or now) for i in items]
     # A prediction answered a moment ago may still be queued for the store: write it first.
     await logger.flush()
@@ -82,6 +90,10 @@ async def feedback(
     except UnknownRequestError as e:
         raise HTTPException(404, str(e)) from None
     return FeedbackAccepted(accepted=accepted)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _label(value: Any, project: Any) -> Any:
