@@ -18,12 +18,12 @@ demo: $(STAMP)
 	$(BIN)/driftlab demo $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info driftlab-demo
