@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 
 from driftlab.config import Feature, FeatureKind
 from driftlab.profile import (
+    OTHER,
     CategoricalProfile,
     NumericProfile,
     Profile,
     bin_index,
     build_profile,
+    build_profile_chunks,
     quantile_edges,
 )
 
@@ -78,7 +80,24 @@ def test_roundtrip_json() -> None:
 
 
 values = st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), max_size=60)
-cats = st.sampled_from(["a", "b", "c", None])
+cats = st.sampled_from(["a", "b", "c", "d", None])
+REF = build_profile(_frame([1.0, 5.0, 10.0], ["a", "b", "c"]), FEATURES, bins=3)
+
+
+def _same(p: Profile, q: Profile) -> None:
+    """Equal in substance: counts, moments (to rounding), samples, categories, rows."""
+    assert p.n_rows == q.n_rows
+    px, qx = p.features["x"], q.features["x"]
+    assert isinstance(px, NumericProfile) and isinstance(qx, NumericProfile)
+    np.testing.assert_array_equal(px.counts, qx.counts)
+    assert (px.n, px.missing) == (qx.n, qx.missing)
+    assert px.mean == pytest.approx(qx.mean, rel=1e-9, abs=1e-6)
+    assert px.m2 == pytest.approx(qx.m2, rel=1e-6, abs=1e-3)
+    np.testing.assert_array_equal(px.sample_keys, qx.sample_keys)
+    np.testing.assert_array_equal(px.sample, qx.sample)
+    assert p.features["c"] == q.features["c"]
+    assert p.rows is not None and q.rows is not None
+    np.testing.assert_array_equal(p.rows.keys, q.rows.keys)
 
 
 @settings(max_examples=60, deadline=None)
@@ -86,19 +105,62 @@ cats = st.sampled_from(["a", "b", "c", None])
 def test_merge_equals_profile_of_concatenation(a: list, b: list, data: st.DataObject) -> None:
     ca = data.draw(st.lists(cats, min_size=len(a), max_size=len(a)))
     cb = data.draw(st.lists(cats, min_size=len(b), max_size=len(b)))
-    ref = build_profile(_frame([1.0, 5.0, 10.0], ["a", "b", "c"]), FEATURES, bins=3)
-    pa = build_profile(_frame(a, ca), FEATURES, reference=ref)
-    pb = build_profile(_frame(b, cb), FEATURES, reference=ref)
-    whole = build_profile(_frame(a + b, ca + cb), FEATURES, reference=ref)
-    merged = pa.merge(pb)
-    mx, wx = merged.features["x"], whole.features["x"]
-    assert isinstance(mx, NumericProfile) and isinstance(wx, NumericProfile)
-    np.testing.assert_array_equal(mx.counts, wx.counts)
-    assert (mx.n, mx.missing) == (wx.n, wx.missing)
-    assert mx.mean == pytest.approx(wx.mean, rel=1e-9, abs=1e-6)
-    assert mx.m2 == pytest.approx(wx.m2, rel=1e-6, abs=1e-3)
-    assert merged.features["c"] == whole.features["c"]
-    # merge is commutative on everything but sample tie order
-    other = pb.merge(pa).features["x"]
-    assert isinstance(other, NumericProfile)
-    np.testing.assert_array_equal(other.counts, mx.counts)
+    kw = {"reference": REF, "sample_size": 7}
+    pa = build_profile(_frame(a, ca), FEATURES, **kw)
+    pb = build_profile(_frame(b, cb), FEATURES, row_offset=len(a), **kw)
+    whole = build_profile(_frame(a + b, ca + cb), FEATURES, **kw)
+    _same(pa.merge(pb), whole)
+    _same(pb.merge(pa), whole)  # commutative
+    _same(pa.merge(Profile.empty()), pa)  # identity
+    _same(Profile.empty().merge(pa), pa)
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=values, b=values, c=values)
+def test_merge_is_associative(a: list, b: list, c: list) -> None:
+    def prof(xs: list, offset: int) -> Profile:
+        return build_profile(_frame(xs, ["a"] * len(xs)), FEATURES, reference=REF,
+                             sample_size=5, row_offset=offset)  # fmt: skip
+
+    pa, pb, pc = prof(a, 0), prof(b, len(a)), prof(c, len(a) + len(b))
+    _same(pa.merge(pb).merge(pc), pa.merge(pb.merge(pc)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=values, data=st.data())
+def test_counts_and_moments_do_not_depend_on_row_order(a: list, data: st.DataObject) -> None:
+    perm = data.draw(st.permutations(range(len(a))))
+    p = build_profile(_frame(a, ["a"] * len(a)), FEATURES, reference=REF).features["x"]
+    q = build_profile(_frame([a[i] for i in perm], ["a"] * len(a)), FEATURES, reference=REF)
+    qx = q.features["x"]
+    assert isinstance(p, NumericProfile) and isinstance(qx, NumericProfile)
+    np.testing.assert_array_equal(p.counts, qx.counts)
+    assert p.mean == pytest.approx(qx.mean, abs=1e-6) and p.m2 == pytest.approx(qx.m2, abs=1e-3)
+
+
+def test_streaming_chunks_equal_one_pass() -> None:
+    rng = np.random.default_rng(3)
+    frame = _frame(rng.normal(size=10_000).tolist(), rng.choice(list("abc"), 10_000).tolist())
+    ref = build_profile(frame.iloc[:2000], FEATURES)
+    chunks = (frame.iloc[i : i + 1500] for i in range(0, len(frame), 1500))
+    _same(
+        build_profile_chunks(chunks, FEATURES, reference=ref),
+        build_profile(frame, FEATURES, reference=ref),
+    )
+
+
+def test_high_cardinality_keeps_top_k_plus_other() -> None:
+    cs = [f"k{i % 50}" for i in range(1000)] + ["rare1", "rare2"]
+    ref = build_profile(_frame([1.0] * len(cs), cs), FEATURES, max_categories=10).features["c"]
+    assert isinstance(ref, CategoricalProfile)
+    assert len(ref.counts) == 11 and ref.counts[OTHER] == 1002 - 10 * 20
+    # A window value the reference folded away is counted in OTHER, not as new.
+    ref_profile = Profile({"x": REF.features["x"], "c": ref}, 1)
+    win = build_profile(_frame([1.0, 1.0], ["rare1", "k0"]), FEATURES, reference=ref_profile)
+    win = win.features["c"]
+    assert isinstance(win, CategoricalProfile) and win.counts == {"k0": 1, OTHER: 1}
+
+
+def test_unseen_category_is_explicit_when_reference_had_no_tail() -> None:
+    win = build_profile(_frame([1.0, 1.0], ["a", "zz"]), FEATURES, reference=REF).features["c"]
+    assert isinstance(win, CategoricalProfile) and win.counts == {"a": 1, "zz": 1}

@@ -1,13 +1,18 @@
 """Profiles: mergeable, serializable summaries of a table, with frozen reference bins."""
 
-from driftlab.profile.build import bin_index, build_profile, quantile_edges
-from driftlab.profile.model import CategoricalProfile, NumericProfile, Profile
+from driftlab.profile.build import bin_index, build_profile, build_profile_chunks, quantile_edges
+from driftlab.profile.keys import row_keys
+from driftlab.profile.model import OTHER, CategoricalProfile, NumericProfile, Profile, RowSample
 
 __all__ = [
+    "OTHER",
     "CategoricalProfile",
     "NumericProfile",
     "Profile",
+    "RowSample",
     "bin_index",
     "build_profile",
+    "build_profile_chunks",
     "quantile_edges",
+    "row_keys",
 ]

@@ -1,16 +1,31 @@
-"""Build profiles from pandas tables, into frozen reference edges when monitoring."""
+"""Build profiles from pandas tables or streams of chunks, into frozen reference edges."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from driftlab.config import Feature, FeatureKind
-from driftlab.profile.model import CategoricalProfile, FeatureProfile, NumericProfile, Profile
+from driftlab.profile.keys import row_keys
+from driftlab.profile.model import (
+    OTHER,
+    CategoricalProfile,
+    FeatureProfile,
+    NumericProfile,
+    Profile,
+    RowSample,
+    _cap,
+    bottom_k,
+)
 
-__all__ = ["bin_index", "build_profile", "quantile_edges"]
+__all__ = ["bin_index", "build_profile", "build_profile_chunks", "quantile_edges"]
+
+# Reference edges come from the quantiles of at most this many rows (a uniform sample): the
+# bins need not hold exactly equal mass, and the counts into them are exact on every row.
+EDGE_SAMPLE = 200_000
 
 
 def quantile_edges(values: np.ndarray, bins: int) -> np.ndarray:
@@ -45,37 +60,56 @@ def _numeric(
     values: np.ndarray, edges: np.ndarray, keys: np.ndarray, sample_size: int
 ) -> NumericProfile:
     ok = ~np.isnan(values)
-    x, k = values[ok], keys[ok]
+    x = values[ok] if not ok.all() else values
+    k = keys[ok] if not ok.all() else keys
     counts = np.bincount(bin_index(x, edges), minlength=edges.size + 1).astype("int64")
     n = int(x.size)
     mean = float(x.mean()) if n else 0.0
-    m2 = float(((x - mean) ** 2).sum()) if n else 0.0
-    if n > sample_size:
-        part = np.argpartition(k, sample_size - 1)[:sample_size]
-        k, x = k[part], x[part]
-    order = np.argsort(k, kind="stable")
+    m2 = float(np.dot(x - mean, x - mean)) if n else 0.0
+    keep = bottom_k(k, sample_size)
     return NumericProfile(
         edges=edges,
         counts=counts,
         n=n,
-        missing=int((~ok).sum()),
+        missing=int(values.size - n),
         mean=mean,
         m2=m2,
         min=float(x.min()) if n else math.inf,
         max=float(x.max()) if n else -math.inf,
-        sample_keys=k[order],
-        sample=x[order],
+        sample_keys=k[keep],
+        sample=x[keep],
         sample_size=sample_size,
     )
 
 
-def _categorical(values: pd.Series) -> CategoricalProfile:
+def _categorical(
+    values: pd.Series, reference: CategoricalProfile | None, max_categories: int
+) -> CategoricalProfile:
     present = values.dropna()
-    counts = present.astype(str).value_counts(sort=True)
-    return CategoricalProfile(
-        counts={str(k): int(v) for k, v in counts.items()},
-        missing=int(values.isna().sum()),
-    )
+    raw = {str(k): int(v) for k, v in present.astype(str).value_counts(sort=False).items()}
+    missing = int(values.size - present.size)
+    if reference is None:
+        return CategoricalProfile(_cap(raw, max_categories), missing, max_categories)
+    # Count into the reference's categories. Values it does not know are new categories —
+    # unless the reference itself folded a tail into OTHER, where they may belong.
+    known = reference.counts
+    counts: dict[str, int] = {}
+    new: dict[str, int] = {}
+    for cat, v in raw.items():
+        if cat in known and cat != OTHER:
+            counts[cat] = v
+        elif OTHER in known:
+            counts[OTHER] = counts.get(OTHER, 0) + v
+        else:
+            new[cat] = v
+    counts.update(_cap(new, reference.max_categories))
+    return CategoricalProfile(counts, missing, reference.max_categories)
+
+
+def _numeric_values(col: pd.Series) -> np.ndarray:
+    if col.dtype.kind in "fiu":
+        return col.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def build_profile(
@@ -85,28 +119,72 @@ def build_profile(
     bins: int = 10,
     sample_size: int = 2000,
     reference: Profile | None = None,
+    max_categories: int = 200,
+    row_offset: int = 0,
     seed: int = 0,
 ) -> Profile:
     """Profile ``frame``'s features.
 
-    Without ``reference`` the numeric bin edges are computed from ``frame`` (this *is* the
-    reference); with it, every numeric feature is counted into the reference's frozen edges,
-    so a window is never re-binned together with the reference.
+    Without ``reference`` the numeric bin edges come from ``frame``'s quantiles (this *is*
+    the reference); with it, numeric features are counted into the reference's frozen edges
+    and categorical ones into its categories, so a window is never re-binned with the
+    reference. ``row_offset`` is the position of the first row in a larger stream (see
+    :func:`build_profile_chunks`).
     """
-    rng = np.random.default_rng(seed)
-    keys = rng.random(len(frame))
+    n = len(frame)
+    keys = row_keys(n, row_offset, seed)
+    edge_rows = bottom_k(keys, EDGE_SAMPLE) if reference is None and n > EDGE_SAMPLE else None
     out: dict[str, FeatureProfile] = {}
+    row_idx = bottom_k(keys, sample_size)
+    row_cols: dict[str, np.ndarray] = {}
     for f in features:
         col = frame[f.name]
         if f.kind is FeatureKind.NUMERIC:
-            values = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            values = _numeric_values(col)
             if reference is not None:
                 ref = reference.features[f.name]
-                assert isinstance(ref, NumericProfile), f"{f.name} is not numeric in the reference"
+                if not isinstance(ref, NumericProfile):
+                    raise TypeError(f"feature {f.name!r} is not numeric in the reference")
                 edges = ref.edges
             else:
-                edges = quantile_edges(values, bins)
+                edges = quantile_edges(values if edge_rows is None else values[edge_rows], bins)
             out[f.name] = _numeric(values, edges, keys, sample_size)
+            row_cols[f.name] = values[row_idx]
         else:
-            out[f.name] = _categorical(col)
-    return Profile(features=out, n_rows=len(frame))
+            ref_cat = reference.features[f.name] if reference is not None else None
+            if ref_cat is not None and not isinstance(ref_cat, CategoricalProfile):
+                raise TypeError(f"feature {f.name!r} is not categorical in the reference")
+            out[f.name] = _categorical(col, ref_cat, max_categories)
+            picked = col.to_numpy(dtype=object)[row_idx]
+            row_cols[f.name] = np.array(
+                [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                 else str(v) for v in picked], dtype=object,
+            )  # fmt: skip
+    rows = RowSample(keys[row_idx], row_cols, sample_size)
+    return Profile(features=out, n_rows=n, rows=rows)
+
+
+def build_profile_chunks(
+    chunks: Iterable[pd.DataFrame],
+    features: list[Feature],
+    *,
+    reference: Profile | None = None,
+    **kwargs: object,
+) -> Profile:
+    """Profile a stream of tables in constant memory (one chunk at a time), merging as it goes.
+
+    Against a ``reference`` the result equals :func:`build_profile` on the concatenation.
+    Without one, the first chunk fixes the bin edges (its quantiles; under/overflow bins
+    catch the rest), so pass a first chunk that represents the data — or build the
+    reference from a sample and stream the rest against it.
+    """
+    total = Profile.empty()
+    offset = 0
+    frozen = reference
+    for chunk in chunks:
+        part = build_profile(chunk, features, reference=frozen, row_offset=offset, **kwargs)  # type: ignore[arg-type]
+        if frozen is None:
+            frozen = part
+        total = total.merge(part)
+        offset += len(chunk)
+    return total
