@@ -164,3 +164,16 @@ def test_high_cardinality_keeps_top_k_plus_other() -> None:
 def test_unseen_category_is_explicit_when_reference_had_no_tail() -> None:
     win = build_profile(_frame([1.0, 1.0], ["a", "zz"]), FEATURES, reference=REF).features["c"]
     assert isinstance(win, CategoricalProfile) and win.counts == {"a": 1, "zz": 1}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    xs=st.lists(st.sampled_from([-2.0, 0.0, 0.5, 1.0, 1.5, 3.0, 7.0]), max_size=40),
+    edges=st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0]), min_size=1, max_size=4, unique=True),
+)
+def test_fast_bin_counts_equal_bincount_of_bin_index(xs: list[float], edges: list[float]) -> None:
+    from driftlab.profile.build import bin_counts
+
+    v, e = np.array(xs), np.array(sorted(edges))
+    expected = np.bincount(bin_index(v, e), minlength=e.size + 1)
+    np.testing.assert_array_equal(bin_counts(v, e), expected)

@@ -1,17 +1,21 @@
 """Monitoring: compare windows of logged predictions with the frozen reference."""
 
+from driftlab.monitor.dataset import DatasetDrift, dataset_drift, drift_between
 from driftlab.monitor.drift import DriftPolicy, compare_profiles
 from driftlab.monitor.result import Alert, FeatureDrift, MonitoringResult, PerformanceResult
 from driftlab.monitor.run import Window, monitor_window, pick_version
 
 __all__ = [
     "Alert",
+    "DatasetDrift",
     "DriftPolicy",
     "FeatureDrift",
     "MonitoringResult",
     "PerformanceResult",
     "Window",
     "compare_profiles",
+    "dataset_drift",
+    "drift_between",
     "monitor_window",
     "pick_version",
 ]

@@ -21,7 +21,13 @@ from driftlab.profile.model import (
     bottom_k,
 )
 
-__all__ = ["bin_index", "build_profile", "build_profile_chunks", "quantile_edges"]
+__all__ = [
+    "bin_counts",
+    "bin_index",
+    "build_profile",
+    "build_profile_chunks",
+    "quantile_edges",
+]
 
 # Reference edges come from the quantiles of at most this many rows (a uniform sample): the
 # bins need not hold exactly equal mass, and the counts into them are exact on every row.
@@ -56,13 +62,29 @@ def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return idx
 
 
+def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.bincount(bin_index(values, edges))`` without a per-value binary search.
+
+    One vectorized comparison per edge (cumulative counts, then differences) is several times
+    faster than ``searchsorted`` for the ~10 edges a profile has.
+
+    >>> bin_counts(np.array([-1.0, 0.0, 4.9, 5.0, 10.0, 11.0]), np.array([0.0, 5.0, 10.0])).tolist()
+    [1, 2, 2, 1]
+    """
+    if edges.size <= 1:
+        return np.bincount(bin_index(values, edges), minlength=edges.size + 1).astype("int64")
+    below = [np.count_nonzero(values < e) for e in edges[:-1]]
+    below.append(np.count_nonzero(values <= edges[-1]))  # the top edge closes the last bin
+    return np.diff(np.array([0, *below, values.size], dtype="int64"))
+
+
 def _numeric(
     values: np.ndarray, edges: np.ndarray, keys: np.ndarray, sample_size: int
 ) -> NumericProfile:
     ok = ~np.isnan(values)
     x = values[ok] if not ok.all() else values
     k = keys[ok] if not ok.all() else keys
-    counts = np.bincount(bin_index(x, edges), minlength=edges.size + 1).astype("int64")
+    counts = bin_counts(x, edges)
     n = int(x.size)
     mean = float(x.mean()) if n else 0.0
     m2 = float(np.dot(x - mean, x - mean)) if n else 0.0
@@ -85,9 +107,16 @@ def _numeric(
 def _categorical(
     values: pd.Series, reference: CategoricalProfile | None, max_categories: int
 ) -> CategoricalProfile:
-    present = values.dropna()
-    raw = {str(k): int(v) for k, v in present.astype(str).value_counts(sort=False).items()}
-    missing = int(values.size - present.size)
+    # One pass: value_counts with the missing values as their own key, on the raw column
+    # (converting a million values to strings first costs more than the counting).
+    raw: dict[str, int] = {}
+    missing = 0
+    for key, v in values.value_counts(dropna=False, sort=False).items():
+        if key is None or key is pd.NA or (isinstance(key, float) and math.isnan(key)):
+            missing += int(v)
+        else:
+            name = str(key)
+            raw[name] = raw.get(name, 0) + int(v)
     if reference is None:
         return CategoricalProfile(_cap(raw, max_categories), missing, max_categories)
     # Count into the reference's categories. Values it does not know are new categories —

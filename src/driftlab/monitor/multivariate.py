@@ -1,0 +1,202 @@
+"""Multivariate drift: changes in how features move together, which per-feature tests miss.
+
+Two methods, both on the profiles' bounded row samples (so cost does not grow with rows):
+
+* **Domain classifier** — train a classifier to tell reference rows from window rows. With
+  no drift it cannot (cross-validated ROC AUC ≈ 0.5). The AUC's significance is the
+  Mann–Whitney U test on the out-of-fold scores (AUC = U / (n₀·n₁)); a window drifts when
+  p < alpha *and* AUC ≥ ``min_auc`` (the effect-size floor). Permutation importance on a
+  held-out fold names the features that separate the two most.
+* **PCA reconstruction error** (NannyML's method) — fit scaling and a PCA keeping
+  ``variance`` of the reference's variance on half the reference rows; a window whose mean
+  reconstruction error leaves the band ``mean ± k·σ·sqrt(1/n_window + 1/n_band)`` measured on
+  the other half drifted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from driftlab.config import Feature, FeatureKind
+from driftlab.profile import RowSample
+from driftlab.text import num, p_value
+
+__all__ = ["MultivariateDrift", "domain_classifier", "pca_reconstruction", "rows_frame"]
+
+
+@dataclass(frozen=True)
+class MultivariateDrift:
+    method: str  # "domain_classifier" or "pca_reconstruction"
+    statistic: float  # ROC AUC, or the window's mean reconstruction error
+    threshold: float  # min AUC, or the upper bound of the reference band
+    p_value: float | None
+    drifted: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def rows_frame(rows: RowSample, features: list[Feature]) -> pd.DataFrame:
+    return pd.DataFrame({f.name: rows.columns[f.name] for f in features})
+
+
+def _split(features: list[Feature]) -> tuple[list[str], list[str]]:
+    numeric = [f.name for f in features if f.kind is FeatureKind.NUMERIC]
+    categorical = [f.name for f in features if f.kind is FeatureKind.CATEGORICAL]
+    return numeric, categorical
+
+
+def _classifier(features: list[Feature], seed: int) -> Pipeline:
+    numeric, categorical = _split(features)
+    encode = ColumnTransformer(
+        [
+            ("numeric", "passthrough", numeric),
+            # HGB's native categorical support needs codes < 255: keep the 200 most frequent.
+            ("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                           encoded_missing_value=-1, max_categories=200),
+             categorical),
+        ],
+        verbose_feature_names_out=False,
+    )  # fmt: skip
+    mask = [False] * len(numeric) + [True] * len(categorical)
+    model = HistGradientBoostingClassifier(
+        max_iter=50, learning_rate=0.1, max_leaf_nodes=15, categorical_features=mask or None,
+        random_state=seed,
+    )  # fmt: skip
+    return make_pipeline(encode, model)
+
+
+def _as_model_frame(frame: pd.DataFrame, features: list[Feature]) -> pd.DataFrame:
+    out = frame.copy()
+    for f in features:
+        if f.kind is FeatureKind.CATEGORICAL:
+            out[f.name] = out[f.name].astype(object).where(out[f.name].notna(), None)
+        else:
+            out[f.name] = pd.to_numeric(out[f.name], errors="coerce").astype("float64")
+    return out
+
+
+def domain_classifier(
+    reference: pd.DataFrame,
+    window: pd.DataFrame,
+    features: list[Feature],
+    *,
+    alpha: float = 0.05,
+    min_auc: float = 0.55,
+    folds: int = 5,
+    seed: int = 0,
+) -> MultivariateDrift:
+    """Can a classifier tell ``window`` rows from ``reference`` rows? See the module doc."""
+    names = [f.name for f in features]
+    x = _as_model_frame(pd.concat([reference[names], window[names]], ignore_index=True), features)
+    y = np.r_[np.zeros(len(reference), dtype=int), np.ones(len(window), dtype=int)]
+    if min(len(reference), len(window)) < 2 * folds:
+        return MultivariateDrift("domain_classifier", 0.5, min_auc, 1.0, False,
+                                 "Too few rows for the domain classifier.")  # fmt: skip
+    scores = np.empty(len(y))
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    last_model, last_val = None, None
+    for train, val in cv.split(x, y):
+        model = _classifier(features, seed).fit(x.iloc[train], y[train])
+        scores[val] = model.predict_proba(x.iloc[val])[:, 1]
+        last_model, last_val = model, val
+    auc = float(roc_auc_score(y, scores))
+    p = float(stats.mannwhitneyu(scores[y == 1], scores[y == 0], alternative="greater").pvalue)
+    drifted = p < alpha and auc >= min_auc
+    top: list[dict[str, float]] = []
+    if drifted and last_model is not None and last_val is not None:
+        imp = permutation_importance(
+            last_model, x.iloc[last_val], y[last_val], scoring="roc_auc", n_repeats=3,
+            random_state=seed,
+        )  # fmt: skip
+        order = np.argsort(-imp.importances_mean)[:5]
+        top = [{"feature": names[i], "importance": float(imp.importances_mean[i])}
+               for i in order if imp.importances_mean[i] > 0.01]  # fmt: skip
+    if drifted:
+        names_txt = ", ".join(t["feature"] for t in top[:3]) or "no single feature"
+        message = (
+            f"Multivariate drift detected: a classifier tells this window from the training data "
+            f"(ROC AUC {auc:.2f}, {p_value(p)}); features separating them most: {names_txt}."
+        )
+    else:
+        message = (
+            f"No multivariate drift: a classifier cannot tell this window from the training "
+            f"data (ROC AUC {auc:.2f}, {p_value(p)})."
+        )
+    return MultivariateDrift("domain_classifier", auc, min_auc, p, drifted, message,
+                             {"top_features": top, "n_reference": len(reference),
+                              "n_window": len(window)})  # fmt: skip
+
+
+def _reconstruction_pipeline(features: list[Feature], variance: float) -> Pipeline:
+    numeric, categorical = _split(features)
+    prep = ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                                      StandardScaler()), numeric),
+            ("categorical", make_pipeline(
+                SimpleImputer(strategy="constant", fill_value="(missing)"),
+                OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=20,
+                              sparse_output=False)), categorical),
+        ]
+    )  # fmt: skip
+    return Pipeline([("prep", prep), ("pca", PCA(n_components=variance, svd_solver="full"))])
+
+
+def _errors(pipe: Pipeline, frame: pd.DataFrame) -> np.ndarray:
+    z = pipe.named_steps["prep"].transform(frame)
+    back = pipe.named_steps["pca"].inverse_transform(pipe.named_steps["pca"].transform(z))
+    return np.sqrt(((z - back) ** 2).sum(axis=1))
+
+
+def pca_reconstruction(
+    reference: pd.DataFrame,
+    window: pd.DataFrame,
+    features: list[Feature],
+    *,
+    variance: float = 0.65,
+    k: float = 3.0,
+) -> MultivariateDrift:
+    """Does the window reconstruct worse than the reference does? See the module doc."""
+    ref = _as_model_frame(reference[[f.name for f in features]], features)
+    win = _as_model_frame(window[[f.name for f in features]], features)
+    if len(ref) < 40 or len(win) == 0:
+        return MultivariateDrift("pca_reconstruction", 0.0, 0.0, None, False,
+                                 "Too few rows for PCA reconstruction error.")  # fmt: skip
+    cat_cols = [f.name for f in features if f.kind is FeatureKind.CATEGORICAL]
+    ref[cat_cols] = ref[cat_cols].astype(object).where(ref[cat_cols].notna(), np.nan)
+    win[cat_cols] = win[cat_cols].astype(object).where(win[cat_cols].notna(), np.nan)
+    # Fit on half the reference and measure the band on the other half: in-sample errors
+    # are optimistically low and would make any new sample look drifted.
+    fit_rows, band_rows = ref.iloc[0::2], ref.iloc[1::2]
+    pipe = _reconstruction_pipeline(features, variance).fit(fit_rows)
+    band = _errors(pipe, band_rows)
+    win_errors = _errors(pipe, win)
+    centre = float(band.mean())
+    # Band for the difference of two means: per-row spread times sqrt(1/n_window + 1/n_band),
+    # so both the window's and the reference's sampling noise are accounted for.
+    spread = float(band.std(ddof=1)) * np.sqrt(1 / len(win_errors) + 1 / len(band))
+    upper, lower = centre + k * spread, centre - k * spread
+    error = float(win_errors.mean())
+    drifted = error > upper or error < lower
+    verb = "Multivariate drift detected" if drifted else "No multivariate drift"
+    message = (
+        f"{verb}: PCA reconstruction error {num(error)} vs {num(centre)} on training data "
+        f"(band {num(lower)}–{num(upper)})."
+    )
+    details = {"reference_error": centre, "lower": lower, "upper": upper,
+               "components": int(pipe.named_steps["pca"].n_components_)}  # fmt: skip
+    return MultivariateDrift("pca_reconstruction", error, upper, None, drifted, message, details)
