@@ -60,8 +60,16 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "ztest",
     }
     assert set(driftlab.profile.__all__) == {
-        "OTHER", "CategoricalProfile", "NumericProfile", "Profile", "RowSample", "bin_index",
-        "build_profile", "build_profile_chunks", "quantile_edges", "row_keys",
+        "OTHER",
+        "CategoricalProfile",
+        "NumericProfile",
+        "Profile",
+        "RowSample",
+        "bin_index",
+        "build_profile",
+        "build_profile_chunks",
+        "quantile_edges",
+        "row_keys",
     }
     assert set(driftlab.registry.__all__) == {
         "CHALLENGER",

@@ -42,7 +42,7 @@ __all__ = [
 
 ENV_STORE_URL = "DRIFTLAB_STORE_URL"
 # Kept in step with driftlab.metrics (config must not import the computing layers).
-_CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+_CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 _REGRESSION_METRICS = ("mse", "mae", "r2")
 ENV_TRACKING_URI = "DRIFTLAB_MLFLOW_TRACKING_URI"
 
@@ -81,6 +81,10 @@ class Feature(_Strict):
     # Roles other than input/prohibited mean "logged and monitored, not fed to the model".
     role: FeatureRole = FeatureRole.INPUT
     nullable: bool = True
+    # Per-feature drift statistics (catalogue names); unset means [monitor]'s defaults.
+    drift_test: str | None = None
+    drift_effect: str | None = None
+    min_effect: Annotated[float, Field(ge=0)] | None = None
 
     @property
     def is_model_input(self) -> bool:
@@ -126,9 +130,15 @@ class MlflowConfig(_Strict):
 class MonitorConfig(_Strict):
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
     correction: Literal["bh", "bonferroni", "none"] = "bh"
-    min_psi: Annotated[float, Field(ge=0)] = 0.1
+    numeric_test: str = "ks"
+    categorical_test: str = "chi2"
+    effect: str = "psi"
+    min_effect: Annotated[float, Field(ge=0)] = 0.1
+    multivariate: bool = True
+    min_auc: Annotated[float, Field(gt=0.5, lt=1)] = 0.6
     min_rows: Annotated[int, Field(ge=1)] = 100
     min_labels: Annotated[int, Field(ge=1)] = 30
+    metric: str | None = None  # default: roc_auc (binary), f1 (multiclass), r2 (regression)
     max_metric_drop: Annotated[float, Field(ge=0)] = 0.05
     bins: Annotated[int, Field(ge=2, le=1000)] = 10
     sample_size: Annotated[int, Field(ge=10)] = 2000
@@ -136,7 +146,7 @@ class MonitorConfig(_Strict):
 
 
 class RetrainConfig(_Strict):
-    metric: str | None = None  # default: roc_auc for classification, r2 for regression
+    metric: str | None = None  # default: monitor.metric
     min_improvement: float = 0.0
     holdout_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.3
     min_labels: Annotated[int, Field(ge=10)] = 100
@@ -148,6 +158,9 @@ class ServeConfig(_Strict):
     reload_interval_s: Annotated[float, Field(ge=0)] = 5.0
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     max_batch_records: Annotated[int, Field(ge=1)] = 1000
+    # Threads per server process for the model's math. Single-row predictions gain nothing
+    # from more, and OpenMP threads oversubscribing the cores collapse throughput.
+    threads: Annotated[int, Field(ge=1)] = 1
 
 
 class AlertChannel(_Strict):
@@ -226,29 +239,31 @@ class Project(_Strict):
 
     @model_validator(mode="after")
     def _metric_fits_task(self) -> Project:
-        metric = self.retrain.metric
-        if metric is not None:
-            allowed = (
-                _CLASSIFICATION_METRICS
-                if self.data.task.is_classification
-                else (_REGRESSION_METRICS)
-            )
-            if metric not in allowed:
+        task = self.data.task
+        allowed = _CLASSIFICATION_METRICS if task.is_classification else _REGRESSION_METRICS
+        for key, metric in (("monitor.metric", self.monitor.metric),
+                            ("retrain.metric", self.retrain.metric)):  # fmt: skip
+            if metric is not None and metric not in allowed:
                 raise ValueError(
-                    f"retrain.metric = {metric!r} is not computed for task "
-                    f"{self.data.task.value!r}; use one of: {', '.join(allowed)}"
+                    f"{key} = {metric!r} is not computed for task {task.value!r}; "
+                    f"use one of: {', '.join(allowed)}"
                 )
         return self
 
     @property
     def primary_metric(self) -> str:
-        """The metric that decides performance alerts and promotions."""
-        if self.retrain.metric:
-            return self.retrain.metric
+        """The metric that decides performance alerts (``monitor.metric``)."""
+        if self.monitor.metric:
+            return self.monitor.metric
         # Window ROC AUC needs per-class probabilities, logged only for the binary case.
         return {Task.BINARY: "roc_auc", Task.MULTICLASS: "f1", Task.REGRESSION: "r2"}[
             self.data.task
         ]
+
+    @property
+    def promotion_metric(self) -> str:
+        """The metric that decides champion vs challenger (``retrain.metric``)."""
+        return self.retrain.metric or self.primary_metric
 
 
 def _resolve_sqlite(url: str, root: Path) -> str:

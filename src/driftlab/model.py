@@ -75,6 +75,8 @@ class ModelBundle:
     pipeline: Pipeline
     reference: Profile
     version: str | None = None
+    # Profile of the model's own outputs on the training rows (prediction drift baseline).
+    outputs: Profile | None = None
 
     def model_frame(self, rows: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
         return coerce_frame(rows, self.info.input_features)

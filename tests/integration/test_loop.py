@@ -30,7 +30,7 @@ def test_demo_loop_end_to_end(tmp_path: Path) -> None:
     assert html.count("Plotly.newPlot") >= 16  # one plot per feature
     log = (tmp_path / "demo.log").read_text()
     assert (
-        "Data drift detected on feature Gr_Liv_Area: mean 1,102 vs 1,513 in training (-27%)" in log
+        "Data drift detected on feature Gr_Liv_Area: mean 1,096 vs 1,531 in training (-28%)" in log
     )
 
 

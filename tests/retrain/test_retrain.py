@@ -8,6 +8,7 @@ import pytest
 
 from driftlab.config import Project
 from driftlab.errors import InsufficientDataError
+from driftlab.metrics import LOWER_IS_BETTER
 from driftlab.registry import CHALLENGER, CHAMPION, MemoryRegistry
 from driftlab.retrain import decide, retrain
 from driftlab.scenarios.ames import TARGET, AmesScenario
@@ -55,6 +56,8 @@ def test_retrain_registers_challenger_and_records_decision(
     champion = registry.alias_version("ames-housing", CHAMPION)
     assert champion == ("2" if decision.promoted else "1")
     gain = decision.challenger_score - decision.champion_score
+    if decision.metric in LOWER_IS_BETTER:
+        gain = -gain
     assert decision.promoted == (gain > project.retrain.min_improvement)
     stored = store.decisions("ames-housing")[0]
     assert stored["reason"] == decision.reason and stored["promoted"] == decision.promoted

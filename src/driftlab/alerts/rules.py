@@ -14,7 +14,8 @@ _CRITICAL_PSI = 0.25
 
 
 def alerts_for(result: MonitoringResult) -> list[Alert]:
-    """One alert per drifted feature (largest effect first) and one for degraded quality.
+    """One alert per drifted feature (largest effect first), one for drifted predictions, one
+    for joint (multivariate) drift that no single feature shows, one for degraded quality.
 
     The fingerprint names model, kind and subject but not the version or numbers, so the
     same ongoing problem deduplicates across runs.
@@ -31,6 +32,32 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
                 message=f.message,
                 fingerprint=f"{result.model_name}:data_drift:{name}",
                 details={"psi": f.psi, "p_adjusted": f.p_adjusted, "test": f.test},
+            )
+        )
+    outputs = result.prediction_drift
+    if outputs is not None and outputs.drifted:
+        out.append(
+            Alert(
+                kind="prediction_drift",
+                severity="warning",
+                subject="prediction",
+                message=outputs.message,
+                fingerprint=f"{result.model_name}:prediction_drift",
+                details={"effect": outputs.effect, "value": outputs.effect_value},
+            )
+        )
+    # Joint drift is news only when no single feature explains it: otherwise the feature
+    # alerts already say what moved, and one more alert would be noise.
+    joint = next((m for m in result.multivariate if m.drifted), None)
+    if joint is not None and not result.drifted_features:
+        out.append(
+            Alert(
+                kind="multivariate_drift",
+                severity="warning",
+                subject=joint.method,
+                message=joint.message,
+                fingerprint=f"{result.model_name}:multivariate_drift",
+                details={"statistic": joint.statistic, **joint.details},
             )
         )
     perf = result.performance

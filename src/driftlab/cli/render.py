@@ -17,28 +17,33 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
     if run_id is not None:
         title += f" (run {run_id})"
     table = Table(title=title, title_justify="left")
-    for col in ("feature", "kind", "test", "p (corrected)", "PSI", "reference", "window", "drift"):
-        table.add_column(col, justify="right" if col in ("p (corrected)", "PSI") else "left")
-    for f in sorted(result.features, key=lambda f: (not f.drifted, -f.psi)):
+    for col in ("feature", "test", "p (corr.)", "effect", "change", "drift"):
+        table.add_column(col, justify="right" if col in ("p (corr.)", "effect") else "left",
+                         no_wrap=col != "change")  # fmt: skip
+    rows = list(result.features)
+    if result.prediction_drift is not None:
+        rows.append(result.prediction_drift)
+    for f in sorted(rows, key=lambda f: (not f.drifted, -f.psi)):
         if f.kind == "numeric":
-            ref = f"mean {num(f.reference_summary['mean'])}"
-            cur = f"mean {num(f.window_summary['mean'])}"
+            change = f"mean {num(f.reference_summary['mean'])} → {num(f.window_summary['mean'])}"
         else:
-            ref = f"{f.reference_summary['categories']} categories"
             new = f.window_summary.get("new_categories") or []
-            cur = f"{len(new)} new" if new else "no new"
+            change = f"{f.reference_summary['categories']} categories" + (
+                f", {len(new)} new" if new else ""
+            )
         table.add_row(
-            f.feature,
-            f.kind,
+            "(model output)" if f is result.prediction_drift else f.feature,
             f.test,
             p_value(f.p_adjusted).removeprefix("p "),
-            f"{f.psi:.3f}",
-            ref,
-            cur,
+            f"{f.effect} {f.effect_value:.2f}",
+            change,
             "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]",
         )
     if result.features:
         console.print(table)
+    for m in result.multivariate:
+        colour = "red" if m.drifted else "green"
+        console.print(f"[{colour}]{m.method}[/]: {m.message}")
     perf = result.performance
     if perf is not None and perf.metrics:
         pt = Table(title="Performance on labeled predictions", title_justify="left")

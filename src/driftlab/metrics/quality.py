@@ -15,10 +15,10 @@ __all__ = [
     "regression_metrics",
 ]
 
-CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("mse", "mae", "r2")
 # Metrics where lower is better: a "drop" in quality is an increase.
-LOWER_IS_BETTER = frozenset({"mse", "mae"})
+LOWER_IS_BETTER = frozenset({"mse", "mae", "log_loss"})
 
 
 def classification_metrics(
@@ -28,11 +28,12 @@ def classification_metrics(
     classes: Sequence[str],
     positive_class: str | None = None,
 ) -> dict[str, float]:
-    """Accuracy, precision, recall, F1 and ROC AUC.
+    """Accuracy, precision, recall, F1, ROC AUC and log loss.
 
     Binary tasks score the ``positive_class``; multiclass tasks average over classes
     (macro) and use one-vs-rest ROC AUC. ``proba`` has one column per entry of ``classes``.
-    ROC AUC is omitted when only one class is present in ``y_true`` (it is undefined).
+    ROC AUC is omitted when only one class is present in ``y_true`` (it is undefined); log
+    loss (a proper scoring rule: it rewards calibrated probabilities) needs ``proba``.
 
     >>> m = classification_metrics(["a", "b", "b", "a"], ["a", "b", "a", "a"],
     ...                            np.array([[.9, .1], [.2, .8], [.6, .4], [.7, .3]]),
@@ -52,6 +53,8 @@ def classification_metrics(
     out["precision"] = float(skm.precision_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
     out["recall"] = float(skm.recall_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
     out["f1"] = float(skm.f1_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
+    if proba is not None and set(yt.tolist()) <= set(classes):
+        out["log_loss"] = float(skm.log_loss(yt, proba, labels=list(classes)))
     if proba is not None and len(set(yt.tolist())) > 1:
         if binary:
             pos = positive_class or classes[1]

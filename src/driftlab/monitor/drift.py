@@ -1,40 +1,73 @@
 """Per-feature data drift: window profile vs frozen reference profile.
 
-A feature is flagged only when its test is significant after correction across features
-*and* its PSI passes ``min_psi``: large samples make tiny shifts significant, and a
-significance test alone would alarm on them.
+Each feature gets a *test* and an *effect size* from the statistics catalogue (by default KS
+or chi-square, and PSI; any catalogue entry that fits the feature's kind can be chosen per
+project or per feature). A feature is flagged only when the test is significant after
+correction across features *and* the effect size reaches its minimum: large samples make
+tiny shifts significant, and a significance test alone would alarm on them.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from driftlab.config import Feature, FeatureKind
 from driftlab.monitor.result import FeatureDrift
-from driftlab.profile import CategoricalProfile, NumericProfile, Profile
-from driftlab.stats import adjust_p_values, chi2, ks, psi
+from driftlab.profile import OTHER, CategoricalProfile, NumericProfile, Profile
+from driftlab.stats import adjust_p_values, get_stat, psi
+from driftlab.stats.catalogue import StatEntry
 from driftlab.stats.correction import Correction
 from driftlab.text import num, p_value, pct
 
-__all__ = ["DriftPolicy", "compare_profiles"]
+__all__ = ["DriftPolicy", "FeatureRule", "compare_profiles"]
+
+
+@dataclass(frozen=True)
+class FeatureRule:
+    """Which test and effect size decide one feature, and the effect's minimum."""
+
+    test: str
+    effect: str
+    min_effect: float
 
 
 @dataclass(frozen=True)
 class DriftPolicy:
     alpha: float = 0.05
     correction: Correction = "bh"
-    min_psi: float = 0.1
+    min_effect: float = 0.1
+    numeric_test: str = "ks"
+    categorical_test: str = "chi2"
+    effect: str = "psi"
+    rules: dict[str, FeatureRule] = field(default_factory=dict)  # per-feature overrides
+
+    def rule(self, name: str, kind: FeatureKind) -> FeatureRule:
+        if name in self.rules:
+            return self.rules[name]
+        test = self.numeric_test if kind is FeatureKind.NUMERIC else self.categorical_test
+        return FeatureRule(test, self.effect, self.min_effect)
+
+    def check(self, features: list[Feature]) -> None:
+        """Raise ConfigError (listing what exists) if a named statistic does not fit."""
+        for f in features:
+            r = self.rule(f.name, f.kind)
+            get_stat(r.test, f.kind)
+            get_stat(r.effect, f.kind)
 
 
 @dataclass(frozen=True)
 class _Raw:
     feature: str
     kind: str
-    test: str
+    test: StatEntry
     statistic: float
-    p_value: float
+    p_value: float | None
+    effect: StatEntry
+    effect_value: float
+    min_effect: float
     psi: float
     ref: dict
     cur: dict
@@ -52,52 +85,55 @@ def _bin_labels(edges: np.ndarray) -> list[str]:
     return labels
 
 
-def _numeric(name: str, ref: NumericProfile, cur: NumericProfile) -> _Raw:
-    test = ks(ref.sample, cur.sample)
+def _run(entry: StatEntry, samples: tuple, counts: tuple) -> tuple[float, float | None]:
+    res = entry.fn(*(samples if entry.inputs == "sample" else counts))
+    return res.statistic, res.p_value
+
+
+def _compare(name: str, ref: object, cur: object, rule: FeatureRule) -> _Raw:
+    if isinstance(ref, NumericProfile) and isinstance(cur, NumericProfile):
+        kind = FeatureKind.NUMERIC
+        samples, counts = (ref.sample, cur.sample), (ref.counts, cur.counts)
+        bins = _bin_labels(ref.edges)
+        ref_sum = {"mean": ref.mean, "std": ref.std, "n": ref.n, "missing": ref.missing}
+        cur_sum = {"mean": cur.mean, "std": cur.std, "n": cur.n, "missing": cur.missing}
+    elif isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile):
+        kind = FeatureKind.CATEGORICAL
+        cats, a, b = ref.aligned_counts(cur)
+        samples, counts, bins = ((), ()), (a, b), cats
+        ref_sum = {"n": int(a.sum()), "missing": ref.missing, "categories": len(ref.counts)}
+        new = [c for c in cur.counts if c not in ref.counts and c != OTHER]
+        cur_sum = {"n": int(b.sum()), "missing": cur.missing, "new_categories": new}
+    else:
+        raise TypeError(f"feature {name!r} changed kind between reference and window")
+    test, effect = get_stat(rule.test, kind), get_stat(rule.effect, kind)
+    statistic, p = _run(test, samples, counts)
+    effect_value = _run(effect, samples, counts)[0] if effect is not test else statistic
     return _Raw(
-        name,
-        "numeric",
-        "ks",
-        test.statistic,
-        test.p_value or 1.0,
-        psi(ref.counts, cur.counts).statistic,
-        {"mean": ref.mean, "std": ref.std, "n": ref.n, "missing": ref.missing},
-        {"mean": cur.mean, "std": cur.std, "n": cur.n, "missing": cur.missing},
-        _bin_labels(ref.edges),
-        ref.counts.tolist(),
-        cur.counts.tolist(),
-    )
+        name, kind.value, test, statistic, p, effect, effect_value, rule.min_effect,
+        psi(*counts).statistic, ref_sum, cur_sum, bins,
+        np.asarray(counts[0]).tolist(), np.asarray(counts[1]).tolist(),
+    )  # fmt: skip
 
 
-def _categorical(name: str, ref: CategoricalProfile, cur: CategoricalProfile) -> _Raw:
-    cats, a, b = ref.aligned_counts(cur)
-    test = chi2(a, b)
-    return _Raw(
-        name,
-        "categorical",
-        "chi2",
-        test.statistic,
-        test.p_value or 1.0,
-        psi(a, b).statistic,
-        {"n": int(a.sum()), "missing": ref.missing, "categories": len(ref.counts)},
-        {
-            "n": int(b.sum()),
-            "missing": cur.missing,
-            "new_categories": [c for c in cur.counts if c not in ref.counts],
-        },
-        cats,
-        a.tolist(),
-        b.tolist(),
-    )
+# Short names for the most common statistics in sentences; others use the catalogue title.
+_SHORT = {"ks": "KS", "psi": "PSI", "js": "JS distance"}
 
 
-def _message(r: _Raw, p_adj: float, drifted: bool) -> str:
+def _label(entry: StatEntry) -> str:
+    return _SHORT.get(entry.name, entry.title)
+
+
+def _message(r: _Raw, p_adj: float | None, drifted: bool) -> str:
     head = "Data drift detected on feature" if drifted else "No significant drift on feature"
     if r.kind == "numeric":
-        ref_mean, cur_mean = r.ref["mean"], r.cur["mean"]
-        change = f" ({pct((cur_mean - ref_mean) / abs(ref_mean))})" if ref_mean else ""
+        ref_mean, cur_mean, ref_std = r.ref["mean"], r.cur["mean"], r.ref["std"]
+        if ref_std > 0 and abs(ref_mean) < ref_std:
+            # A percentage of a mean near zero is meaningless: say it in standard deviations.
+            change = f" ({(cur_mean - ref_mean) / ref_std:+.2f} sd)"
+        else:
+            change = f" ({pct((cur_mean - ref_mean) / abs(ref_mean))})" if ref_mean else ""
         what = f"mean {num(cur_mean)} vs {num(ref_mean)} in training{change}"
-        test = "KS"
     else:
         a = np.asarray(r.ref_counts, dtype=float)
         b = np.asarray(r.cur_counts, dtype=float)
@@ -105,8 +141,11 @@ def _message(r: _Raw, p_adj: float, drifted: bool) -> str:
         pb = b / b.sum() if b.sum() else b
         i = int(np.argmax(np.abs(pb - pa)))
         what = f"share of '{r.bins[i]}' {pb[i]:.0%} vs {pa[i]:.0%} in training"
-        test = "chi-square"
-    return f"{head} {r.feature}: {what}, {test} {p_value(p_adj)} after correction, PSI {r.psi:.2f}."
+    evidence = (
+        f"{_label(r.test)} {p_value(p_adj)} after correction" if p_adj is not None
+        else f"{_label(r.test)} {r.statistic:.3g}"
+    )  # fmt: skip
+    return f"{head} {r.feature}: {what}, {evidence}, {_label(r.effect)} {r.effect_value:.2f}."
 
 
 def compare_profiles(
@@ -114,38 +153,36 @@ def compare_profiles(
 ) -> list[FeatureDrift]:
     """Compare every feature of ``window`` with ``reference``, one FeatureDrift each.
 
-    Features with no observed values in the window are reported with p = 1 (no evidence),
-    never NaN.
+    p-value tests are corrected together across features (``policy.correction``); a test
+    that gives a distance instead is "significant" at its catalogue threshold. Features
+    with no observed values in the window are reported with p = 1 (no evidence), never NaN.
     """
     raws: list[_Raw] = []
     for name, ref in reference.features.items():
-        cur = window.features[name]
-        if isinstance(ref, NumericProfile) and isinstance(cur, NumericProfile):
-            raws.append(_numeric(name, ref, cur))
-        elif isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile):
-            raws.append(_categorical(name, ref, cur))
-        else:
-            raise TypeError(f"feature {name!r} changed kind between reference and window")
-    adjusted = adjust_p_values([r.p_value for r in raws], policy.correction)
+        kind = FeatureKind.NUMERIC if isinstance(ref, NumericProfile) else FeatureKind.CATEGORICAL
+        raws.append(_compare(name, ref, window.features[name], policy.rule(name, kind)))
+    tested = [i for i, r in enumerate(raws) if r.p_value is not None]
+    adjusted: dict[int, float] = dict(
+        zip(tested, adjust_p_values([raws[i].p_value for i in tested], policy.correction),
+            strict=True)
+    )  # fmt: skip
     out = []
-    for r, p_adj in zip(raws, adjusted, strict=True):
-        drifted = bool(p_adj < policy.alpha and r.psi >= policy.min_psi)
+    for i, r in enumerate(raws):
+        p_adj = adjusted.get(i)
+        significant = (
+            p_adj < policy.alpha if p_adj is not None
+            else r.statistic >= r.test.default_threshold
+        )  # fmt: skip
+        drifted = bool(significant and r.effect_value >= r.min_effect)
         out.append(
             FeatureDrift(
-                feature=r.feature,
-                kind=r.kind,
-                test=r.test,
-                statistic=r.statistic,
-                p_value=r.p_value,
-                p_adjusted=float(p_adj),
-                psi=r.psi,
-                drifted=drifted,
-                reference_summary=r.ref,
-                window_summary=r.cur,
-                bins=r.bins,
-                reference_counts=r.ref_counts,
-                window_counts=r.cur_counts,
-                message=_message(r, float(p_adj), drifted),
+                feature=r.feature, kind=r.kind, test=r.test.name, statistic=r.statistic,
+                p_value=r.p_value if r.p_value is not None else 1.0,
+                p_adjusted=float(p_adj) if p_adj is not None else 1.0,
+                effect=r.effect.name, effect_value=r.effect_value, min_effect=r.min_effect,
+                psi=r.psi, drifted=drifted, reference_summary=r.ref, window_summary=r.cur,
+                bins=r.bins, reference_counts=r.ref_counts, window_counts=r.cur_counts,
+                message=_message(r, p_adj, drifted),
             )
-        )
+        )  # fmt: skip
     return out

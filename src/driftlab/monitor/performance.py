@@ -8,17 +8,16 @@ import pandas as pd
 from driftlab.metrics import LOWER_IS_BETTER, classification_metrics, regression_metrics
 from driftlab.model import ModelInfo
 from driftlab.monitor.result import PerformanceResult
+from driftlab.outputs import positive_probability
 from driftlab.text import num
 
 __all__ = ["window_performance"]
 
 
 def _positive_proba(window: pd.DataFrame, info: ModelInfo) -> np.ndarray | None:
-    if info.positive_class is None or window["probability"].isna().any():
+    pos = positive_probability(window, info)
+    if pos is None:
         return None
-    pred = window["prediction"].astype(str).to_numpy()
-    p = window["probability"].to_numpy(dtype="float64")
-    pos = np.where(pred == info.positive_class, p, 1.0 - p)
     col = info.classes.index(info.positive_class)
     proba = np.empty((len(pos), 2))
     proba[:, col], proba[:, 1 - col] = pos, 1.0 - pos

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Alert", "FeatureDrift", "MonitoringResult", "PerformanceResult"]
+__all__ = [
+    "Alert",
+    "FeatureDrift",
+    "MonitoringResult",
+    "MultivariateDrift",
+    "PerformanceResult",
+]
 
 
 @dataclass(frozen=True)
@@ -16,7 +22,10 @@ class FeatureDrift:
     statistic: float
     p_value: float
     p_adjusted: float
-    psi: float
+    effect: str  # the effect-size statistic that gated the verdict (catalogue name)
+    effect_value: float
+    min_effect: float
+    psi: float  # always computed: the common currency for severity and the report
     drifted: bool
     reference_summary: dict[str, Any]
     window_summary: dict[str, Any]
@@ -25,6 +34,17 @@ class FeatureDrift:
     reference_counts: list[int]
     window_counts: list[int]
     message: str
+
+
+@dataclass(frozen=True)
+class MultivariateDrift:
+    method: str  # "domain_classifier" or "pca_reconstruction"
+    statistic: float  # ROC AUC, or the window's mean reconstruction error
+    threshold: float  # min AUC, or the upper bound of the reference band
+    p_value: float | None
+    drifted: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,8 @@ class MonitoringResult:
     performance: PerformanceResult | None
     alerts: list[Alert]
     settings: dict[str, Any]
+    prediction_drift: FeatureDrift | None = None
+    multivariate: list[MultivariateDrift] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,4 +95,7 @@ class MonitoringResult:
         d["features"] = [FeatureDrift(**f) for f in d["features"]]
         d["performance"] = PerformanceResult(**d["performance"]) if d["performance"] else None
         d["alerts"] = [Alert(**a) for a in d["alerts"]]
+        pd_ = d.get("prediction_drift")
+        d["prediction_drift"] = FeatureDrift(**pd_) if pd_ else None
+        d["multivariate"] = [MultivariateDrift(**m) for m in d.get("multivariate", [])]
         return cls(**d)

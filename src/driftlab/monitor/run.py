@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pandas as pd
 
-from driftlab.config import Project
+from driftlab.config import Feature, Project
 from driftlab.errors import DataError
 from driftlab.model import ModelBundle
-from driftlab.monitor.drift import DriftPolicy, compare_profiles
+from driftlab.monitor.dataset import dataset_drift
+from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
+from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
-from driftlab.monitor.result import MonitoringResult
-from driftlab.profile import build_profile
+from driftlab.monitor.result import FeatureDrift, MonitoringResult, MultivariateDrift
+from driftlab.outputs import logged_outputs, prediction_feature
+from driftlab.profile import Profile, build_profile
 from driftlab.schema import coerce_frame
 
-__all__ = ["Window", "monitor_window", "pick_version"]
+__all__ = ["Window", "monitor_window", "pick_version", "policy_for"]
 
 
 @dataclass(frozen=True)
@@ -87,13 +90,11 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     window_profile = build_profile(
         features, monitored, reference=bundle.reference, sample_size=cfg.sample_size
     )
-    drift = compare_profiles(
-        bundle.reference,
-        window_profile,
-        DriftPolicy(alpha=cfg.alpha, correction=cfg.correction, min_psi=cfg.min_psi),
-    )
-    drifted = sorted((d for d in drift if d.drifted), key=lambda d: d.psi, reverse=True)
-    share = len(drifted) / len(drift) if drift else 0.0
+    policy = policy_for(project, monitored)
+    drift = dataset_drift(bundle.reference, window_profile, policy)
+    by_name = {d.feature: d for d in drift.features}
+    drifted = [by_name[n] for n in drift.drifted]
+    share = drift.share
     performance = window_performance(
         frame,
         info,
@@ -101,23 +102,89 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         min_labels=cfg.min_labels,
         max_drop=cfg.max_metric_drop,
     )
+    outputs = _prediction_drift(frame, bundle, policy)
+    multivariate = (
+        _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc)
+        if cfg.multivariate else []
+    )  # fmt: skip
     if drifted:
         names = ", ".join(d.feature for d in drifted)
-        summary = (
-            f"Data drift in {len(drifted)} of {len(drift)} features ({share:.0%}): {names}. "
-            f"{performance.message}"
-        )
+        total = len(drift.features)
+        summary = f"Data drift in {len(drifted)} of {total} features ({share:.0%}): {names}."
     else:
-        summary = f"No data drift in {len(drift)} features. {performance.message}"
-    status = "drift" if drifted or performance.status == "degraded" else "ok"
+        summary = f"No data drift in {len(drift.features)} features."
+    joint = [m for m in multivariate if m.drifted]
+    if joint and not drifted:
+        summary += " " + joint[0].message
+    if outputs is not None and outputs.drifted:
+        summary += " " + outputs.message
+    summary += " " + performance.message
+    status = "drift" if drifted or joint or performance.status == "degraded" else "ok"
     # Alerts are decided downstream (driftlab.alerts.rules); a result starts without them.
     return MonitoringResult(
         **common,
         status=status,
         summary=summary,
-        features=drift,
+        features=drift.features,
         drift_share=share,
-        drifted_features=[d.feature for d in drifted],
+        drifted_features=drift.drifted,
         performance=performance,
         alerts=[],
+        prediction_drift=outputs,
+        multivariate=multivariate,
     )
+
+
+def policy_for(project: Project, features: list[Feature]) -> DriftPolicy:
+    """The drift policy of a project: [monitor] defaults plus per-feature overrides."""
+    cfg = project.monitor
+    base = DriftPolicy(
+        alpha=cfg.alpha, correction=cfg.correction, min_effect=cfg.min_effect,
+        numeric_test=cfg.numeric_test, categorical_test=cfg.categorical_test, effect=cfg.effect,
+    )  # fmt: skip
+    rules = {}
+    for f in features:
+        if f.drift_test or f.drift_effect or f.min_effect is not None:
+            default = base.rule(f.name, f.kind)
+            rules[f.name] = FeatureRule(
+                f.drift_test or default.test,
+                f.drift_effect or default.effect,
+                f.min_effect if f.min_effect is not None else default.min_effect,
+            )
+    policy = replace(base, rules=rules)
+    policy.check(features)
+    return policy
+
+
+def _prediction_drift(
+    frame: pd.DataFrame, bundle: ModelBundle, policy: DriftPolicy
+) -> FeatureDrift | None:
+    """The model's outputs in the window vs on the training rows (a first-class result)."""
+    if bundle.outputs is None:
+        return None
+    values = logged_outputs(frame, bundle.info)
+    if values is None:
+        return None
+    feature = prediction_feature(bundle.info)
+    window = build_profile(values, [feature], reference=bundle.outputs)
+    single = replace(policy, rules={})  # one comparison: nothing to correct across
+    (result,) = compare_profiles(bundle.outputs, window, replace(single, correction="none"))
+    if result.drifted:
+        result = replace(result, message=result.message.replace(
+            "Data drift detected on feature prediction", "Prediction drift detected: model output"
+        ))  # fmt: skip
+    return result
+
+
+def _multivariate(
+    bundle: ModelBundle, window: Profile, features: list[Feature], alpha: float, min_auc: float
+) -> list[MultivariateDrift]:
+    ref_rows, win_rows = bundle.reference.rows, window.rows
+    if ref_rows is None or win_rows is None:
+        return []
+    ref = rows_frame(ref_rows, features)
+    win = rows_frame(win_rows, features)
+    return [
+        domain_classifier(ref, win, features, alpha=alpha, min_auc=min_auc),
+        pca_reconstruction(ref, win, features),
+    ]

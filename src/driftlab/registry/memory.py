@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from driftlab.errors import ModelNotFoundError
@@ -20,9 +21,7 @@ class MemoryRegistry:
     def register(self, bundle: ModelBundle, *, tags: dict[str, str] | None = None) -> str:
         name = bundle.info.name
         version = str(sum(1 for n, _ in self._bundles if n == name) + 1)
-        self._bundles[(name, version)] = ModelBundle(
-            bundle.info, bundle.pipeline, bundle.reference, version
-        )
+        self._bundles[(name, version)] = replace(bundle, version=version)
         self._created[(name, version)] = datetime.now(UTC).isoformat(timespec="seconds")
         return version
 

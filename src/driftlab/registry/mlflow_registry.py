@@ -28,6 +28,7 @@ _INFO = "model_info.json"
 _DIGEST_TAG = "driftlab.artifact_sha256"
 _BOOKKEEPING = frozenset({"registered_model_meta"})
 _PROFILE = "reference_profile.json"
+_OUTPUTS = "prediction_profile.json"
 
 
 def _mlflow() -> Any:
@@ -143,6 +144,8 @@ class MlflowRegistry:
             mlflow.log_metrics({f"holdout_{k}": v for k, v in info.metrics.items()})
             mlflow.log_dict(info.to_dict(), _INFO)
             mlflow.log_dict(bundle.reference.to_dict(), _PROFILE)
+            if bundle.outputs is not None:
+                mlflow.log_dict(bundle.outputs.to_dict(), _OUTPUTS)
             logged = mlflow.sklearn.log_model(
                 bundle.pipeline,
                 name="model",
@@ -173,6 +176,10 @@ class MlflowRegistry:
         run_uri = f"runs:/{mv.run_id}"
         info = ModelInfo.from_dict(mlflow.artifacts.load_dict(f"{run_uri}/{_INFO}"))
         profile = Profile.from_dict(mlflow.artifacts.load_dict(f"{run_uri}/{_PROFILE}"))
+        try:
+            outputs = Profile.from_dict(mlflow.artifacts.load_dict(f"{run_uri}/{_OUTPUTS}"))
+        except Exception:  # versions registered before prediction profiles existed
+            outputs = None
         local = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}"))
         expected = (mv.tags or {}).get(_DIGEST_TAG)
         actual = _digest(local)
@@ -184,7 +191,9 @@ class MlflowRegistry:
             )
         with _allow_deserialization():
             pipeline = mlflow.sklearn.load_model(str(local))
-        return ModelBundle(info=info, pipeline=pipeline, reference=profile, version=str(version))
+        return ModelBundle(
+            info=info, pipeline=pipeline, reference=profile, version=str(version), outputs=outputs
+        )
 
     def alias_version(self, name: str, alias: str) -> str | None:
         try:

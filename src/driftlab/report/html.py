@@ -38,6 +38,8 @@ def render_report(run: StoredRun, decisions: list[dict[str, Any]]) -> str:
         }
         for i, f in enumerate(features)
     ]
+    pred = result.get("prediction_drift")
+    prediction_plot = figure_html(distribution_figure(pred), "plot-prediction") if pred else ""
     return (
         _env()
         .get_template("report.html.j2")
@@ -48,6 +50,7 @@ def render_report(run: StoredRun, decisions: list[dict[str, Any]]) -> str:
             plots=plots,
             decisions=decisions,
             plotlyjs=get_plotlyjs(),
+            prediction_plot=prediction_plot,
         )
     )
 

@@ -10,6 +10,8 @@ from driftlab.text import num
 
 __all__ = ["PromotionDecision", "decide"]
 
+_TIE = 1e-12
+
 
 @dataclass(frozen=True)
 class PromotionDecision:
@@ -41,6 +43,8 @@ def decide(
     False
     """
     gain = (champion - challenger) if metric in LOWER_IS_BETTER else (challenger - champion)
+    # Equal scores computed along different float paths can differ in the last bits.
+    gain = 0.0 if abs(gain) < _TIE else gain
     if gain > min_improvement:
         return True, (
             f"challenger {metric} {num(challenger)} beats champion {num(champion)} "

@@ -67,7 +67,7 @@ def retrain(
     y = holdout[project.data.target]
     champion_metrics = evaluate(champion, holdout, y)
     challenger_metrics = evaluate(challenger, holdout, y)
-    metric = project.primary_metric
+    metric = project.promotion_metric
     if metric not in champion_metrics or metric not in challenger_metrics:
         # e.g. ROC AUC when the newest rows hold a single class: it is undefined there.
         fallback = "accuracy" if project.data.task.is_classification else "mae"

@@ -17,6 +17,7 @@ from driftlab.config import Project
 from driftlab.errors import DataError
 from driftlab.metrics import classification_metrics, regression_metrics
 from driftlab.model import ModelBundle, ModelInfo
+from driftlab.outputs import prediction_feature, training_outputs
 from driftlab.profile import build_profile
 from driftlab.schema import coerce_frame, validate_columns
 from driftlab.train.pipeline import build_pipeline
@@ -168,4 +169,8 @@ def train_model(project: Project, frame: pd.DataFrame, *, extra: dict | None = N
     metrics = evaluate(ModelBundle(info, holdout, reference), split.x_test, split.y_test)
     final = build_pipeline(project).fit(x[inputs], y)
     info = ModelInfo(**{**info.__dict__, "metrics": metrics})
-    return ModelBundle(info=info, pipeline=final, reference=reference)
+    outputs = build_profile(
+        training_outputs(final, x[inputs], y, info), [prediction_feature(info)],
+        bins=project.monitor.bins, sample_size=project.monitor.sample_size,
+    )  # fmt: skip
+    return ModelBundle(info=info, pipeline=final, reference=reference, outputs=outputs)

@@ -10,7 +10,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from threadpoolctl import threadpool_limits
 
+from driftlab.model import ModelBundle, PredictionBatch
 from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, TelemetryDep
 from driftlab.serve.errors import problems, read_json
 from driftlab.store.base import PredictionRecord
@@ -40,6 +42,13 @@ def openapi_body(record_schema: dict[str, Any]) -> dict[str, Any]:
             },
         }
     }
+
+
+def _predict(bundle: ModelBundle, records: list[dict[str, Any]], threads: int) -> PredictionBatch:
+    # OpenMP thread limits are per calling thread, so they are set here, in the worker thread
+    # that runs the model; more threads than this oversubscribe the cores under load.
+    with threadpool_limits(limits=threads):
+        return bundle.predict(records)
 
 
 def build_router(record_schema: dict[str, Any]) -> APIRouter:
@@ -91,7 +100,7 @@ async def predict(
     bundle = holder.bundle
     if bundle is None or bundle.version is None:
         raise HTTPException(503, "no champion model is loaded yet; run 'driftlab train'")
-    batch = await run_in_threadpool(bundle.predict, records)
+    batch = await run_in_threadpool(_predict, bundle, records, project.serve.threads)
     elapsed = time.perf_counter() - started
     now = datetime.now(UTC)
     out = []
