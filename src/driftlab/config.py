@@ -135,6 +135,9 @@ class MonitorConfig(_Strict):
     effect: str = "psi"
     min_effect: Annotated[float, Field(ge=0)] = 0.1
     multivariate: bool = True
+    # Fit per-feature effect thresholds on reference windows of last_n rows at training time.
+    fit_thresholds: bool = False
+    threshold_k: Annotated[float, Field(gt=0)] = 3.0
     min_auc: Annotated[float, Field(gt=0.5, lt=1)] = 0.6
     min_rows: Annotated[int, Field(ge=1)] = 100
     min_labels: Annotated[int, Field(ge=1)] = 30

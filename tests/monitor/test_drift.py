@@ -78,3 +78,23 @@ def test_new_category_and_all_missing_window_are_defined() -> None:
     assert res["c"].drifted and res["c"].window_summary["new_categories"] == ["brand-new"]
     assert res["x"].p_value == 1.0 and not res["x"].drifted  # no values: no evidence, no NaN
     assert all(np.isfinite([d.psi, d.p_adjusted, d.statistic]).all() for d in res.values())
+
+
+def test_ks_on_bounded_samples_stays_within_the_dkw_bound_of_full_data() -> None:
+    """KS runs on the profiles' bounded samples, not all rows: an approximation of the
+    full-data statistic. By the Dvoretzky–Kiefer–Wolfowitz inequality each empirical CDF of k
+    draws is within eps = sqrt(ln(2/a) / 2k) of its population CDF with probability 1 - a,
+    so |D_sample - D_full| <= 2 eps_k + 2 eps_n. Checked here at a = 0.001."""
+    from scipy import stats
+
+    ref, win = _table(200_000, 0), _table(200_000, 5, x_shift=1.0)
+    k, n, a = 2000, 200_000, 1e-3
+    rp = build_profile(ref, FEATURES, sample_size=k)
+    wp = build_profile(win, FEATURES, reference=rp, sample_size=k)
+    sampled = next(d for d in compare_profiles(rp, wp, DriftPolicy()) if d.feature == "x")
+    full = stats.ks_2samp(ref["x"], win["x"]).statistic
+
+    def eps(m: int) -> float:
+        return float(np.sqrt(np.log(2 / a) / (2 * m)))
+
+    assert abs(sampled.statistic - full) <= 2 * eps(k) + 2 * eps(n)

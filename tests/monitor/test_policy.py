@@ -53,3 +53,22 @@ def test_effect_floor_blocks_significant_but_small() -> None:
 def test_bad_policy_is_a_config_error(policy: DriftPolicy, pattern: str) -> None:
     with pytest.raises(ConfigError, match=pattern):
         policy.check(FEATURES)
+
+
+def test_fitted_thresholds_sit_above_no_drift_noise_and_below_real_drift() -> None:
+    from driftlab.monitor.thresholds import fit_effect_thresholds
+    from driftlab.profile import build_profile
+
+    reference = _t(0, 20_000)
+    ref_profile = build_profile(reference, FEATURES)
+    fitted = fit_effect_thresholds(reference, FEATURES, ref_profile, DriftPolicy(),
+                                   window_rows=500)  # fmt: skip
+    assert set(fitted) == {"x", "c"}
+    # Same-distribution windows of 500 rows stay under the fitted PSI threshold...
+    quiet = [drift_between(reference, _t(s, 500), FEATURES).features[0].psi for s in range(10, 30)]
+    assert sum(q >= fitted["x"] for q in quiet) <= 1
+    # ...and a real shift is far above it.
+    loud = drift_between(reference, _t(2, 500, 0.8), FEATURES).features[0]
+    assert loud.psi > 3 * fitted["x"]
+    assert fit_effect_thresholds(reference.head(1000), FEATURES, ref_profile, DriftPolicy(),
+                                 window_rows=500) == {}  # fmt: skip

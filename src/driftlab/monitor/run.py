@@ -90,7 +90,7 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     window_profile = build_profile(
         features, monitored, reference=bundle.reference, sample_size=cfg.sample_size
     )
-    policy = policy_for(project, monitored)
+    policy = policy_for(project, monitored, info.extra.get("effect_thresholds"))
     drift = dataset_drift(bundle.reference, window_profile, policy)
     by_name = {d.feature: d for d in drift.features}
     drifted = [by_name[n] for n in drift.drifted]
@@ -135,21 +135,26 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     )
 
 
-def policy_for(project: Project, features: list[Feature]) -> DriftPolicy:
-    """The drift policy of a project: [monitor] defaults plus per-feature overrides."""
+def policy_for(
+    project: Project, features: list[Feature], fitted: dict[str, float] | None = None
+) -> DriftPolicy:
+    """The drift policy of a project: [monitor] defaults, per-feature overrides, and effect
+    thresholds fitted at training time (which can only raise a feature's minimum)."""
     cfg = project.monitor
     base = DriftPolicy(
         alpha=cfg.alpha, correction=cfg.correction, min_effect=cfg.min_effect,
         numeric_test=cfg.numeric_test, categorical_test=cfg.categorical_test, effect=cfg.effect,
     )  # fmt: skip
     rules = {}
+    fitted = fitted or {}
     for f in features:
-        if f.drift_test or f.drift_effect or f.min_effect is not None:
+        if f.drift_test or f.drift_effect or f.min_effect is not None or f.name in fitted:
             default = base.rule(f.name, f.kind)
+            floor = f.min_effect if f.min_effect is not None else default.min_effect
             rules[f.name] = FeatureRule(
                 f.drift_test or default.test,
                 f.drift_effect or default.effect,
-                f.min_effect if f.min_effect is not None else default.min_effect,
+                max(floor, fitted.get(f.name, 0.0)),
             )
     policy = replace(base, rules=rules)
     policy.check(features)

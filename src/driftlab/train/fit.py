@@ -173,4 +173,15 @@ def train_model(project: Project, frame: pd.DataFrame, *, extra: dict | None = N
         training_outputs(final, x[inputs], y, info), [prediction_feature(info)],
         bins=project.monitor.bins, sample_size=project.monitor.sample_size,
     )  # fmt: skip
+    if project.monitor.fit_thresholds:
+        # Import here: training only reaches into monitoring when asked to fit thresholds.
+        from driftlab.monitor.run import policy_for
+        from driftlab.monitor.thresholds import fit_effect_thresholds
+
+        monitored = project.monitored_features
+        fitted = fit_effect_thresholds(
+            x, monitored, reference, policy_for(project, monitored),
+            window_rows=project.monitor.last_n, k=project.monitor.threshold_k,
+        )  # fmt: skip
+        info = ModelInfo(**{**info.__dict__, "extra": {**info.extra, "effect_thresholds": fitted}})
     return ModelBundle(info=info, pipeline=final, reference=reference, outputs=outputs)
