@@ -37,6 +37,8 @@ __all__ = [
     "StoreConfig",
     "Task",
     "load_project",
+    "model_inputs",
+    "monitored",
     "project_from_dict",
 ]
 
@@ -94,6 +96,16 @@ class Feature(_Strict):
     def is_monitored(self) -> bool:
         """Drift-tested: everything but identifiers and timestamps, which always 'drift'."""
         return self.role not in (FeatureRole.ID, FeatureRole.TIMESTAMP)
+
+
+def model_inputs(features: list[Feature]) -> list[Feature]:
+    """The features fed to the model (roles input and prohibited), in spec order."""
+    return [f for f in features if f.is_model_input]
+
+
+def monitored(features: list[Feature]) -> list[Feature]:
+    """The features drift-tested (all roles but id and timestamp), in spec order."""
+    return [f for f in features if f.is_monitored]
 
 
 class DataConfig(_Strict):
@@ -224,11 +236,11 @@ class Project(_Strict):
 
     @property
     def input_features(self) -> list[Feature]:
-        return [f for f in self.features if f.is_model_input]
+        return model_inputs(self.features)
 
     @property
     def monitored_features(self) -> list[Feature]:
-        return [f for f in self.features if f.is_monitored]
+        return monitored(self.features)
 
     @property
     def feature_names(self) -> list[str]:

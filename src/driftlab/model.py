@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from driftlab.config import Feature, Task
+from driftlab.config import Feature, Task, model_inputs, monitored
 from driftlab.profile import Profile
 from driftlab.schema import coerce_frame
 
@@ -40,11 +40,11 @@ class ModelInfo:
 
     @property
     def input_features(self) -> list[Feature]:
-        return [f for f in self.features if f.is_model_input]
+        return model_inputs(self.features)
 
     @property
     def monitored_features(self) -> list[Feature]:
-        return [f for f in self.features if f.is_monitored]
+        return monitored(self.features)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

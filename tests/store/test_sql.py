@@ -106,3 +106,28 @@ def test_window_bounds_in_other_time_zones_mean_the_same_instant(store: SqlStore
     start = (T0 + timedelta(seconds=2)).astimezone(plus2)
     end = (T0 + timedelta(seconds=7)).astimezone(plus2)
     assert len(store.read_window("m", start=start, end=end)) == 5
+
+
+def test_iter_window_pages_through_every_row_once_in_order(store: SqlStore) -> None:
+    store.log_predictions([_rec(i) for i in range(23)] + [_rec(500, model="other")])
+    pages = list(store.iter_window("m", chunk_rows=5))
+    assert [len(p) for p in pages] == [5, 5, 5, 5, 3]
+    ids = [r for p in pages for r in p["request_id"]]
+    assert ids == [f"r{i:04d}" for i in range(23)]
+    ranged = list(store.iter_window("m", start=T0 + timedelta(seconds=20), chunk_rows=5))
+    assert [len(p) for p in ranged] == [3]
+
+
+def test_profile_from_store_equals_profile_of_the_whole_window(store: SqlStore) -> None:
+    from driftlab.config import Feature, FeatureKind
+    from driftlab.monitor.stream import profile_from_store
+    from driftlab.profile import build_profile
+    from driftlab.schema import coerce_frame
+
+    feats = [Feature(name="x"), Feature(name="c", kind=FeatureKind.CATEGORICAL)]
+    store.log_predictions([_rec(i) for i in range(40)])
+    whole = coerce_frame(store.read_window("m"), feats)
+    ref = build_profile(whole.head(10), feats)
+    streamed = profile_from_store(store, "m", feats, ref, chunk_rows=7, sample_size=5)
+    direct = build_profile(whole, feats, reference=ref, sample_size=5)
+    assert streamed.to_dict() == direct.to_dict()

@@ -28,16 +28,19 @@ def reference_scale(reference: np.ndarray, epsilon: float) -> float:
     return max(std, epsilon)
 
 
-def two_by_two(reference_counts: ArrayLike, current_counts: ArrayLike) -> np.ndarray | None:
-    """The 2×2 table (rows: reference, current) for a binary categorical, else ``None``.
-
-    Categories empty on both sides are dropped first; ``None`` unless exactly two remain and
-    neither side is empty.
-    """
+def contingency(reference_counts: ArrayLike, current_counts: ArrayLike) -> np.ndarray | None:
+    """The 2×k table (rows: reference, current) of categories seen on either side, or
+    ``None`` when fewer than two categories remain or a side is empty (no evidence)."""
     ref = np.asarray(reference_counts, dtype="float64")
     cur = np.asarray(current_counts, dtype="float64")
     keep = (ref + cur) > 0
     table = np.vstack([ref[keep], cur[keep]])
-    if table.shape[1] != 2 or table[0].sum() == 0 or table[1].sum() == 0:
+    if table.shape[1] < 2 or table[0].sum() == 0 or table[1].sum() == 0:
         return None
     return table
+
+
+def two_by_two(reference_counts: ArrayLike, current_counts: ArrayLike) -> np.ndarray | None:
+    """The 2×2 table for a binary categorical, else ``None`` (see :func:`contingency`)."""
+    table = contingency(reference_counts, current_counts)
+    return table if table is not None and table.shape[1] == 2 else None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from driftlab.stats._inputs import contingency
 from driftlab.stats._result import TestResult
 
 
@@ -23,11 +23,8 @@ def chi2(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
     >>> round(r.statistic, 4), round(r.p_value, 6)
     (8.0, 0.004678)
     """
-    ref = np.asarray(reference_counts, dtype="float64")
-    cur = np.asarray(current_counts, dtype="float64")
-    keep = (ref + cur) > 0
-    ref, cur = ref[keep], cur[keep]
-    if ref.size < 2 or ref.sum() == 0 or cur.sum() == 0:
+    table = contingency(reference_counts, current_counts)
+    if table is None:
         return TestResult("chi2", 0.0, 1.0)
-    statistic, p_value, _, _ = stats.chi2_contingency(np.vstack([ref, cur]), correction=False)
+    statistic, p_value, _, _ = stats.chi2_contingency(table, correction=False)
     return TestResult("chi2", float(statistic), float(p_value))

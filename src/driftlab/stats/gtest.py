@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from driftlab.stats._inputs import contingency
 from driftlab.stats._result import TestResult
 
 
@@ -26,11 +26,8 @@ def gtest(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
     >>> round(r.statistic, 6), round(r.p_value, 6)
     (8.054205, 0.00454)
     """
-    ref = np.asarray(reference_counts, dtype="float64")
-    cur = np.asarray(current_counts, dtype="float64")
-    keep = (ref + cur) > 0
-    ref, cur = ref[keep], cur[keep]
-    if ref.size < 2 or ref.sum() == 0 or cur.sum() == 0:
+    table = contingency(reference_counts, current_counts)
+    if table is None:
         return TestResult("gtest", 0.0, 1.0)
-    res = stats.chi2_contingency(np.vstack([ref, cur]), correction=False, lambda_="log-likelihood")
+    res = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")
     return TestResult("gtest", float(res.statistic), float(res.pvalue))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -76,6 +77,18 @@ class Store(Protocol):
         last_n: int | None = None,
         labeled_only: bool = False,
     ) -> pd.DataFrame: ...
+
+    def iter_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        chunk_rows: int = 50_000,
+    ) -> Iterator[pd.DataFrame]:
+        """The same rows as :meth:`read_window` over a time range, oldest first, in chunks of
+        at most ``chunk_rows`` (constant memory however large the range)."""
+        ...
 
     def save_run(
         self, model_name: str, model_version: str | None, result: dict[str, Any]

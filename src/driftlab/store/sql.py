@@ -6,6 +6,7 @@ insert ("insert, skipping request ids already stored"), chosen here once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from driftlab.errors import StoreError, UnknownRequestError
-from driftlab.store.base import LabelRecord, PredictionRecord, StoredRun
+from driftlab.store.base import WINDOW_COLUMNS, LabelRecord, PredictionRecord, StoredRun
 
 __all__ = ["SqlStore"]
 
@@ -90,6 +91,15 @@ def _utc(ts: Any) -> datetime | None:
         ts = datetime.fromisoformat(ts)
     # SQLite gives naive datetimes back; everything driftlab writes is UTC.
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _window_frame(rows: list[Any]) -> pd.DataFrame:
+    """Rows of the window query as a table: WINDOW_COLUMNS, then one column per feature."""
+    base = pd.DataFrame([r[:-1] for r in rows], columns=WINDOW_COLUMNS)
+    base["ts"] = [_utc(t) for t in base["ts"]]
+    base["label_ts"] = [_utc(t) for t in base["label_ts"]]
+    feats = pd.DataFrame.from_records([r[-1] for r in rows], index=base.index)
+    return pd.concat([base, feats], axis=1)
 
 
 class SqlStore:
@@ -239,23 +249,47 @@ class SqlStore:
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         rows.reverse()  # oldest first
-        base = pd.DataFrame(
-            [r[:-1] for r in rows],
-            columns=[
-                "request_id",
-                "ts",
-                "model_version",
-                "prediction",
-                "probability",
-                "latency_ms",
-                "label",
-                "label_ts",
-            ],
-        )
-        base["ts"] = [_utc(t) for t in base["ts"]]
-        base["label_ts"] = [_utc(t) for t in base["label_ts"]]
-        feats = pd.DataFrame.from_records([r[-1] for r in rows], index=base.index)
-        return pd.concat([base, feats], axis=1)
+        return _window_frame(rows)
+
+    def iter_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        chunk_rows: int = 50_000,
+    ) -> Iterator[pd.DataFrame]:
+        # Keyset pagination on (ts, request_id): each page is an index range scan, unlike
+        # OFFSET, whose cost grows with every page already read.
+        p, lab = predictions, labels
+        start = start.astimezone(UTC) if start is not None and start.tzinfo else start
+        end = end.astimezone(UTC) if end is not None and end.tzinfo else end
+        after: tuple[datetime, str] | None = None
+        while True:
+            q = (
+                sa.select(
+                    p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
+                    p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.features,
+                )
+                .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
+                .where(p.c.model_name == model_name)
+                .order_by(p.c.ts, p.c.request_id)
+                .limit(chunk_rows)
+            )  # fmt: skip
+            if start is not None:
+                q = q.where(p.c.ts >= start)
+            if end is not None:
+                q = q.where(p.c.ts < end)
+            if after is not None:
+                q = q.where(sa.tuple_(p.c.ts, p.c.request_id) > sa.tuple_(*after))
+            with self.engine.connect() as conn:
+                rows = conn.execute(q).all()
+            if not rows:
+                return
+            yield _window_frame(rows)
+            if len(rows) < chunk_rows:
+                return
+            after = (rows[-1].ts, rows[-1].request_id)
 
     # -- monitoring results, alerts, decisions ---------------------------------------------
     def save_run(self, model_name: str, model_version: str | None, result: dict[str, Any]) -> int:
