@@ -27,7 +27,7 @@ def test_demo_loop_end_to_end(tmp_path: Path) -> None:
     assert "Gr_Liv_Area" in html and "Retraining decisions" in html
     # Self-contained: plotly.js is inline, no script or stylesheet is fetched.
     assert "<script src=" not in html and "<link " not in html
-    assert html.count("Plotly.newPlot") >= 16  # one plot per feature
+    assert html.count("data-plot=") == 17  # one plot per feature + the model output
     log = (tmp_path / "demo.log").read_text()
     assert (
         "Data drift detected on feature Gr_Liv_Area: mean 1,096 vs 1,531 in training (-28%)" in log

@@ -6,7 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-__all__ = ["distribution_figure", "figure_html"]
+__all__ = ["distribution_figure", "figure_json"]
 
 _REF = "#7f8c8d"
 _WIN = "#e67e22"
@@ -41,6 +41,7 @@ def distribution_figure(feature: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def figure_html(fig: go.Figure, div_id: str) -> str:
-    # plotly.js is embedded once in the page head, not per figure.
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id))
+def figure_json(fig: go.Figure) -> str:
+    """The figure as JSON that is safe inside a ``<script>`` element."""
+    # "</" would end the script element early; "<\/" means the same inside a JSON string.
+    return str(fig.to_json()).replace("</", "<\\/")
