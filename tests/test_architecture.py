@@ -67,6 +67,7 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "RowSample",
         "bin_index",
         "build_profile",
+        "build_profile_arrays",
         "build_profile_chunks",
         "quantile_edges",
         "row_keys",

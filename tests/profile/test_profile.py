@@ -177,3 +177,16 @@ def test_fast_bin_counts_equal_bincount_of_bin_index(xs: list[float], edges: lis
     v, e = np.array(xs), np.array(sorted(edges))
     expected = np.bincount(bin_index(v, e), minlength=e.size + 1)
     np.testing.assert_array_equal(bin_counts(v, e), expected)
+
+
+def test_numpy_arrays_give_the_same_profile_as_a_frame() -> None:
+    from driftlab.profile import build_profile_arrays
+
+    x = np.array([1.0, 2.0, np.nan, 4.0])
+    c = np.array(["a", "b", None, "a"], dtype=object)
+    assert (
+        build_profile_arrays({"x": x, "c": c}, FEATURES).to_dict()
+        == build_profile(_frame(x.tolist(), c.tolist()), FEATURES).to_dict()
+    )
+    with pytest.raises(ValueError, match="different lengths"):
+        build_profile_arrays({"x": x, "c": c[:2]}, FEATURES)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ __all__ = [
     "bin_counts",
     "bin_index",
     "build_profile",
+    "build_profile_arrays",
     "build_profile_chunks",
     "quantile_edges",
 ]
@@ -197,6 +199,20 @@ def build_profile(
             )  # fmt: skip
     rows = RowSample(keys[row_idx], row_cols, sample_size)
     return Profile(features=out, n_rows=n, rows=rows)
+
+
+def build_profile_arrays(
+    arrays: Mapping[str, np.ndarray], features: list[Feature], **kwargs: Any
+) -> Profile:
+    """Profile columns given as numpy arrays (one per feature, equal lengths).
+
+    Numeric arrays are wrapped without copying; see :func:`build_profile` for ``kwargs``.
+    """
+    lengths = {len(arrays[f.name]) for f in features}
+    if len(lengths) > 1:
+        raise ValueError(f"arrays have different lengths: {sorted(lengths)}")
+    frame = pd.DataFrame({f.name: arrays[f.name] for f in features}, copy=False)
+    return build_profile(frame, features, **kwargs)
 
 
 def build_profile_chunks(
