@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-
-# As the CLI does (see driftlab.cli.main): OpenMP threads sleep instead of spinning.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from collections.abc import Iterator
 from pathlib import Path
 

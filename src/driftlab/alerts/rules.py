@@ -60,6 +60,18 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
                 details={"statistic": joint.statistic, **joint.details},
             )
         )
+    service = result.service
+    if service is not None and service.status == "slo_breach":
+        out.append(
+            Alert(
+                kind="service",
+                severity="critical",
+                subject="latency_p99",
+                message=service.message,
+                fingerprint=f"{result.model_name}:service:latency_p99",
+                details={"latency_ms": service.latency_ms},
+            )
+        )
     perf = result.performance
     if perf is not None and perf.status == "degraded":
         out.append(

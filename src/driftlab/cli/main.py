@@ -7,12 +7,6 @@ prints a readable summary (or JSON with --json) and exits with a meaningful code
 
 from __future__ import annotations
 
-import os
-
-# Before anything loads OpenMP (scikit-learn does): idle OpenMP threads should sleep, not
-# spin. Spinning threads on a busy 2-core machine slowed model fits 30-fold in our tests.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import json
 import sys
 from datetime import UTC, datetime

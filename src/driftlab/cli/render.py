@@ -54,6 +54,13 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
             ref = perf.reference_metrics.get(k)
             pt.add_row(k, f"{v:.3f}", f"{ref:.3f}" if ref is not None else "–")
         console.print(pt)
+    if perf is not None:
+        lag = perf.label_lag.get("median_s")
+        lag_txt = f", median label lag {lag / 3600:.1f} h" if lag is not None else ""
+        console.print(f"Labels: {perf.n_labeled} ({perf.coverage:.0%} of the window){lag_txt}")
+    if result.service is not None:
+        colour = "red" if result.service.status != "ok" else "green"
+        console.print(f"[{colour}]Service[/]: {result.service.message}")
     console.print(f"[bold]Summary:[/] {result.summary}")
     for a in result.alerts:
         colour = "red" if a.severity == "critical" else "yellow"

@@ -11,7 +11,7 @@ from driftlab.monitor.result import PerformanceResult
 from driftlab.outputs import positive_probability
 from driftlab.text import num
 
-__all__ = ["window_performance"]
+__all__ = ["bootstrap_interval", "window_performance"]
 
 
 def _positive_proba(window: pd.DataFrame, info: ModelInfo) -> np.ndarray | None:
@@ -24,6 +24,54 @@ def _positive_proba(window: pd.DataFrame, info: ModelInfo) -> np.ndarray | None:
     return proba
 
 
+def _score(labeled: pd.DataFrame, info: ModelInfo) -> dict[str, float]:
+    if info.task.is_classification:
+        return classification_metrics(
+            labeled["label"].astype(str).tolist(),
+            labeled["prediction"].astype(str).tolist(),
+            _positive_proba(labeled, info),
+            info.classes,
+            info.positive_class,
+        )
+    return regression_metrics(
+        labeled["label"].astype(float).to_numpy(),
+        labeled["prediction"].astype(float).to_numpy(),
+    )
+
+
+def bootstrap_interval(
+    labeled: pd.DataFrame,
+    info: ModelInfo,
+    metric: str,
+    *,
+    resamples: int = 200,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of ``metric`` over the labeled rows (rows resampled
+    with replacement). None when the metric is undefined on too many resamples."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        idx = rng.integers(0, len(labeled), len(labeled))
+        value = _score(labeled.iloc[idx], info).get(metric)
+        if value is not None:
+            values.append(value)
+    if len(values) < resamples // 2:
+        return None
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(values, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def _label_lag(labeled: pd.DataFrame) -> dict[str, float]:
+    lag = pd.to_datetime(labeled["label_ts"], utc=True) - pd.to_datetime(labeled["ts"], utc=True)
+    seconds = lag.dt.total_seconds().dropna().to_numpy()
+    if seconds.size == 0:
+        return {}
+    return {"median_s": float(np.median(seconds)), "p90_s": float(np.percentile(seconds, 90))}
+
+
 def window_performance(
     window: pd.DataFrame,
     info: ModelInfo,
@@ -32,52 +80,49 @@ def window_performance(
     min_labels: int,
     max_drop: float,
 ) -> PerformanceResult:
-    """Score the labeled rows of ``window``; compare the primary metric with the holdout's."""
+    """Score the labeled rows of ``window``; compare the primary metric with the holdout's.
+
+    Quality is *degraded* only when the drop is material (more than ``max_drop``) **and**
+    significant: the window's 95 % bootstrap interval lies entirely below (or, for
+    lower-is-better metrics, above) the holdout value — a test, not a bare difference, so a
+    handful of unlucky labels does not page anyone.
+    """
     labeled = window[window["label"].notna()]
     n = len(labeled)
     ref = dict(info.metrics)
+    coverage = n / len(window) if len(window) else 0.0
+    lag = _label_lag(labeled) if n else {}
     if n < min_labels:
         return PerformanceResult(
-            "insufficient_labels",
-            n,
-            {},
-            ref,
-            primary_metric,
+            "insufficient_labels", n, {}, ref, primary_metric,
             f"Insufficient labels: {n} labeled predictions in this window, "
             f"{min_labels} needed for a performance verdict.",
-        )
-    if info.task.is_classification:
-        metrics = classification_metrics(
-            labeled["label"].astype(str).tolist(),
-            labeled["prediction"].astype(str).tolist(),
-            _positive_proba(labeled, info),
-            info.classes,
-            info.positive_class,
-        )
-    else:
-        metrics = regression_metrics(
-            labeled["label"].astype(float).to_numpy(),
-            labeled["prediction"].astype(float).to_numpy(),
-        )
+            coverage=coverage, label_lag=lag,
+        )  # fmt: skip
+    metrics = _score(labeled, info)
     now, before = metrics.get(primary_metric), ref.get(primary_metric)
     if now is None or before is None:
         return PerformanceResult(
-            "ok",
-            n,
-            metrics,
-            ref,
-            primary_metric,
+            "ok", n, metrics, ref, primary_metric,
             f"{primary_metric} is not available for this window ({n} labeled predictions).",
-        )
-    drop = (now - before) if primary_metric in LOWER_IS_BETTER else (before - now)
-    scale = abs(before) if primary_metric in LOWER_IS_BETTER and before else 1.0
-    degraded = drop / scale > max_drop
+            coverage=coverage, label_lag=lag,
+        )  # fmt: skip
+    lower_better = primary_metric in LOWER_IS_BETTER
+    drop = (now - before) if lower_better else (before - now)
+    scale = abs(before) if lower_better and before else 1.0
+    interval = bootstrap_interval(labeled, info, primary_metric)
+    significant = interval is not None and (
+        interval[0] > before if lower_better else interval[1] < before
+    )
+    degraded = drop / scale > max_drop and significant
     verb = "dropped" if degraded else "is stable"
+    ci = f" (95% CI {num(interval[0])}–{num(interval[1])})" if interval else ""
     message = (
-        f"Model performance {verb}: {primary_metric} {num(now)} on {n} labeled predictions "
+        f"Model performance {verb}: {primary_metric} {num(now)}{ci} on {n} labeled predictions "
         f"vs {num(before)} on the training holdout"
         + (f" (limit: a drop of {num(max_drop)})." if degraded else ".")
     )
     return PerformanceResult(
-        "degraded" if degraded else "ok", n, metrics, ref, primary_metric, message
-    )
+        "degraded" if degraded else "ok", n, metrics, ref, primary_metric, message,
+        interval=list(interval) if interval else None, coverage=coverage, label_lag=lag,
+    )  # fmt: skip

@@ -11,6 +11,7 @@ __all__ = [
     "MonitoringResult",
     "MultivariateDrift",
     "PerformanceResult",
+    "ServiceHealth",
 ]
 
 
@@ -55,6 +56,18 @@ class PerformanceResult:
     reference_metrics: dict[str, float]
     primary_metric: str
     message: str
+    interval: list[float] | None = None  # 95% bootstrap interval of the primary metric
+    coverage: float = 0.0  # labeled share of the window
+    label_lag: dict[str, float] = field(default_factory=dict)  # median_s, p90_s
+
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    status: str  # "ok" or "slo_breach"
+    n: int
+    latency_ms: dict[str, float]  # p50, p95, p99
+    throughput_per_s: float
+    message: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,7 @@ class MonitoringResult:
     settings: dict[str, Any]
     prediction_drift: FeatureDrift | None = None
     multivariate: list[MultivariateDrift] = field(default_factory=list)
+    service: ServiceHealth | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,4 +112,5 @@ class MonitoringResult:
         pd_ = d.get("prediction_drift")
         d["prediction_drift"] = FeatureDrift(**pd_) if pd_ else None
         d["multivariate"] = [MultivariateDrift(**m) for m in d.get("multivariate", [])]
+        d["service"] = ServiceHealth(**d["service"]) if d.get("service") else None
         return cls(**d)

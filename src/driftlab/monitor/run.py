@@ -15,6 +15,7 @@ from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
 from driftlab.monitor.result import FeatureDrift, MonitoringResult, MultivariateDrift
+from driftlab.monitor.service import service_health
 from driftlab.outputs import logged_outputs, prediction_feature
 from driftlab.profile import Profile, build_profile
 from driftlab.schema import coerce_frame
@@ -103,6 +104,7 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         max_drop=cfg.max_metric_drop,
     )
     outputs = _prediction_drift(frame, bundle, policy)
+    service = service_health(frame, max_p99_ms=cfg.max_p99_latency_ms)
     multivariate = (
         _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc)
         if cfg.multivariate else []
@@ -119,7 +121,10 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     if outputs is not None and outputs.drifted:
         summary += " " + outputs.message
     summary += " " + performance.message
-    status = "drift" if drifted or joint or performance.status == "degraded" else "ok"
+    if service is not None and service.status != "ok":
+        summary += " " + service.message
+    degraded = performance.status == "degraded" or (service is not None and service.status != "ok")
+    status = "drift" if drifted or joint or degraded else "ok"
     # Alerts are decided downstream (driftlab.alerts.rules); a result starts without them.
     return MonitoringResult(
         **common,
@@ -132,6 +137,7 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         alerts=[],
         prediction_drift=outputs,
         multivariate=multivariate,
+        service=service,
     )
 
 

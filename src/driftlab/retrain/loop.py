@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from driftlab.config import Project
 from driftlab.errors import InsufficientDataError, ModelNotFoundError
@@ -65,8 +66,9 @@ def retrain(
     registry.set_alias(name, CHALLENGER, challenger_version)
 
     y = holdout[project.data.target]
-    champion_metrics = evaluate(champion, holdout, y)
-    challenger_metrics = evaluate(challenger, holdout, y)
+    with threadpool_limits(limits=project.model.threads):
+        champion_metrics = evaluate(champion, holdout, y)
+        challenger_metrics = evaluate(challenger, holdout, y)
     metric = project.promotion_metric
     if metric not in champion_metrics or metric not in challenger_metrics:
         # e.g. ROC AUC when the newest rows hold a single class: it is undefined there.

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from driftlab.config import Project
 from driftlab.errors import DataError
@@ -105,6 +106,12 @@ def evaluate(bundle: ModelBundle, x: pd.DataFrame, y: pd.Series) -> dict[str, fl
 
 
 def train_model(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) -> ModelBundle:
+    """Fit the spec's pipeline on ``frame`` (see :func:`_train`), with ``model.threads``."""
+    with threadpool_limits(limits=project.model.threads):
+        return _train(project, frame, extra=extra)
+
+
+def _train(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) -> ModelBundle:
     """Fit the spec's pipeline on ``frame`` and return an unregistered :class:`ModelBundle`.
 
     A stratified holdout (``data.test_size``) gives the metrics; the final model is then refit

@@ -1,0 +1,98 @@
+"""Realized performance: numbers from scikit-learn, a significance test before 'degraded',
+label coverage and lag, and service health from the prediction log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from driftlab.model import ModelBundle
+from driftlab.monitor.performance import window_performance
+from driftlab.monitor.service import service_health
+from driftlab.scenarios.ames import TARGET, AmesScenario
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _window(
+    bundle: ModelBundle, frame: pd.DataFrame, flip: float = 0.0, seed: int = 0
+) -> pd.DataFrame:
+    """A logged window: the model's answers on ``frame``, labels (a share flipped), times."""
+    batch = bundle.predict(frame.drop(columns=[TARGET]).to_dict(orient="records"))
+    labels = frame[TARGET].to_numpy(dtype=object).copy()
+    rng = np.random.default_rng(seed)
+    flipped = rng.random(len(labels)) < flip
+    labels[flipped] = np.where(labels[flipped] == "high", "low", "high")
+    n = len(frame)
+    return pd.DataFrame({
+        "request_id": [f"r{i}" for i in range(n)],
+        "ts": [T0 + timedelta(seconds=i) for i in range(n)],
+        "prediction": batch.predictions, "probability": batch.probability,
+        "latency_ms": np.linspace(1.0, 100.0, n), "label": labels,
+        "label_ts": [T0 + timedelta(seconds=i, hours=2) for i in range(n)],
+    })  # fmt: skip
+
+
+def test_metrics_match_scikit_learn(bundle: ModelBundle, ames: AmesScenario) -> None:
+    w = _window(bundle, ames.normal)
+    perf = window_performance(
+        w, bundle.info, primary_metric="roc_auc", min_labels=30, max_drop=0.05
+    )
+    y = w["label"].astype(str)
+    p_high = np.where(w["prediction"] == "high", w["probability"], 1 - w["probability"])
+    assert perf.metrics["accuracy"] == pytest.approx(skm.accuracy_score(y, w["prediction"]))
+    assert perf.metrics["f1"] == pytest.approx(skm.f1_score(y, w["prediction"], pos_label="high"))
+    assert perf.metrics["roc_auc"] == pytest.approx(skm.roc_auc_score(y == "high", p_high))
+    assert (
+        perf.interval is not None
+        and perf.interval[0] <= perf.metrics["roc_auc"] <= perf.interval[1]
+    )
+    assert perf.status == "ok" and perf.coverage == 1.0
+    assert perf.label_lag == {"median_s": 7200.0, "p90_s": 7200.0}
+
+
+def test_degraded_needs_a_material_and_significant_drop(
+    bundle: ModelBundle, ames: AmesScenario
+) -> None:
+    bad = _window(bundle, ames.normal, flip=0.35)
+    perf = window_performance(
+        bad, bundle.info, primary_metric="roc_auc", min_labels=30, max_drop=0.05
+    )
+    assert perf.status == "degraded" and "95% CI" in perf.message
+    assert perf.interval is not None and perf.interval[1] < perf.reference_metrics["roc_auc"]
+    # The same drop on a handful of labels is not significant: no verdict of degradation.
+    few = _window(bundle, ames.normal.head(40), flip=0.35, seed=3)
+    small = window_performance(
+        few, bundle.info, primary_metric="accuracy", min_labels=30, max_drop=0.05
+    )
+    assert small.interval is not None
+    assert small.status == (
+        "degraded" if small.interval[1] < small.reference_metrics["accuracy"] else "ok"
+    )
+
+
+def test_insufficient_labels_reports_coverage(bundle: ModelBundle, ames: AmesScenario) -> None:
+    w = _window(bundle, ames.normal)
+    w.loc[w.index[10:], "label"] = None
+    perf = window_performance(
+        w, bundle.info, primary_metric="roc_auc", min_labels=30, max_drop=0.05
+    )
+    assert perf.status == "insufficient_labels" and perf.n_labeled == 10
+    assert perf.coverage == pytest.approx(10 / len(w))
+
+
+def test_service_health_percentiles_and_slo(bundle: ModelBundle, ames: AmesScenario) -> None:
+    w = _window(bundle, ames.normal)
+    ok = service_health(w, max_p99_ms=None)
+    assert ok is not None and ok.status == "ok"
+    expected = np.percentile(w["latency_ms"], [50, 95, 99])
+    assert [ok.latency_ms[k] for k in ("p50", "p95", "p99")] == pytest.approx(list(expected))
+    assert ok.throughput_per_s == pytest.approx(len(w) / (len(w) - 1))
+    breach = service_health(w, max_p99_ms=50.0)
+    assert breach is not None and breach.status == "slo_breach"
+    assert breach.message.startswith("Latency SLO breached: p99 99 ms")
+    assert service_health(w.head(0), max_p99_ms=50.0) is None
