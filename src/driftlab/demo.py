@@ -33,7 +33,7 @@ from driftlab.jobs import monitor_job, train_job
 from driftlab.monitor import Window
 from driftlab.report import write_report
 from driftlab.retrain import retrain
-from driftlab.scenarios.ames import TARGET, prepare
+from driftlab.scenarios import get_scenario
 
 __all__ = ["DemoOutcome", "run_demo", "serve_subprocess"]
 
@@ -113,21 +113,13 @@ def serve_subprocess(config: Path, port: int, log_path: Path) -> Iterator[str]:
                 proc.kill()
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame.drop(columns=[TARGET]).to_dict(orient="records")
-    # JSON has no NaN: missing values travel as null.
-    return [
-        {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in rows
-    ]
-
-
 def send_traffic(
-    client: httpx.Client, frame: pd.DataFrame, progress: Progress, label: str
+    client: httpx.Client, records: list[dict[str, Any]], progress: Progress, label: str
 ) -> list[str]:
     """One HTTP request per record, as real clients do; returns the request ids."""
     ids = []
-    task = progress.add_task(label, total=len(frame))
-    for rec in _records(frame):
+    task = progress.add_task(label, total=len(records))
+    for rec in records:
         resp = client.post("/v1/predict", json=rec)
         resp.raise_for_status()
         ids.append(resp.json()["request_id"])
@@ -142,20 +134,18 @@ def send_labels(client: httpx.Client, ids: list[str], labels: pd.Series) -> int:
     return int(resp.json()["accepted"])
 
 
-def run_demo(workdir: Path, console: Console) -> DemoOutcome:
+def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> DemoOutcome:
     started = time.monotonic()
+    prepare = get_scenario(scenario_name)
     workdir = workdir.resolve()
     _fresh_workdir(workdir)
-    console.rule("[bold]driftlab demo: Ames housing")
+    console.rule(f"[bold]driftlab demo: {scenario_name}")
     scenario = prepare(workdir)
     project = load_project(scenario.project_file)
     registry, store = open_registry(project), open_store(project)
     # The demo prints alerts itself; the console channel would print each one twice.
     channels = [s for s in sinks(project) if s.name != "console"]
-    console.print(
-        f"Project written to [bold]{scenario.project_file}[/]: {len(scenario.train)} sales from "
-        f"2006–2007 to train on; 'high' means Sale_Price above {scenario.threshold:,.0f}."
-    )
+    console.print(f"Project written to [bold]{scenario.project_file}[/]. {scenario.intro}")
 
     console.rule("1. Train")
     with console.status("Training, tracking in MLflow, registering..."):
@@ -177,16 +167,20 @@ def run_demo(workdir: Path, console: Console) -> DemoOutcome:
                 TimeElapsedColumn(),
             )
             with Progress(*cols, console=console) as progress:
-                normal_ids = send_traffic(client, scenario.normal, progress, "normal traffic ")
-                send_labels(client, normal_ids, scenario.normal[TARGET])
+                normal_ids = send_traffic(
+                    client, scenario.records(scenario.normal), progress, "normal traffic "
+                )
+                send_labels(client, normal_ids, scenario.normal[scenario.target])
                 console.rule("3. Monitor the normal phase")
             normal = monitor_job(project, store, registry, Window(last_n=len(normal_ids)), channels)
             print_result(console, normal.result, normal.run_id)
 
-            console.rule("4. The market shifts: smaller houses")
+            console.rule(f"4. {scenario.drift_title}")
             with Progress(*cols, console=console) as progress:
-                drift_ids = send_traffic(client, scenario.drifted, progress, "drifted traffic")
-            send_labels(client, drift_ids, scenario.drifted[TARGET])
+                drift_ids = send_traffic(
+                    client, scenario.records(scenario.drifted), progress, "drifted traffic"
+                )
+            send_labels(client, drift_ids, scenario.drifted[scenario.target])
             drifted = monitor_job(project, store, registry, Window(last_n=len(drift_ids)), channels)
             print_result(console, drifted.result, drifted.run_id)
 
@@ -201,7 +195,7 @@ def run_demo(workdir: Path, console: Console) -> DemoOutcome:
                     time.sleep(0.5)
                     served = client.get("/v1/model").json()["version"]
                 probe = client.post(
-                    "/v1/predict", json=_records(scenario.drifted.head(1))[0]
+                    "/v1/predict", json=scenario.records(scenario.drifted.head(1))[0]
                 ).json()
                 served = probe["model_version"]
                 console.print(

@@ -268,6 +268,9 @@ def demo(
     workdir: Annotated[
         Path, typer.Option(help="Where the demo writes its project, stores and report.")
     ] = Path("driftlab-demo"),
+    scenario: Annotated[
+        str, typer.Option(help="Built-in scenario: ames (more in `driftlab.scenarios`).")
+    ] = "ames",
     verbose: VerboseOpt = False,
 ) -> None:
     """Run the whole loop on the Ames housing data: train, serve, traffic, labels, monitor,
@@ -275,7 +278,7 @@ def demo(
     from driftlab.demo import run_demo
 
     compose.setup_logging(err_console, verbose)
-    run_demo(workdir, console)
+    run_demo(workdir, console, scenario)
 
 
 @app.command()

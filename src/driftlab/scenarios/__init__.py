@@ -1,5 +1,24 @@
 """Built-in datasets and drift scenarios for the demo, the tests and teaching."""
 
-from driftlab.scenarios.ames import AmesScenario, load_ames, prepare
+from collections.abc import Callable
+from pathlib import Path
 
-__all__ = ["AmesScenario", "load_ames", "prepare"]
+from driftlab.scenarios import ames
+from driftlab.scenarios.ames import AmesScenario, load_ames, prepare
+from driftlab.scenarios.base import Scenario
+
+__all__ = ["SCENARIOS", "AmesScenario", "Scenario", "get_scenario", "load_ames", "prepare"]
+
+# name -> function writing the scenario's project into a folder. Messages derive from this.
+SCENARIOS: dict[str, Callable[[Path], Scenario]] = {"ames": ames.prepare}
+
+
+def get_scenario(name: str) -> Callable[[Path], Scenario]:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        from driftlab.errors import ConfigError
+
+        raise ConfigError(
+            f"unknown scenario {name!r}. Available: {', '.join(sorted(SCENARIOS))}"
+        ) from None

@@ -9,12 +9,13 @@ market offers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from driftlab.scenarios.base import Scenario
 
 __all__ = ["FEATURES", "AmesScenario", "load_ames", "prepare"]
 
@@ -45,13 +46,8 @@ def load_ames() -> pd.DataFrame:
         return pd.read_csv(f)
 
 
-@dataclass(frozen=True)
-class AmesScenario:
-    project_file: Path
-    train: pd.DataFrame  # features + target, 2006–2007
-    normal: pd.DataFrame  # features + target, production phase 1 (held-out 2006–2007 sales)
-    drifted: pd.DataFrame  # features + target, production phase 2 (small 2008–2010 houses)
-    threshold: float
+# Kept for callers that name the Ames scenario's type.
+AmesScenario = Scenario
 
 
 def _project_toml(name: str) -> str:
@@ -128,10 +124,16 @@ def prepare(
     train.to_csv(workdir / "train.csv", index=False)
     project_file = workdir / "driftlab.toml"
     project_file.write_text(_project_toml("ames-housing"), encoding="utf-8")
-    return AmesScenario(
+    return Scenario(
+        name="ames",
         project_file=project_file,
+        target=TARGET,
         train=train,
         normal=table(normal),
         drifted=table(rest.iloc[drift_idx]),
-        threshold=threshold,
+        intro=(
+            f"{len(train)} Ames house sales from 2006–2007 to train on; 'high' means a "
+            f"Sale_Price above {threshold:,.0f}. Normal traffic: held-out sales of the same years."
+        ),
+        drift_title="The market shifts: smaller houses",
     )
