@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,10 @@ class ModelInfo:
     @property
     def monitored_features(self) -> list[Feature]:
         return monitored(self.features)
+
+    def with_extra(self, **items: Any) -> ModelInfo:
+        """A copy with ``items`` added to ``extra`` (training facts that are not metrics)."""
+        return replace(self, extra={**self.extra, **items})
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

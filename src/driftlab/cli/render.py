@@ -45,14 +45,15 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
         colour = "red" if m.drifted else "green"
         console.print(f"[{colour}]{m.method}[/]: {m.message}")
     perf = result.performance
-    if perf is not None and perf.metrics:
-        pt = Table(title="Performance on labeled predictions", title_justify="left")
-        pt.add_column("metric")
-        pt.add_column("window", justify="right")
-        pt.add_column("training holdout", justify="right")
-        for k, v in perf.metrics.items():
-            ref = perf.reference_metrics.get(k)
-            pt.add_row(k, f"{v:.3f}", f"{ref:.3f}" if ref is not None else "–")
+    est = result.estimated.metrics if result.estimated else {}
+    if perf is not None and (perf.metrics or est):
+        pt = Table(title="Performance: realized (labeled rows) and estimated (no labels)",
+                   title_justify="left")  # fmt: skip
+        for col in ("metric", "realized", "estimated", "training holdout"):
+            pt.add_column(col, justify="left" if col == "metric" else "right")
+        for k in perf.metrics or est:
+            real, guess, ref = perf.metrics.get(k), est.get(k), perf.reference_metrics.get(k)
+            pt.add_row(k, *(f"{v:.3f}" if v is not None else "–" for v in (real, guess, ref)))
         console.print(pt)
     if perf is not None:
         lag = perf.label_lag.get("median_s")

@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "Alert",
+    "EstimatedPerformance",
     "FeatureDrift",
     "MonitoringResult",
     "MultivariateDrift",
@@ -62,6 +63,16 @@ class PerformanceResult:
 
 
 @dataclass(frozen=True)
+class EstimatedPerformance:
+    """Metrics expected from the model's calibrated confidence, without labels."""
+
+    n: int
+    metrics: dict[str, float]
+    bands: dict[str, list[float]] = field(default_factory=dict)  # 95% sampling band
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class ServiceHealth:
     status: str  # "ok" or "slo_breach"
     n: int
@@ -99,6 +110,7 @@ class MonitoringResult:
     prediction_drift: FeatureDrift | None = None
     multivariate: list[MultivariateDrift] = field(default_factory=list)
     service: ServiceHealth | None = None
+    estimated: EstimatedPerformance | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,4 +125,5 @@ class MonitoringResult:
         d["prediction_drift"] = FeatureDrift(**pd_) if pd_ else None
         d["multivariate"] = [MultivariateDrift(**m) for m in d.get("multivariate", [])]
         d["service"] = ServiceHealth(**d["service"]) if d.get("service") else None
+        d["estimated"] = EstimatedPerformance(**d["estimated"]) if d.get("estimated") else None
         return cls(**d)

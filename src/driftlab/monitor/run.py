@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from driftlab.calibration import Calibration
 from driftlab.config import Feature, Project
 from driftlab.errors import DataError
 from driftlab.model import ModelBundle
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
+from driftlab.monitor.estimate import estimate_performance
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
 from driftlab.monitor.result import FeatureDrift, MonitoringResult, MultivariateDrift
@@ -105,6 +107,10 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     )
     outputs = _prediction_drift(frame, bundle, policy)
     service = service_health(frame, max_p99_ms=cfg.max_p99_latency_ms)
+    calibration = info.extra.get("calibration")
+    estimated = estimate_performance(
+        frame, info, Calibration.from_dict(calibration) if calibration else None
+    )
     multivariate = (
         _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc)
         if cfg.multivariate else []
@@ -138,6 +144,7 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         prediction_drift=outputs,
         multivariate=multivariate,
         service=service,
+        estimated=estimated,
     )
 
 

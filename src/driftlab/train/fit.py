@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -14,11 +14,12 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from driftlab.calibration import fit_calibration
 from driftlab.config import Project
 from driftlab.errors import DataError
 from driftlab.metrics import classification_metrics, regression_metrics
 from driftlab.model import ModelBundle, ModelInfo
-from driftlab.outputs import prediction_feature, training_outputs
+from driftlab.outputs import PREDICTION, prediction_feature, training_outputs
 from driftlab.profile import build_profile
 from driftlab.schema import coerce_frame, validate_columns
 from driftlab.train.pipeline import build_pipeline
@@ -175,11 +176,17 @@ def _train(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) 
     )
     metrics = evaluate(ModelBundle(info, holdout, reference), split.x_test, split.y_test)
     final = build_pipeline(project).fit(x[inputs], y)
-    info = ModelInfo(**{**info.__dict__, "metrics": metrics})
+    info = replace(info, metrics=metrics)
+    oof = training_outputs(final, x[inputs], y, info)
     outputs = build_profile(
-        training_outputs(final, x[inputs], y, info), [prediction_feature(info)],
+        oof, [prediction_feature(info)],
         bins=project.monitor.bins, sample_size=project.monitor.sample_size,
     )  # fmt: skip
+    if task.value == "binary":
+        # Out-of-fold probabilities against the truth: the calibration behind label-free
+        # performance estimates.
+        calibration = fit_calibration(oof[PREDICTION].to_numpy(), (y == positive).to_numpy())
+        info = info.with_extra(calibration=calibration.to_dict())
     if project.monitor.fit_thresholds:
         # Import here: training only reaches into monitoring when asked to fit thresholds.
         from driftlab.monitor.run import policy_for
@@ -190,5 +197,5 @@ def _train(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) 
             x, monitored, reference, policy_for(project, monitored),
             window_rows=project.monitor.last_n, k=project.monitor.threshold_k,
         )  # fmt: skip
-        info = ModelInfo(**{**info.__dict__, "extra": {**info.extra, "effect_thresholds": fitted}})
+        info = info.with_extra(effect_thresholds=fitted)
     return ModelBundle(info=info, pipeline=final, reference=reference, outputs=outputs)

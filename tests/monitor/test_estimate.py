@@ -1,0 +1,72 @@
+"""Label-free performance estimates (CBPE-style) against what the labels later say."""
+
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from driftlab.calibration import Calibration, fit_calibration
+from driftlab.model import ModelBundle
+from driftlab.monitor.estimate import _expected_auc, estimate_performance
+from driftlab.scenarios.ames import AmesScenario
+
+
+def test_expected_auc_equals_the_double_sum_and_sklearn_on_certain_labels() -> None:
+    rng = np.random.default_rng(0)
+    p, s = rng.random(40), rng.random(40)
+    brute = sum(p[i] * (1 - p[j]) * ((s[i] > s[j]) + 0.5 * (s[i] == s[j]))
+                for i, j in product(range(40), range(40)))  # fmt: skip
+    assert _expected_auc(p, s) == pytest.approx(brute / (p.sum() * (1 - p).sum()))
+    y = (rng.random(40) < 0.5).astype(float)
+    assert _expected_auc(y, s) == pytest.approx(skm.roc_auc_score(y, s))
+
+
+def test_calibration_is_monotone_and_clipped() -> None:
+    c = fit_calibration(np.array([0.1, 0.4, 0.6, 0.9]), np.array([0, 1, 0, 1]))
+    out = c(np.array([-1.0, 0.1, 0.5, 0.9, 2.0]))
+    assert np.all(np.diff(out) >= 0) and out.min() >= 0 and out.max() <= 1
+    assert Calibration.from_dict(c.to_dict()) == c
+
+
+def test_estimate_tracks_realized_quality_on_same_distribution(
+    bundle: ModelBundle, ames: AmesScenario
+) -> None:
+    rows = ames.records(ames.normal)
+    batch = bundle.predict(rows)
+    window = pd.DataFrame({"prediction": batch.predictions, "probability": batch.probability})
+    cal = Calibration.from_dict(bundle.info.extra["calibration"])
+    est = estimate_performance(window, bundle.info, cal)
+    assert est is not None and est.n == len(rows)
+    y = ames.normal[ames.target].astype(str)
+    realized = skm.accuracy_score(y, batch.predictions)
+    lo, hi = est.bands["accuracy"]
+    assert lo - 0.02 <= realized <= hi + 0.02  # band is sampling error; allow calibration slack
+    assert abs(est.metrics["accuracy"] - realized) < 0.05
+    assert "Estimated without labels: roc_auc" in est.message
+
+
+def test_simulated_labels_fall_inside_the_band_about_95_percent_of_the_time(
+    bundle: ModelBundle,
+) -> None:
+    rng = np.random.default_rng(1)
+    n, hits, trials = 300, 0, 40
+    p = rng.beta(2, 2, n)
+    pred = np.where(p > 0.5, "high", "low")
+    window = pd.DataFrame({"prediction": pred, "probability": np.where(p > 0.5, p, 1 - p)})
+    identity = Calibration([0.0, 1.0], [0.0, 1.0])
+    est = estimate_performance(window, bundle.info, identity)
+    assert est is not None
+    lo, hi = est.bands["accuracy"]
+    for _ in range(trials):
+        y = np.where(rng.random(n) < p, "high", "low")
+        hits += lo <= skm.accuracy_score(y, pred) <= hi
+    assert hits >= 0.85 * trials
+
+
+def test_not_estimated_without_calibration_or_for_other_tasks(bundle: ModelBundle) -> None:
+    window = pd.DataFrame({"prediction": ["high"], "probability": [0.9]})
+    assert estimate_performance(window, bundle.info, None) is None
