@@ -139,11 +139,16 @@ def test_feedback_joins_by_request_id_and_unknown_is_404(api, ames) -> None:
     client, store, _ = api
     rid = client.post("/v1/predict", json=_record(ames)).json()["request_id"]
     # Sent immediately: the prediction may still be queued; feedback must still find it.
-    assert client.post("/v1/feedback", json={"request_id": rid, "label": "high"}).json() == {
-        "accepted": 1
-    }
+    first = client.post("/v1/feedback", json={"request_id": rid, "label": "high"}).json()
+    assert first == {"accepted": 1, "new": 1, "changed": 0, "unchanged": 0}
     labeled = store.read_window("ames-housing", labeled_only=True)
     assert labeled["label"].tolist() == ["high"]
+    # A replay is idempotent; a different label is a correction, recorded as such.
+    replay = client.post("/v1/feedback", json=[{"request_id": rid, "label": "high"}]).json()
+    assert replay == {"accepted": 1, "new": 0, "changed": 0, "unchanged": 1}
+    fixed = client.post("/v1/feedback", json={"request_id": rid, "label": "low"}).json()
+    assert fixed["changed"] == 1
+    assert store.read_window("ames-housing", labeled_only=True)["label"].tolist() == ["low"]
     resp = client.post("/v1/feedback", json=[{"request_id": "nope", "label": "low"}])
     assert resp.status_code == 404 and "never logged: nope" in resp.json()["error"]
     resp = client.post("/v1/feedback", json={"request_id": rid})

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from driftlab.errors import StoreError, UnknownRequestError
 from driftlab.store import LabelRecord, PredictionRecord, SqlStore
+from driftlab.store.sql import label_changes
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -47,8 +49,17 @@ def test_read_window_last_n_and_time_range_oldest_first(store: SqlStore) -> None
 
 def test_labels_join_by_request_id_and_last_label_wins(store: SqlStore) -> None:
     store.log_predictions([_rec(i) for i in range(5)])
-    store.add_labels([LabelRecord("r0001", "low", T0), LabelRecord("r0002", "high", T0)])
-    store.add_labels([LabelRecord("r0001", "high", T0 + timedelta(hours=1))])
+    first = store.add_labels([LabelRecord("r0001", "low", T0), LabelRecord("r0002", "high", T0)])
+    assert (first.new, first.changed, first.unchanged) == (2, 0, 0)
+    again = store.add_labels([LabelRecord("r0001", "high", T0 + timedelta(hours=1)),
+                              LabelRecord("r0002", "high", T0 + timedelta(hours=5))])  # fmt: skip
+    assert (again.new, again.changed, again.unchanged) == (0, 1, 1)
+    # The replayed label kept its first time; the corrected one is in the change log.
+    stamps = store.read_window("m").set_index("request_id")["label_ts"]
+    assert stamps["r0002"] == T0
+    with store.engine.connect() as conn:
+        log = conn.execute(sa.select(label_changes.c.old_label, label_changes.c.new_label)).all()
+    assert [tuple(r) for r in log] == [("low", "high")]
     frame = store.read_window("m").set_index("request_id")
     assert frame.loc["r0001", "label"] == "high"
     assert frame.loc["r0002", "label"] == "high"

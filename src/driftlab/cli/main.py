@@ -207,11 +207,15 @@ def feedback(
 
     p = compose.project(config)
     labels = labels_from_file(file, p)
-    n = compose.open_store(p).add_labels(labels)
+    out = compose.open_store(p).add_labels(labels)
     if as_json:
-        _emit_json({"accepted": n})
+        _emit_json({"accepted": out.accepted, "new": out.new, "changed": out.changed,
+                    "unchanged": out.unchanged})  # fmt: skip
     else:
-        console.print(f"Accepted {n} labels from {file}")
+        console.print(
+            f"Accepted {out.accepted} labels from {file}: {out.new} new, {out.changed} changed, "
+            f"{out.unchanged} already known"
+        )
 
 
 @app.command()

@@ -9,7 +9,14 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-__all__ = ["WINDOW_COLUMNS", "LabelRecord", "PredictionRecord", "Store"]
+__all__ = [
+    "WINDOW_COLUMNS",
+    "LabelOutcome",
+    "LabelRecord",
+    "PredictionRecord",
+    "Store",
+    "StoredRun",
+]
 
 # Columns of every frame returned by Store.read_window, before the feature columns.
 WINDOW_COLUMNS = [
@@ -44,6 +51,19 @@ class LabelRecord:
     ts: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class LabelOutcome:
+    """What a batch of labels did: new labels, corrected ones, and exact replays."""
+
+    new: int
+    changed: int
+    unchanged: int
+
+    @property
+    def accepted(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+
 @dataclass(frozen=True)
 class StoredRun:
     id: int
@@ -64,8 +84,10 @@ class Store(Protocol):
 
     def known_requests(self, request_ids: list[str]) -> set[str]: ...
 
-    def add_labels(self, labels: list[LabelRecord]) -> int:
-        """Upsert labels by request id. Unknown ids raise UnknownRequestError, nothing written."""
+    def add_labels(self, labels: list[LabelRecord]) -> LabelOutcome:
+        """Record labels by request id: a replay of the same label changes nothing (idempotent);
+        a different label replaces it and is kept in the change log. Unknown ids raise
+        UnknownRequestError and nothing is written."""
         ...
 
     def read_window(

@@ -18,7 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from driftlab.errors import StoreError, UnknownRequestError
-from driftlab.store.base import WINDOW_COLUMNS, LabelRecord, PredictionRecord, StoredRun
+from driftlab.store.base import (
+    WINDOW_COLUMNS,
+    LabelOutcome,
+    LabelRecord,
+    PredictionRecord,
+    StoredRun,
+)
 
 __all__ = ["SqlStore"]
 
@@ -44,6 +50,17 @@ labels = sa.Table(
     metadata,
     sa.Column("request_id", sa.String(64), primary_key=True),
     sa.Column("label", sa.JSON, nullable=False),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Every correction of a label, for audit: the labels table only keeps the latest.
+label_changes = sa.Table(
+    "label_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(64), nullable=False, index=True),
+    sa.Column("old_label", sa.JSON, nullable=False),
+    sa.Column("new_label", sa.JSON, nullable=False),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -184,9 +201,9 @@ class SqlStore:
                 found.update(conn.execute(q).scalars())
         return found
 
-    def add_labels(self, new: list[LabelRecord]) -> int:
+    def add_labels(self, new: list[LabelRecord]) -> LabelOutcome:
         if not new:
-            return 0
+            return LabelOutcome(0, 0, 0)
         ids = [r.request_id for r in new]
         missing = set(ids) - self.known_requests(ids)
         if missing:
@@ -196,18 +213,45 @@ class SqlStore:
                 + (" ..." if len(missing) > 5 else "")
                 + "; send labels only for request_id values returned by /v1/predict"
             )
-        # Last label wins per request id (a corrected label replaces the old one).
+        # Last label wins per request id within a batch.
         latest = {r.request_id: r for r in new}
         with self.engine.begin() as conn:
-            conn.execute(labels.delete().where(labels.c.request_id.in_(list(latest))))
-            conn.execute(
-                labels.insert(),
-                [
-                    {"request_id": r.request_id, "label": r.label, "ts": r.ts}
-                    for r in latest.values()
-                ],
+            existing = dict(
+                conn.execute(
+                    sa.select(labels.c.request_id, labels.c.label).where(
+                        labels.c.request_id.in_(list(latest))
+                    )
+                ).all()
             )
-        return len(latest)
+            fresh = [r for r in latest.values() if r.request_id not in existing]
+            # A replayed identical label changes nothing, not even its time (label lag).
+            changed = [
+                r for r in latest.values()
+                if r.request_id in existing and existing[r.request_id] != r.label
+            ]  # fmt: skip
+            if fresh:
+                conn.execute(
+                    labels.insert(),
+                    [{"request_id": r.request_id, "label": r.label, "ts": r.ts} for r in fresh],
+                )
+            for r in changed:
+                conn.execute(
+                    labels.update()
+                    .where(labels.c.request_id == r.request_id)
+                    .values(label=r.label, ts=r.ts)
+                )
+            if changed:
+                conn.execute(
+                    label_changes.insert(),
+                    [
+                        {"request_id": r.request_id, "old_label": existing[r.request_id],
+                         "new_label": r.label, "ts": r.ts}
+                        for r in changed
+                    ],
+                )  # fmt: skip
+        return LabelOutcome(
+            new=len(fresh), changed=len(changed), unchanged=len(latest) - len(fresh) - len(changed)
+        )
 
     def read_window(
         self,

@@ -35,6 +35,9 @@ class Feedback(BaseModel):
 
 class FeedbackAccepted(BaseModel):
     accepted: int
+    new: int
+    changed: int  # a different label than before for the same request id (kept in a log)
+    unchanged: int  # exact replays: counted once, not twice
 
 
 _ONE: TypeAdapter[Feedback] = TypeAdapter(Feedback)
@@ -86,10 +89,13 @@ async def feedback(
     # A prediction answered a moment ago may still be queued for the store: write it first.
     await logger.flush()
     try:
-        accepted = await run_in_threadpool(store.add_labels, labels)
+        outcome = await run_in_threadpool(store.add_labels, labels)
     except UnknownRequestError as e:
         raise HTTPException(404, str(e)) from None
-    return FeedbackAccepted(accepted=accepted)
+    return FeedbackAccepted(
+        accepted=outcome.accepted, new=outcome.new, changed=outcome.changed,
+        unchanged=outcome.unchanged,
+    )  # fmt: skip
 
 
 def _is_number(value: Any) -> bool:
