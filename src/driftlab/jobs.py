@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from driftlab.alerts import Delivery, Sink, dispatch, with_alerts
+from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_alerts
 from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
 from driftlab.monitor import MonitoringResult, Window, monitor_window, pick_version
@@ -73,8 +73,12 @@ def monitor_job(
         raise ModelNotFoundError(f"model {name!r} has no versions; run 'driftlab train' first")
     bundle = registry.load(name, version)
     result = with_alerts(monitor_window(frame, bundle, project))
+    # "All clear" for problems the previous run alerted on and this one no longer sees. Read
+    # before this run is saved; notices are delivered and logged, but are not findings (they
+    # stay out of result.alerts and so out of the exit code).
+    outgoing = result.alerts + resolution_notices(result, store)
     deliveries = dispatch(
-        result.alerts,
+        outgoing,
         sinks,
         store,
         cooldown=timedelta(minutes=project.alerts.cooldown_minutes),
@@ -85,7 +89,7 @@ def monitor_job(
         run_id,
         [
             {**a.__dict__, "sent": bool(d.sent_to)}
-            for a, d in zip(result.alerts, deliveries, strict=True)
+            for a, d in zip(outgoing, deliveries, strict=True)
         ],
     )
     return MonitorOutcome(result, run_id, deliveries)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from driftlab.alerts import ConsoleSink, WebhookSink, alerts_for, dispatch
+from driftlab.alerts.retry import NO_RETRY
 from driftlab.errors import AlertDeliveryError
 from driftlab.monitor import Alert, FeatureDrift, MonitoringResult, PerformanceResult
 from driftlab.store import SqlStore
@@ -93,8 +94,9 @@ def test_webhook_delivers_json_to_real_receiver(tmp_path) -> None:
 def test_webhook_failure_is_recorded_and_url_secret_not_leaked(tmp_path, caplog) -> None:
     store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
     with WebhookReceiver(status=500) as rx, caplog.at_level(logging.ERROR):
-        out = dispatch([_alert()], [WebhookSink(rx.url)], store, cooldown=timedelta(0), context={})
-    assert out[0].failures == ["webhook#0: receiver answered HTTP 500"]
+        sink = WebhookSink(rx.url, retry=NO_RETRY)
+        out = dispatch([_alert()], [sink], store, cooldown=timedelta(0), context={})
+    assert out[0].failures == ["webhook#0: receiver answered HTTP 500 (attempt 1 of 1)"]
     assert "s3cret" not in caplog.text
     with pytest.raises(AlertDeliveryError) as info:
         WebhookSink("http://127.0.0.1:9/hook?token=s3cret", timeout_s=0.5).send(_alert(), {})

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from driftlab.alerts.resolved import RESOLVED
+from driftlab.alerts.retry import NO_RETRY, RetryPolicy, attempt_delivery
 from driftlab.alerts.rules import SEVERITIES
 from driftlab.alerts.sinks import Sink
-from driftlab.errors import AlertDeliveryError
 from driftlab.monitor.result import Alert
 from driftlab.store.base import Store
 
 __all__ = ["Delivery", "dispatch"]
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Delivery:
+    """What happened to one alert: the sinks that accepted it, whether the cooldown held it
+    back, and one line per failed attempt (``"slack#1: ... (attempt 2 of 4)"``)."""
+
     alert: Alert
     sent_to: list[str]
     suppressed: bool
     failures: list[str]
+
+
+def _routes(alert: Alert, sink: Sink) -> bool:
+    """Whether ``sink`` takes ``alert``. An all-clear goes where the alert it ends went: it is
+    routed by the severity that alert had, or everywhere when that is unknown."""
+    severity = alert.severity
+    if alert.kind == RESOLVED:
+        severity = str(alert.details.get("severity_was", SEVERITIES[-1]))
+        if severity not in SEVERITIES:
+            severity = SEVERITIES[-1]
+    return SEVERITIES.index(severity) >= SEVERITIES.index(sink.min_severity)
 
 
 def dispatch(
@@ -34,14 +48,21 @@ def dispatch(
     cooldown: timedelta,
     context: dict[str, Any],
     now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[Delivery]:
     """Send each alert to every sink whose minimum severity it meets.
 
     An alert whose fingerprint was sent less than ``cooldown`` ago is suppressed (stored,
     not sent) so an ongoing problem does not page people on every run.
+
+    Each sink is retried by its own ``retry`` policy (none when it has no such attribute).
+    A sink that used up its retries on one alert gets a single attempt per alert until one
+    succeeds: a receiver that is down would otherwise hold the run for the full backoff on
+    every alert.
     """
     now = now or datetime.now(UTC)
     out = []
+    exhausted: set[str] = set()
     for alert in alerts:
         last = store.last_alert_sent(alert.fingerprint)
         if last is not None and now - last < cooldown:
@@ -49,13 +70,17 @@ def dispatch(
             continue
         sent, failures = [], []
         for sink in sinks:
-            if SEVERITIES.index(alert.severity) < SEVERITIES.index(sink.min_severity):
+            if not _routes(alert, sink):
                 continue
-            try:
-                sink.send(alert, context)
+            policy: RetryPolicy = getattr(sink, "retry", NO_RETRY)
+            if sink.name in exhausted:
+                policy = NO_RETRY
+            ok, failed = attempt_delivery(sink.send, alert, context, policy, sleep=sleep)
+            failures += failed
+            if ok:
                 sent.append(sink.name)
-            except AlertDeliveryError as e:
-                log.error("alert %s not delivered: %s", alert.fingerprint, e)
-                failures.append(str(e))
+                exhausted.discard(sink.name)  # it is back: full retries again
+            elif policy.retries and len(failed) == policy.attempts:
+                exhausted.add(sink.name)
         out.append(Delivery(alert, sent, False, failures))
     return out

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from driftlab.monitor.result import Alert, MonitoringResult
 
-__all__ = ["SEVERITIES", "alerts_for", "with_alerts"]
+__all__ = ["SEVERITIES", "alerts_for", "decided_kinds", "with_alerts"]
 
 SEVERITIES = ("info", "warning", "critical")
 # PSI above this is conventionally a major shift.
@@ -72,6 +72,23 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
                 details={"latency_ms": service.latency_ms},
             )
         )
+    concept = result.concept
+    if (
+        concept is not None and concept.detected
+        and (concept.error_after or 0.0) > (concept.error_before or 0.0)
+    ):  # fmt: skip
+        out.append(
+            Alert(
+                kind="concept_drift",
+                severity="critical",
+                subject=concept.method,
+                message=concept.message,
+                fingerprint=f"{result.model_name}:concept_drift",
+                details={"change_points": concept.change_points[:5],
+                         "error_before": concept.error_before,
+                         "error_after": concept.error_after},
+            )
+        )  # fmt: skip
     perf = result.performance
     if perf is not None and perf.status == "degraded":
         out.append(
@@ -85,6 +102,31 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
             )
         )
     return out
+
+
+def decided_kinds(result: MonitoringResult) -> set[str]:
+    """The alert kinds on which ``result`` reached a verdict, so that a missing alert of such a
+    kind means "fine now" rather than "not checked" (too few rows or labels, no SLO set).
+
+    Mirrors :func:`alerts_for`: joint drift counts as checked only when no single feature
+    drifted, since otherwise its alert is withheld, not cleared.
+    """
+    if result.status == "insufficient_data":
+        return set()
+    kinds = set()
+    if result.features:
+        kinds.add("data_drift")
+    if result.prediction_drift is not None:
+        kinds.add("prediction_drift")
+    if result.multivariate and not result.drifted_features:
+        kinds.add("multivariate_drift")
+    if result.service is not None:
+        kinds.add("service")
+    if result.concept is not None:
+        kinds.add("concept_drift")
+    if result.performance is not None and result.performance.status in ("ok", "degraded"):
+        kinds.add("performance")
+    return kinds
 
 
 def with_alerts(result: MonitoringResult) -> MonitoringResult:

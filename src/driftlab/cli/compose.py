@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.logging import RichHandler
 
-from driftlab.alerts import ConsoleSink, Sink, WebhookSink
+from driftlab.alerts import Sink, build_sinks
 from driftlab.config import Project, load_project
 from driftlab.registry.base import Registry
 from driftlab.store import SqlStore
@@ -47,13 +47,5 @@ def open_registry(p: Project) -> Registry:
 
 
 def sinks(p: Project) -> list[Sink]:
-    out: list[Sink] = []
-    for i, ch in enumerate(p.alerts.channels):
-        if ch.type == "console":
-            out.append(ConsoleSink(min_severity=ch.min_severity))
-        else:
-            assert ch.url is not None
-            out.append(
-                WebhookSink(ch.url, index=i, timeout_s=ch.timeout_s, min_severity=ch.min_severity)
-            )
-    return out
+    """The project's alert channels; raises ConfigError for a refused URL or a missing secret."""
+    return build_sinks(p.alerts, root=p.root)

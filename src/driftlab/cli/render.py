@@ -59,6 +59,9 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
         lag = perf.label_lag.get("median_s")
         lag_txt = f", median label lag {lag / 3600:.1f} h" if lag is not None else ""
         console.print(f"Labels: {perf.n_labeled} ({perf.coverage:.0%} of the window){lag_txt}")
+    if result.concept is not None:
+        colour = "red" if result.concept.detected else "green"
+        console.print(f"[{colour}]Concept drift[/]: {result.concept.message}")
     if result.service is not None:
         colour = "red" if result.service.status != "ok" else "green"
         console.print(f"[{colour}]Service[/]: {result.service.message}")

@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "Alert",
+    "ConceptDrift",
     "EstimatedPerformance",
     "FeatureDrift",
     "MonitoringResult",
@@ -63,6 +64,20 @@ class PerformanceResult:
 
 
 @dataclass(frozen=True)
+class ConceptDrift:
+    method: str
+    detected: bool
+    # Each {"index": position in label order (0-based), "request_id": str, "ts": ISO time of
+    # the prediction}. The index is where the detector fired, not where the change began:
+    # detection lags the true change by the detector's delay.
+    change_points: list[dict]
+    error_before: float | None  # mean of the stream before the first change point
+    error_after: float | None  # mean of the stream from the first change point on
+    n: int  # labeled predictions in the stream
+    message: str
+
+
+@dataclass(frozen=True)
 class EstimatedPerformance:
     """Metrics expected from the model's calibrated confidence, without labels."""
 
@@ -111,6 +126,7 @@ class MonitoringResult:
     multivariate: list[MultivariateDrift] = field(default_factory=list)
     service: ServiceHealth | None = None
     estimated: EstimatedPerformance | None = None
+    concept: ConceptDrift | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,4 +142,5 @@ class MonitoringResult:
         d["multivariate"] = [MultivariateDrift(**m) for m in d.get("multivariate", [])]
         d["service"] = ServiceHealth(**d["service"]) if d.get("service") else None
         d["estimated"] = EstimatedPerformance(**d["estimated"]) if d.get("estimated") else None
+        d["concept"] = ConceptDrift(**d["concept"]) if d.get("concept") else None
         return cls(**d)

@@ -11,12 +11,18 @@ from driftlab.calibration import Calibration
 from driftlab.config import Feature, Project
 from driftlab.errors import DataError
 from driftlab.model import ModelBundle
+from driftlab.monitor.concept import detect_concept_drift
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
 from driftlab.monitor.estimate import estimate_performance
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
-from driftlab.monitor.result import FeatureDrift, MonitoringResult, MultivariateDrift
+from driftlab.monitor.result import (
+    ConceptDrift,
+    FeatureDrift,
+    MonitoringResult,
+    MultivariateDrift,
+)
 from driftlab.monitor.service import service_health
 from driftlab.outputs import logged_outputs, prediction_feature
 from driftlab.profile import Profile, build_profile
@@ -107,6 +113,10 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     )
     outputs = _prediction_drift(frame, bundle, policy)
     service = service_health(frame, max_p99_ms=cfg.max_p99_latency_ms)
+    concept = (
+        detect_concept_drift(frame, task=info.task.value, method=cfg.concept_detector)
+        if cfg.concept_detector != "none" and performance.n_labeled > 0 else None
+    )  # fmt: skip
     calibration = info.extra.get("calibration")
     estimated = estimate_performance(
         frame, info, Calibration.from_dict(calibration) if calibration else None
@@ -129,8 +139,11 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
     summary += " " + performance.message
     if service is not None and service.status != "ok":
         summary += " " + service.message
+    worse = _error_rose(concept)
+    if worse:
+        summary += " " + concept.message  # type: ignore[union-attr]
     degraded = performance.status == "degraded" or (service is not None and service.status != "ok")
-    status = "drift" if drifted or joint or degraded else "ok"
+    status = "drift" if drifted or joint or degraded or worse else "ok"
     # Alerts are decided downstream (driftlab.alerts.rules); a result starts without them.
     return MonitoringResult(
         **common,
@@ -145,7 +158,16 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         multivariate=multivariate,
         service=service,
         estimated=estimated,
+        concept=concept,
     )
+
+
+def _error_rose(concept: ConceptDrift | None) -> bool:
+    """A change point only matters when errors went up (detectors fire both ways)."""
+    return bool(
+        concept is not None and concept.detected
+        and (concept.error_after or 0.0) > (concept.error_before or 0.0)
+    )  # fmt: skip
 
 
 def policy_for(

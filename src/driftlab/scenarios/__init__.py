@@ -3,14 +3,18 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from driftlab.scenarios import ames
+from driftlab.scenarios import ames, ames_crash, phishing
 from driftlab.scenarios.ames import AmesScenario, load_ames, prepare
 from driftlab.scenarios.base import Scenario
 
 __all__ = ["SCENARIOS", "AmesScenario", "Scenario", "get_scenario", "load_ames", "prepare"]
 
 # name -> function writing the scenario's project into a folder. Messages derive from this.
-SCENARIOS: dict[str, Callable[[Path], Scenario]] = {"ames": ames.prepare}
+SCENARIOS: dict[str, Callable[[Path], Scenario]] = {
+    "ames": ames.prepare,
+    "phishing": phishing.prepare,
+    "ames-crash": ames_crash.prepare,
+}
 
 
 def get_scenario(name: str) -> Callable[[Path], Scenario]:

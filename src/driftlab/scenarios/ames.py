@@ -50,7 +50,7 @@ def load_ames() -> pd.DataFrame:
 AmesScenario = Scenario
 
 
-def _project_toml(name: str) -> str:
+def _project_toml(name: str, concept_detector: str = "adwin") -> str:
     feats = "\n".join(f'[[features]]\nname = "{n}"\nkind = "{k}"\n' for n, k in FEATURES)
     return f"""# driftlab project for the Ames housing demo (written by 'driftlab demo').
 name = "{name}"
@@ -75,6 +75,7 @@ artifact_location = "mlartifacts"
 [monitor]
 min_rows = 100
 min_labels = 30
+concept_detector = "{concept_detector}"
 
 [retrain]
 # Log loss is a proper scoring rule: it rewards the better-calibrated model, where ROC AUC

@@ -1,0 +1,36 @@
+"""The alerts package's public surface is exactly the intended names."""
+
+from __future__ import annotations
+
+import driftlab.alerts
+import driftlab.alerts.sinks
+
+
+def test_exported_names_are_exactly_the_intended_ones() -> None:
+    assert set(driftlab.alerts.__all__) == {
+        "ConsoleSink",
+        "Delivery",
+        "EmailSink",
+        "RetryPolicy",
+        "Sink",
+        "SlackSink",
+        "TransientDeliveryError",
+        "WebhookSink",
+        "alerts_for",
+        "build_sinks",
+        "decided_kinds",
+        "dispatch",
+        "resolution_notices",
+        "resolved_alerts",
+        "with_alerts",
+    }
+    assert set(driftlab.alerts.sinks.__all__) == {
+        "ConsoleSink",
+        "EmailSink",
+        "Sink",
+        "SlackSink",
+        "WebhookSink",
+    }
+    for mod in (driftlab.alerts, driftlab.alerts.sinks):
+        for name in mod.__all__:
+            assert hasattr(mod, name), f"{mod.__name__}.{name} is exported but missing"
