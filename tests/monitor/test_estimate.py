@@ -70,3 +70,19 @@ def test_simulated_labels_fall_inside_the_band_about_95_percent_of_the_time(
 def test_not_estimated_without_calibration_or_for_other_tasks(bundle: ModelBundle) -> None:
     window = pd.DataFrame({"prediction": ["high"], "probability": [0.9]})
     assert estimate_performance(window, bundle.info, None) is None
+
+
+def test_vectorized_band_metrics_equal_scikit_learn_on_each_draw() -> None:
+    from driftlab.monitor.estimate import _bands
+
+    rng = np.random.default_rng(5)
+    n = 250
+    p, score = rng.random(n), rng.random(n)
+    pred = score > 0.5
+    got = _bands(p, pred, score, simulations=1, seed=9)
+    y = np.random.default_rng(9).random((1, n))[0] < p
+    assert got["accuracy"][0] == pytest.approx(skm.accuracy_score(y, pred))
+    assert got["precision"][0] == pytest.approx(skm.precision_score(y, pred))
+    assert got["recall"][0] == pytest.approx(skm.recall_score(y, pred))
+    assert got["f1"][0] == pytest.approx(skm.f1_score(y, pred))
+    assert got["roc_auc"][0] == pytest.approx(skm.roc_auc_score(y, score))
