@@ -55,7 +55,7 @@ __all__ = [
 ENV_STORE_URL = "DRIFTLAB_STORE_URL"
 # Kept in step with driftlab.metrics (config must not import the computing layers).
 _CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
-_REGRESSION_METRICS = ("mse", "mae", "r2")
+_REGRESSION_METRICS = ("mse", "rmse", "mae", "mape", "r2")
 ENV_TRACKING_URI = "DRIFTLAB_MLFLOW_TRACKING_URI"
 
 
@@ -169,6 +169,8 @@ class MonitorConfig(_Strict):
     min_labels: Annotated[int, Field(ge=1)] = 30
     metric: str | None = None  # default: roc_auc (binary), f1 (multiclass), r2 (regression)
     max_metric_drop: Annotated[float, Field(ge=0)] = 0.05
+    # Absolute limit for monitor.metric: a floor (a ceiling for mse/rmse/mae/mape/log_loss).
+    metric_floor: float | None = None
     max_p99_latency_ms: Annotated[float, Field(gt=0)] | None = None  # latency SLO
     # River change detector over per-prediction errors in label order (see monitor/concept.py).
     concept_detector: Literal["adwin", "ddm", "eddm", "page_hinkley", "none"] = "adwin"

@@ -96,3 +96,41 @@ def test_service_health_percentiles_and_slo(bundle: ModelBundle, ames: AmesScena
     assert breach is not None and breach.status == "slo_breach"
     assert breach.message.startswith("Latency SLO breached: p99 99 ms")
     assert service_health(w.head(0), max_p99_ms=50.0) is None
+
+
+def test_breakdown_matches_scikit_learn(bundle: ModelBundle, ames: AmesScenario) -> None:
+    w = _window(bundle, ames.normal, flip=0.1)
+    perf = window_performance(
+        w, bundle.info, primary_metric="roc_auc", min_labels=30, max_drop=0.05
+    )
+    y, pred = w["label"].astype(str), w["prediction"].astype(str)
+    assert (
+        perf.breakdown["confusion_matrix"]
+        == skm.confusion_matrix(y, pred, labels=["high", "low"]).tolist()
+    )
+    assert perf.breakdown["per_class"]["low"]["recall"] == pytest.approx(
+        skm.recall_score(y, pred, pos_label="low")
+    )
+
+
+def test_absolute_floor_needs_the_interval_below_it(
+    bundle: ModelBundle, ames: AmesScenario
+) -> None:
+    w = _window(bundle, ames.normal)
+    high_floor = window_performance(w, bundle.info, primary_metric="accuracy", min_labels=30,
+                                    max_drop=1.0, floor=0.99)  # fmt: skip
+    assert high_floor.status == "degraded" and "below the floor 0.99" in high_floor.message
+    low_floor = window_performance(w, bundle.info, primary_metric="accuracy", min_labels=30,
+                                   max_drop=1.0, floor=0.5)  # fmt: skip
+    assert low_floor.status == "ok"
+
+
+def test_regression_metrics_match_scikit_learn() -> None:
+    from driftlab.metrics import regression_metrics
+
+    rng = np.random.default_rng(0)
+    y, p = rng.normal(10, 2, 200), rng.normal(10, 2, 200)
+    m = regression_metrics(y, p)
+    assert m["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(y, p)))
+    assert m["mape"] == pytest.approx(skm.mean_absolute_percentage_error(y, p))
+    assert m["r2"] == pytest.approx(skm.r2_score(y, p))

@@ -4,6 +4,7 @@ from driftlab.metrics.quality import (
     CLASSIFICATION_METRICS,
     LOWER_IS_BETTER,
     REGRESSION_METRICS,
+    class_breakdown,
     classification_metrics,
     regression_metrics,
 )
@@ -12,6 +13,7 @@ __all__ = [
     "CLASSIFICATION_METRICS",
     "LOWER_IS_BETTER",
     "REGRESSION_METRICS",
+    "class_breakdown",
     "classification_metrics",
     "regression_metrics",
 ]

@@ -11,14 +11,15 @@ __all__ = [
     "CLASSIFICATION_METRICS",
     "LOWER_IS_BETTER",
     "REGRESSION_METRICS",
+    "class_breakdown",
     "classification_metrics",
     "regression_metrics",
 ]
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
-REGRESSION_METRICS = ("mse", "mae", "r2")
+REGRESSION_METRICS = ("mse", "rmse", "mae", "mape", "r2")
 # Metrics where lower is better: a "drop" in quality is an increase.
-LOWER_IS_BETTER = frozenset({"mse", "mae", "log_loss"})
+LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
 
 
 def classification_metrics(
@@ -67,18 +68,45 @@ def classification_metrics(
     return out
 
 
-def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, float]:
-    """MSE, MAE and R².
+def class_breakdown(
+    y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]
+) -> dict[str, object]:
+    """Confusion matrix (rows: true class, columns: predicted, in ``classes`` order) and
+    precision, recall, F1 and support per class.
 
-    >>> regression_metrics([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
-    {'mse': 0.3333333333333333, 'mae': 0.3333333333333333, 'r2': 0.5}
+    >>> b = class_breakdown(["a", "b", "b"], ["a", "a", "b"], ["a", "b"])
+    >>> b["confusion_matrix"], b["per_class"]["b"]["recall"]
+    ([[1, 0], [1, 1]], 0.5)
+    """
+    labels = list(classes)
+    cm = skm.confusion_matrix(list(y_true), list(y_pred), labels=labels)
+    p, r, f, s = skm.precision_recall_fscore_support(
+        list(y_true), list(y_pred), labels=labels, zero_division=0
+    )
+    per_class = {
+        c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+            "support": int(s[i])}
+        for i, c in enumerate(labels)
+    }  # fmt: skip
+    return {"labels": labels, "confusion_matrix": cm.tolist(), "per_class": per_class}
+
+
+def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, float]:
+    """MSE, RMSE, MAE, MAPE and R² (MAPE as scikit-learn defines it: a fraction, with a tiny
+    epsilon for zero targets).
+
+    >>> m = regression_metrics([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    >>> round(m["mse"], 4), round(m["rmse"], 4), round(m["mape"], 4), m["r2"]
+    (0.3333, 0.5774, 0.1111, 0.5)
     """
     yt = np.asarray(y_true, dtype="float64")
     yp = np.asarray(y_pred, dtype="float64")
     out = {
         "mse": float(skm.mean_squared_error(yt, yp)),
         "mae": float(skm.mean_absolute_error(yt, yp)),
+        "mape": float(skm.mean_absolute_percentage_error(yt, yp)),
     }
+    out["rmse"] = float(np.sqrt(out["mse"]))
     if yt.size > 1:
         out["r2"] = float(skm.r2_score(yt, yp))
     return out

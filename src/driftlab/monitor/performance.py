@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from driftlab.metrics import LOWER_IS_BETTER, classification_metrics, regression_metrics
+from driftlab.metrics import (
+    LOWER_IS_BETTER,
+    class_breakdown,
+    classification_metrics,
+    regression_metrics,
+)
 from driftlab.model import ModelInfo
 from driftlab.monitor.result import PerformanceResult
 from driftlab.outputs import positive_probability
@@ -64,6 +69,15 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
+def _breakdown(labeled: pd.DataFrame, info: ModelInfo) -> dict[str, object]:
+    if not info.task.is_classification:
+        return {}
+    return class_breakdown(
+        labeled["label"].astype(str).tolist(), labeled["prediction"].astype(str).tolist(),
+        info.classes,
+    )  # fmt: skip
+
+
 def _label_lag(labeled: pd.DataFrame) -> dict[str, float]:
     lag = pd.to_datetime(labeled["label_ts"], utc=True) - pd.to_datetime(labeled["ts"], utc=True)
     seconds = lag.dt.total_seconds().dropna().to_numpy()
@@ -79,6 +93,7 @@ def window_performance(
     primary_metric: str,
     min_labels: int,
     max_drop: float,
+    floor: float | None = None,
 ) -> PerformanceResult:
     """Score the labeled rows of ``window``; compare the primary metric with the holdout's.
 
@@ -115,14 +130,26 @@ def window_performance(
         interval[0] > before if lower_better else interval[1] < before
     )
     degraded = drop / scale > max_drop and significant
-    verb = "dropped" if degraded else "is stable"
+    # The absolute floor (a ceiling for lower-is-better metrics), with the same evidence bar.
+    below_floor = (
+        floor is not None
+        and interval is not None
+        and (interval[0] > floor if lower_better else interval[1] < floor)
+    )
+    verb = "dropped" if degraded or below_floor else "is stable"
     ci = f" (95% CI {num(interval[0])}–{num(interval[1])})" if interval else ""
+    limit = ""
+    if degraded:
+        limit = f" (limit: a drop of {num(max_drop)})"
+    elif below_floor:
+        limit = f" ({'above the ceiling' if lower_better else 'below the floor'} {num(floor)})"  # type: ignore[arg-type]
     message = (
         f"Model performance {verb}: {primary_metric} {num(now)}{ci} on {n} labeled predictions "
-        f"vs {num(before)} on the training holdout"
-        + (f" (limit: a drop of {num(max_drop)})." if degraded else ".")
+        f"vs {num(before)} on the training holdout{limit}."
     )
+    degraded = degraded or below_floor
     return PerformanceResult(
         "degraded" if degraded else "ok", n, metrics, ref, primary_metric, message,
         interval=list(interval) if interval else None, coverage=coverage, label_lag=lag,
+        breakdown=_breakdown(labeled, info),
     )  # fmt: skip

@@ -61,6 +61,7 @@ class PerformanceResult:
     interval: list[float] | None = None  # 95% bootstrap interval of the primary metric
     coverage: float = 0.0  # labeled share of the window
     label_lag: dict[str, float] = field(default_factory=dict)  # median_s, p90_s
+    breakdown: dict[str, Any] = field(default_factory=dict)  # confusion matrix, per class
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,11 @@ class ConceptDrift:
     error_after: float | None  # mean of the stream from the first change point on
     n: int  # labeled predictions in the stream
     message: str
+    # The windowed test: the window's error rate against the training holdout's (one-sided
+    # two-proportion z-test), when the holdout error is known.
+    reference_error: float | None = None
+    window_error: float | None = None
+    p_value: float | None = None
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pandas as pd
 from driftlab.calibration import Calibration
 from driftlab.config import Feature, Project
 from driftlab.errors import DataError
-from driftlab.model import ModelBundle
-from driftlab.monitor.concept import detect_concept_drift
+from driftlab.model import ModelBundle, ModelInfo
+from driftlab.monitor.concept import detect_concept_drift, error_rate_test
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
 from driftlab.monitor.estimate import estimate_performance
@@ -110,11 +110,15 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         primary_metric=project.primary_metric,
         min_labels=cfg.min_labels,
         max_drop=cfg.max_metric_drop,
+        floor=cfg.metric_floor,
     )
     outputs = _prediction_drift(frame, bundle, policy)
     service = service_health(frame, max_p99_ms=cfg.max_p99_latency_ms)
     concept = (
-        detect_concept_drift(frame, task=info.task.value, method=cfg.concept_detector)
+        _with_error_test(
+            detect_concept_drift(frame, task=info.task.value, method=cfg.concept_detector),
+            frame, info,
+        )
         if cfg.concept_detector != "none" and performance.n_labeled > 0 else None
     )  # fmt: skip
     calibration = info.extra.get("calibration")
@@ -160,6 +164,18 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         estimated=estimated,
         concept=concept,
     )
+
+
+def _with_error_test(concept: ConceptDrift, frame: pd.DataFrame, info: ModelInfo) -> ConceptDrift:
+    """Add the windowed test: window error rate vs the training holdout's (classification)."""
+    accuracy = info.metrics.get("accuracy")
+    labeled = frame[frame["label"].notna()]
+    if accuracy is None or labeled.empty or not info.task.is_classification:
+        return concept
+    errors = (labeled["prediction"].astype(str) != labeled["label"].astype(str)).to_numpy()
+    _, p = error_rate_test(1.0 - accuracy, info.n_test, errors.astype(float))
+    return replace(concept, reference_error=1.0 - accuracy, window_error=float(errors.mean()),
+                   p_value=float(p))  # fmt: skip
 
 
 def _error_rose(concept: ConceptDrift | None) -> bool:
