@@ -80,6 +80,7 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "Registry",
     }
     assert set(driftlab.store.__all__) == {
+        "ErrorRecord",
         "LabelOutcome",
         "LabelRecord",
         "PredictionRecord",

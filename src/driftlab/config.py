@@ -172,6 +172,7 @@ class MonitorConfig(_Strict):
     # Absolute limit for monitor.metric: a floor (a ceiling for mse/rmse/mae/mape/log_loss).
     metric_floor: float | None = None
     max_p99_latency_ms: Annotated[float, Field(gt=0)] | None = None  # latency SLO
+    max_error_rate: Annotated[float, Field(gt=0, lt=1)] | None = None  # 5xx share SLO
     # River change detector over per-prediction errors in label order (see monitor/concept.py).
     concept_detector: Literal["adwin", "ddm", "eddm", "page_hinkley", "none"] = "adwin"
     bins: Annotated[int, Field(ge=2, le=1000)] = 10

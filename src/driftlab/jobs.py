@@ -72,7 +72,12 @@ def monitor_job(
     if version is None:
         raise ModelNotFoundError(f"model {name!r} has no versions; run 'driftlab train' first")
     bundle = registry.load(name, version)
-    result = with_alerts(monitor_window(frame, bundle, project))
+    # Error answers logged in the same span as the window's predictions.
+    errors = (
+        store.count_errors(name, start=frame["ts"].min(), end=frame["ts"].max())
+        if not frame.empty else None
+    )  # fmt: skip
+    result = with_alerts(monitor_window(frame, bundle, project, errors))
     # "All clear" for problems the previous run alerted on and this one no longer sees. Read
     # before this run is saved; notices are delivered and logged, but are not findings (they
     # stay out of result.alerts and so out of the exit code).

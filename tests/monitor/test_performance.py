@@ -94,7 +94,12 @@ def test_service_health_percentiles_and_slo(bundle: ModelBundle, ames: AmesScena
     assert ok.throughput_per_s == pytest.approx(len(w) / (len(w) - 1))
     breach = service_health(w, max_p99_ms=50.0)
     assert breach is not None and breach.status == "slo_breach"
-    assert breach.message.startswith("Latency SLO breached: p99 99 ms")
+    assert breach.message.startswith("Latency SLO breached: p99 99 ms (limit 50 ms).")
+    # 3 server errors among len(w) predictions + 3 errors + 7 client errors.
+    errs = service_health(w, max_p99_ms=None, errors={"4xx": 7, "5xx": 3}, max_error_rate=0.001)
+    assert errs is not None and errs.status == "slo_breach"
+    assert errs.error_rates["5xx"] == pytest.approx(3 / (len(w) + 10))
+    assert "Error-rate SLO breached" in errs.message
     assert service_health(w.head(0), max_p99_ms=50.0) is None
 
 

@@ -155,6 +155,18 @@ def test_feedback_joins_by_request_id_and_unknown_is_404(api, ames) -> None:
     assert resp.status_code == 422 and resp.json()["problems"][0]["field"] == "label"
 
 
+def test_error_answers_are_logged_for_the_error_rate(api, ames) -> None:
+    client, store, _ = api
+    client.post("/v1/predict", json={"nope": 1})
+    client.post("/v1/feedback", json={"request_id": "unknown", "label": "high"})
+    deadline = time.monotonic() + 5
+    counts = store.count_errors("ames-housing")
+    while counts["4xx"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        counts = store.count_errors("ames-housing")
+    assert counts == {"4xx": 2, "5xx": 0}
+
+
 def test_model_health_metrics(api, ames) -> None:
     client, _, _ = api
     client.post("/v1/predict", json=_record(ames))

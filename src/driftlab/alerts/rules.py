@@ -66,9 +66,9 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
             Alert(
                 kind="service",
                 severity="critical",
-                subject="latency_p99",
+                subject="slo",
                 message=service.message,
-                fingerprint=f"{result.model_name}:service:latency_p99",
+                fingerprint=f"{result.model_name}:service:slo",
                 details={"latency_ms": service.latency_ms},
             )
         )

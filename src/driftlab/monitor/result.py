@@ -100,6 +100,8 @@ class ServiceHealth:
     latency_ms: dict[str, float]  # p50, p95, p99
     throughput_per_s: float
     message: str
+    error_rates: dict[str, float] = field(default_factory=dict)  # share of answers: 4xx, 5xx
+    errors: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

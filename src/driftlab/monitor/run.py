@@ -52,7 +52,12 @@ def pick_version(frame: pd.DataFrame) -> str | None:
     return str(frame["model_version"].value_counts().idxmax())
 
 
-def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -> MonitoringResult:
+def monitor_window(
+    frame: pd.DataFrame,
+    bundle: ModelBundle,
+    project: Project,
+    errors: dict[str, int] | None = None,
+) -> MonitoringResult:
     """Compare a window of logged predictions with ``bundle``'s frozen reference.
 
     Pure with respect to storage: reading the window and saving the result are the caller's.
@@ -113,7 +118,10 @@ def monitor_window(frame: pd.DataFrame, bundle: ModelBundle, project: Project) -
         floor=cfg.metric_floor,
     )
     outputs = _prediction_drift(frame, bundle, policy)
-    service = service_health(frame, max_p99_ms=cfg.max_p99_latency_ms)
+    service = service_health(
+        frame, max_p99_ms=cfg.max_p99_latency_ms, errors=errors,
+        max_error_rate=cfg.max_error_rate,
+    )  # fmt: skip
     concept = (
         _with_error_test(
             detect_concept_drift(frame, task=info.task.value, method=cfg.concept_detector),

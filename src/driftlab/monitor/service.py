@@ -11,11 +11,19 @@ from driftlab.text import num
 __all__ = ["service_health"]
 
 
-def service_health(window: pd.DataFrame, *, max_p99_ms: float | None) -> ServiceHealth | None:
-    """p50/p95/p99 of the logged request latency and rows per second over the window's span.
+def service_health(
+    window: pd.DataFrame,
+    *,
+    max_p99_ms: float | None,
+    errors: dict[str, int] | None = None,
+    max_error_rate: float | None = None,
+) -> ServiceHealth | None:
+    """p50/p95/p99 of the logged request latency, rows per second over the window's span, and
+    the share of answers that were errors (``errors``: 4xx and 5xx counts in the same span).
 
     A batch request logs its latency on every record it scored, so percentiles are per
-    record. ``max_p99_ms`` is the SLO; above it the status is ``slo_breach``.
+    record. ``max_p99_ms`` and ``max_error_rate`` (5xx) are SLOs; beyond either the status is
+    ``slo_breach``.
     """
     if window.empty:
         return None
@@ -24,15 +32,25 @@ def service_health(window: pd.DataFrame, *, max_p99_ms: float | None) -> Service
     ts = pd.to_datetime(window["ts"], utc=True)
     span = (ts.max() - ts.min()).total_seconds()
     throughput = len(window) / span if span > 0 else 0.0
-    breach = max_p99_ms is not None and p99 > max_p99_ms
-    message = (
-        f"Latency SLO breached: p99 {num(p99)} ms over {len(window)} predictions "
-        f"(limit {num(max_p99_ms)} ms); p50 {num(p50)} ms, p95 {num(p95)} ms."
-        if breach
-        else f"Latency p50 {num(p50)} ms, p95 {num(p95)} ms, p99 {num(p99)} ms; "
-        f"{num(throughput)} predictions/s over the window."
+    counts = errors or {"4xx": 0, "5xx": 0}
+    answers = len(window) + counts["4xx"] + counts["5xx"]
+    rates = {k: counts[k] / answers for k in ("4xx", "5xx")}
+    slow = max_p99_ms is not None and p99 > max_p99_ms
+    failing = max_error_rate is not None and rates["5xx"] > max_error_rate
+    parts = []
+    if slow:
+        parts.append(f"Latency SLO breached: p99 {num(p99)} ms (limit {num(max_p99_ms)} ms).")  # type: ignore[arg-type]
+    if failing:
+        parts.append(
+            f"Error-rate SLO breached: {rates['5xx']:.1%} of {answers} answers were server "
+            f"errors (limit {max_error_rate:.1%})."
+        )
+    parts.append(
+        f"Latency p50 {num(p50)} ms, p95 {num(p95)} ms, p99 {num(p99)} ms; "
+        f"{num(throughput)} predictions/s; errors {rates['4xx']:.1%} 4xx, {rates['5xx']:.1%} 5xx."
     )
     return ServiceHealth(
-        "slo_breach" if breach else "ok", len(window),
-        {"p50": p50, "p95": p95, "p99": p99}, throughput, message,
+        "slo_breach" if slow or failing else "ok", len(window),
+        {"p50": p50, "p95": p95, "p99": p99}, throughput, " ".join(parts),
+        error_rates=rates, errors=dict(counts),
     )  # fmt: skip

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -20,9 +21,11 @@ from driftlab.serve.holder import ModelHolder
 from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.telemetry import Telemetry
-from driftlab.store.base import Store
+from driftlab.store.base import ErrorRecord, Store
 
 __all__ = ["create_app"]
+
+_SCORED_ROUTES = frozenset({"/v1/predict", "/v1/feedback"})
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,12 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         telemetry.requests.labels(path, str(response.status_code)).inc()
+        if response.status_code >= 400 and path in _SCORED_ROUTES:
+            # Logged like predictions (batched, off the request path): the error rate of a
+            # monitoring window needs both.
+            logger.submit_error(
+                ErrorRecord(datetime.now(UTC), project.model_name, path, response.status_code)
+            )
         return response
 
     return app

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from driftlab.store.base import PredictionRecord, Store
+from driftlab.store.base import ErrorRecord, PredictionRecord, Store
 
 __all__ = ["PredictionLogger"]
 
@@ -33,6 +33,7 @@ class PredictionLogger:
         self.batch_size = batch_size
         self.interval_s = interval_s
         self._pending: list[PredictionRecord] = []
+        self._errors: list[ErrorRecord] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
@@ -43,6 +44,9 @@ class PredictionLogger:
     def pending(self) -> int:
         return len(self._pending)
 
+    def submit_error(self, record: ErrorRecord) -> None:
+        self._errors.append(record)
+
     def submit(self, records: list[PredictionRecord]) -> None:
         self._pending.extend(records)
         if len(self._pending) >= self.batch_size:
@@ -51,6 +55,13 @@ class PredictionLogger:
     async def flush(self) -> None:
         """Write everything submitted so far (used by feedback and at shutdown)."""
         async with self._flush_lock:
+            if self._errors:
+                errors, self._errors = self._errors, []
+                try:
+                    await asyncio.to_thread(self.store.log_errors, errors)
+                except Exception:
+                    self._errors = errors + self._errors
+                    log.exception("could not write %d error records; will retry", len(errors))
             while self._pending:
                 batch = self._pending[: self.batch_size]
                 try:

@@ -1,6 +1,21 @@
 """Prediction store: a port and its SQLAlchemy adapter (SQLite or PostgreSQL)."""
 
-from driftlab.store.base import LabelOutcome, LabelRecord, PredictionRecord, Store, StoredRun
+from driftlab.store.base import (
+    ErrorRecord,
+    LabelOutcome,
+    LabelRecord,
+    PredictionRecord,
+    Store,
+    StoredRun,
+)
 from driftlab.store.sql import SqlStore
 
-__all__ = ["LabelOutcome", "LabelRecord", "PredictionRecord", "SqlStore", "Store", "StoredRun"]
+__all__ = [
+    "ErrorRecord",
+    "LabelOutcome",
+    "LabelRecord",
+    "PredictionRecord",
+    "SqlStore",
+    "Store",
+    "StoredRun",
+]

@@ -11,6 +11,7 @@ import pandas as pd
 
 __all__ = [
     "WINDOW_COLUMNS",
+    "ErrorRecord",
     "LabelOutcome",
     "LabelRecord",
     "PredictionRecord",
@@ -42,6 +43,16 @@ class PredictionRecord:
     probability: float | None
     latency_ms: float
     probabilities: dict[str, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """A request the API answered with 4xx or 5xx (no prediction was logged for it)."""
+
+    ts: datetime
+    model_name: str
+    route: str
+    status: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +121,14 @@ class Store(Protocol):
     ) -> Iterator[pd.DataFrame]:
         """The same rows as :meth:`read_window` over a time range, oldest first, in chunks of
         at most ``chunk_rows`` (constant memory however large the range)."""
+        ...
+
+    def log_errors(self, records: list[ErrorRecord]) -> int: ...
+
+    def count_errors(
+        self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, int]:
+        """Error answers in [start, end], as {"4xx": n, "5xx": m}."""
         ...
 
     def save_run(

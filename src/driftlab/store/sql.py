@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 from driftlab.errors import StoreError, UnknownRequestError
 from driftlab.store.base import (
     WINDOW_COLUMNS,
+    ErrorRecord,
     LabelOutcome,
     LabelRecord,
     PredictionRecord,
@@ -51,6 +52,18 @@ labels = sa.Table(
     sa.Column("request_id", sa.String(64), primary_key=True),
     sa.Column("label", sa.JSON, nullable=False),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Requests answered with 4xx/5xx: the denominator of the service error rate.
+request_errors = sa.Table(
+    "request_errors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("model_name", sa.String(200), nullable=False),
+    sa.Column("route", sa.String(200), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Index("ix_request_errors_model_ts", "model_name", "ts"),
 )
 
 # Every correction of a label, for audit: the labels table only keeps the latest.
@@ -334,6 +347,31 @@ class SqlStore:
             if len(rows) < chunk_rows:
                 return
             after = (rows[-1].ts, rows[-1].request_id)
+
+    def log_errors(self, records: list[ErrorRecord]) -> int:
+        if not records:
+            return 0
+        with self.engine.begin() as conn:
+            conn.execute(
+                request_errors.insert(),
+                [{"ts": r.ts, "model_name": r.model_name, "route": r.route, "status": r.status}
+                 for r in records],
+            )  # fmt: skip
+        return len(records)
+
+    def count_errors(
+        self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, int]:
+        e = request_errors
+        family = sa.case((e.c.status >= 500, "5xx"), else_="4xx")
+        q = sa.select(family, sa.func.count()).where(e.c.model_name == model_name)
+        if start is not None:
+            q = q.where(e.c.ts >= (start.astimezone(UTC) if start.tzinfo else start))
+        if end is not None:
+            q = q.where(e.c.ts <= (end.astimezone(UTC) if end.tzinfo else end))
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(q.group_by(family)).all())
+        return {"4xx": int(found.get("4xx", 0)), "5xx": int(found.get("5xx", 0))}
 
     # -- monitoring results, alerts, decisions ---------------------------------------------
     def save_run(self, model_name: str, model_version: str | None, result: dict[str, Any]) -> int:
