@@ -86,3 +86,29 @@ def test_vectorized_band_metrics_equal_scikit_learn_on_each_draw() -> None:
     assert got["recall"][0] == pytest.approx(skm.recall_score(y, pred))
     assert got["f1"][0] == pytest.approx(skm.f1_score(y, pred))
     assert got["roc_auc"][0] == pytest.approx(skm.roc_auc_score(y, score))
+
+
+def test_regression_loss_estimate_tracks_realized_mae(tmp_path) -> None:
+    from driftlab.calibration import LossMap
+    from driftlab.config import project_from_dict
+    from driftlab.monitor.estimate import estimate_regression
+    from driftlab.scenarios.ames import FEATURES, load_ames
+    from driftlab.train import train_model
+
+    raw = load_ames()
+    names = [n for n, _ in FEATURES]
+    frame = raw[[*names, "Sale_Price"]].sample(frac=1.0, random_state=0)
+    project = project_from_dict(
+        {"name": "price", "data": {"path": "x.csv", "target": "Sale_Price", "task": "regression"},
+         "features": [{"name": n, "kind": k} for n, k in FEATURES],
+         "model": {"params": {"max_iter": 100}}},
+        tmp_path,
+    )  # fmt: skip
+    bundle = train_model(project, frame.iloc[:2000])
+    test = frame.iloc[2000:]
+    pred = bundle.predict(test.drop(columns=["Sale_Price"]).to_dict(orient="records")).predictions
+    est = estimate_regression(pd.DataFrame({"prediction": pred}), bundle.info,
+                              LossMap.from_dict(bundle.info.extra["loss_map"]))  # fmt: skip
+    realized = skm.mean_absolute_error(test["Sale_Price"], pred)
+    assert est is not None and abs(est.metrics["mae"] - realized) / realized < 0.2
+    assert est.metrics["rmse"] == pytest.approx(np.sqrt(est.metrics["mse"]))

@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from driftlab.calibration import Calibration
+from driftlab.calibration import Calibration, LossMap
 from driftlab.model import ModelInfo
 from driftlab.monitor.result import EstimatedPerformance
 from driftlab.outputs import positive_probability
 from driftlab.text import num
 
-__all__ = ["EstimatedPerformance", "estimate_performance"]
+__all__ = ["EstimatedPerformance", "estimate_performance", "estimate_regression"]
 
 
 def _expected(p: np.ndarray, predicted_pos: np.ndarray) -> dict[str, float]:
@@ -95,6 +95,26 @@ def _bands(
         k: [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))]
         for k, v in draws.items() if v.size
     }  # fmt: skip
+
+
+def estimate_regression(
+    window: pd.DataFrame, info: ModelInfo, loss_map: LossMap
+) -> EstimatedPerformance | None:
+    """Expected MAE, MSE and RMSE of a regressor's window from its predictions alone."""
+    if window.empty:
+        return None
+    pred = pd.to_numeric(window["prediction"], errors="coerce").to_numpy(dtype=float)
+    pred = pred[~np.isnan(pred)]
+    if pred.size == 0:
+        return None
+    abs_err, sq_err = loss_map.expected(pred)
+    metrics = {"mae": float(abs_err.mean()), "mse": float(sq_err.mean())}
+    metrics["rmse"] = float(np.sqrt(metrics["mse"]))
+    message = (
+        f"Estimated without labels: mae {num(metrics['mae'])} on {pred.size} predictions vs "
+        f"{num(info.metrics.get('mae', float('nan')))} on the training holdout."
+    )
+    return EstimatedPerformance(int(pred.size), metrics, {}, message)
 
 
 def estimate_performance(

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from driftlab.calibration import Calibration
+from driftlab.calibration import Calibration, LossMap
 from driftlab.config import Feature, Project
 from driftlab.errors import DataError
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.monitor.concept import detect_concept_drift, error_rate_test
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
-from driftlab.monitor.estimate import estimate_performance
+from driftlab.monitor.estimate import estimate_performance, estimate_regression
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
 from driftlab.monitor.result import (
@@ -129,10 +129,13 @@ def monitor_window(
         )
         if cfg.concept_detector != "none" and performance.n_labeled > 0 else None
     )  # fmt: skip
-    calibration = info.extra.get("calibration")
-    estimated = estimate_performance(
-        frame, info, Calibration.from_dict(calibration) if calibration else None
-    )
+    calibration, loss_map = info.extra.get("calibration"), info.extra.get("loss_map")
+    estimated = (
+        estimate_regression(frame, info, LossMap.from_dict(loss_map)) if loss_map
+        else estimate_performance(
+            frame, info, Calibration.from_dict(calibration) if calibration else None
+        )
+    )  # fmt: skip
     multivariate = (
         _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc)
         if cfg.multivariate else []

@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from driftlab.calibration import fit_calibration
+from driftlab.calibration import fit_calibration, fit_loss_map
 from driftlab.config import Project
 from driftlab.errors import DataError
 from driftlab.metrics import classification_metrics, regression_metrics
@@ -187,6 +187,9 @@ def _train(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) 
         # performance estimates.
         calibration = fit_calibration(oof[PREDICTION].to_numpy(), (y == positive).to_numpy())
         info = info.with_extra(calibration=calibration.to_dict())
+    elif task.value == "regression":
+        loss_map = fit_loss_map(oof[PREDICTION].to_numpy(), y.to_numpy())
+        info = info.with_extra(loss_map=loss_map.to_dict())
     if project.monitor.fit_thresholds:
         # Import here: training only reaches into monitoring when asked to fit thresholds.
         from driftlab.monitor.run import policy_for
