@@ -55,6 +55,15 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
             real, guess, ref = perf.metrics.get(k), est.get(k), perf.reference_metrics.get(k)
             pt.add_row(k, *(f"{v:.3f}" if v is not None else "–" for v in (real, guess, ref)))
         console.print(pt)
+    if perf is not None and perf.breakdown.get("confusion_matrix"):
+        labels = perf.breakdown["labels"]
+        cm = Table(title="Confusion matrix (rows: true, columns: predicted)", title_justify="left")
+        cm.add_column("")
+        for c in labels:
+            cm.add_column(c, justify="right")
+        for c, row in zip(labels, perf.breakdown["confusion_matrix"], strict=True):
+            cm.add_row(c, *(str(v) for v in row))
+        console.print(cm)
     if perf is not None:
         lag = perf.label_lag.get("median_s")
         lag_txt = f", median label lag {lag / 3600:.1f} h" if lag is not None else ""
