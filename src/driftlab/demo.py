@@ -45,6 +45,7 @@ class DemoOutcome:
     workdir: Path
     first_version: str
     drift_alert_features: list[str]
+    drifted_alerts: list[str]  # "kind: subject" of every alert on the second window
     normal_alerts: int
     promoted: bool
     served_version_after: str
@@ -181,7 +182,8 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
                     client, scenario.records(scenario.drifted), progress, "drifted traffic"
                 )
             send_labels(client, drift_ids, scenario.drifted[scenario.target])
-            drifted = monitor_job(project, store, registry, Window(last_n=len(drift_ids)), channels)
+            span = len(drift_ids) + (len(normal_ids) if scenario.span_both_phases else 0)
+            drifted = monitor_job(project, store, registry, Window(last_n=span), channels)
             print_result(console, drifted.result, drifted.run_id)
 
             console.rule("5. Retrain and compare")
@@ -211,6 +213,7 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
         workdir=workdir,
         first_version=trained.version,
         drift_alert_features=[a.subject for a in drifted.result.alerts if a.kind == "data_drift"],
+        drifted_alerts=[f"{a.kind}: {a.subject}" for a in drifted.result.alerts],
         normal_alerts=len(normal.result.alerts),
         promoted=decision.promoted,
         served_version_after=served,
@@ -221,10 +224,17 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
     return outcome
 
 
+def _alert_summary(alerts: list[str], shown: int = 6) -> str:
+    if not alerts:
+        return "none"
+    more = f" … and {len(alerts) - shown} more" if len(alerts) > shown else ""
+    return ", ".join(alerts[:shown]) + more
+
+
 def _summary(console: Console, o: DemoOutcome, reason: str) -> None:
     table = Table.grid(padding=(0, 2))
     table.add_row("Alerts on normal traffic", str(o.normal_alerts))
-    table.add_row("Drift alerts on shifted traffic", ", ".join(o.drift_alert_features) or "none")
+    table.add_row("Alerts on shifted traffic", _alert_summary(o.drifted_alerts))
     table.add_row("Retraining", ("promoted: " if o.promoted else "kept champion: ") + reason)
     table.add_row("Version served now", f"{o.served_version_after} (was {o.first_version})")
     table.add_row("Report", str(o.report))

@@ -78,4 +78,5 @@ def prepare(workdir: Path, *, n_normal: int = 400, seed: int = 7) -> Scenario:
             f"{len(drifted)} houses turn from 'high' to 'low' with the same features."
         ),
         drift_title=f"The crash: prices {1 - PRICE_FACTOR:.0%} lower, same houses",
+        span_both_phases=True,
     )

@@ -23,6 +23,9 @@ class Scenario:
     drifted: pd.DataFrame
     intro: str  # one or two sentences shown before training
     drift_title: str  # heading of the drifted phase, e.g. "The market shifts: smaller houses"
+    # Monitor the second phase together with the first: a change *point* (concept drift) is
+    # only visible in a window that holds both sides of it.
+    span_both_phases: bool = False
 
     def records(self, frame: pd.DataFrame) -> list[dict]:
         """Rows as JSON-ready request bodies (no target; NaN becomes null)."""

@@ -138,4 +138,5 @@ def prepare(workdir: Path, *, n_train: int = 400, n_normal: int = 400) -> Scenar
             "drift cannot see it; the error rate and a concept-drift detector can."
         ),
         drift_title=f"Attackers change tactics: {FLIP_FEATURE} = {FLIP_VALUE:g} flips its meaning",
+        span_both_phases=True,
     )
