@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from driftlab.scenarios.base import Scenario
+from driftlab.scenarios.base import Scenario, demo_project_toml
 
 __all__ = ["FEATURES", "AmesScenario", "load_ames", "prepare"]
 
@@ -51,46 +51,10 @@ AmesScenario = Scenario
 
 
 def _project_toml(name: str, concept_detector: str = "adwin") -> str:
-    feats = "\n".join(f'[[features]]\nname = "{n}"\nkind = "{k}"\n' for n, k in FEATURES)
-    return f"""# driftlab project for the Ames housing demo (written by 'driftlab demo').
-name = "{name}"
-
-[data]
-path = "train.csv"
-target = "{TARGET}"
-task = "binary"
-positive_class = "high"
-
-[model]
-estimator = "hist_gradient_boosting"
-params = {{ max_iter = 200, learning_rate = 0.08 }}
-
-[store]
-url = "sqlite:///driftlab.db"
-
-[mlflow]
-tracking_uri = "sqlite:///mlflow.db"
-artifact_location = "mlartifacts"
-
-[monitor]
-min_rows = 100
-min_labels = 30
-concept_detector = "{concept_detector}"
-
-[retrain]
-# Log loss is a proper scoring rule: it rewards the better-calibrated model, where ROC AUC
-# on a few hundred rows often ties.
-metric = "log_loss"
-min_improvement = 0.0
-holdout_fraction = 0.3
-
-[serve]
-reload_interval_s = 1.0
-
-[[alerts.channels]]
-type = "console"
-
-{feats}"""
+    return demo_project_toml(
+        name, title="Ames housing", target=TARGET, positive_class="high", features=FEATURES,
+        concept_detector=concept_detector,
+    )  # fmt: skip
 
 
 def prepare(

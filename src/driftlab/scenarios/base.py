@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Scenario"]
+__all__ = ["Scenario", "demo_project_toml"]
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,56 @@ class Scenario:
             {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
             for r in rows
         ]
+
+
+def demo_project_toml(
+    name: str,
+    *,
+    title: str,
+    target: str,
+    positive_class: str,
+    features: list[tuple[str, str]],
+    concept_detector: str = "adwin",
+) -> str:
+    """The project file every built-in scenario writes: one binary gradient-boosting model on
+    SQLite and a local MLflow store, differing only in name, target and features."""
+    feats = "\n".join(f'[[features]]\nname = "{n}"\nkind = "{k}"\n' for n, k in features)
+    return f"""# driftlab project for the {title} demo (written by 'driftlab demo').
+name = "{name}"
+
+[data]
+path = "train.csv"
+target = "{target}"
+task = "binary"
+positive_class = "{positive_class}"
+
+[model]
+estimator = "hist_gradient_boosting"
+params = {{ max_iter = 200, learning_rate = 0.08 }}
+
+[store]
+url = "sqlite:///driftlab.db"
+
+[mlflow]
+tracking_uri = "sqlite:///mlflow.db"
+artifact_location = "mlartifacts"
+
+[monitor]
+min_rows = 100
+min_labels = 30
+concept_detector = "{concept_detector}"
+
+[retrain]
+# Log loss is a proper scoring rule: it rewards the better-calibrated model, where ROC AUC
+# on a few hundred rows often ties.
+metric = "log_loss"
+min_improvement = 0.0
+holdout_fraction = 0.3
+
+[serve]
+reload_interval_s = 1.0
+
+[[alerts.channels]]
+type = "console"
+
+{feats}"""

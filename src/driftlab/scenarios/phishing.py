@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from driftlab.scenarios.base import Scenario
+from driftlab.scenarios.base import Scenario, demo_project_toml
 
 __all__ = ["FEATURES", "FLIP_FEATURE", "FLIP_VALUE", "TARGET", "load_phishing", "prepare"]
 
@@ -57,45 +57,10 @@ def load_phishing() -> pd.DataFrame:
 
 
 def _project_toml(name: str) -> str:
-    feats = "\n".join(f'[[features]]\nname = "{n}"\nkind = "numeric"\n' for n in FEATURES)
-    return f"""# driftlab project for the phishing concept-drift demo (written by 'driftlab demo').
-name = "{name}"
-
-[data]
-path = "train.csv"
-target = "{TARGET}"
-task = "binary"
-positive_class = "phishing"
-
-[model]
-estimator = "hist_gradient_boosting"
-params = {{ max_iter = 200, learning_rate = 0.08 }}
-
-[store]
-url = "sqlite:///driftlab.db"
-
-[mlflow]
-tracking_uri = "sqlite:///mlflow.db"
-artifact_location = "mlartifacts"
-
-[monitor]
-min_rows = 100
-min_labels = 30
-
-[retrain]
-# Log loss is a proper scoring rule: it rewards the better-calibrated model, where ROC AUC
-# on a few hundred rows often ties.
-metric = "log_loss"
-min_improvement = 0.0
-holdout_fraction = 0.3
-
-[serve]
-reload_interval_s = 1.0
-
-[[alerts.channels]]
-type = "console"
-
-{feats}"""
+    return demo_project_toml(
+        name, title="phishing concept-drift", target=TARGET, positive_class="phishing",
+        features=[(n, "numeric") for n in FEATURES],
+    )  # fmt: skip
 
 
 def _table(frame: pd.DataFrame, *, invert: bool = False) -> pd.DataFrame:
