@@ -150,7 +150,7 @@ class MlflowConfig(_Strict):
     tracking_uri: str = "sqlite:///mlflow.db"
     artifact_location: Path = Path("mlartifacts")
     experiment: str = "driftlab"
-    model_name: str | None = None
+    model_name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
 
 
 class MonitorConfig(_Strict):
@@ -455,6 +455,11 @@ class Project(_Strict):
                     f"{key} = {metric!r} is not computed for task {task.value!r}; "
                     f"use one of: {', '.join(allowed)}"
                 )
+        if not task.is_classification and self.monitor.concept_detector in ("ddm", "eddm"):
+            raise ValueError(
+                f"monitor.concept_detector = {self.monitor.concept_detector!r} needs a 0/1 error "
+                "stream (classification); for regression use 'adwin' or 'page_hinkley'"
+            )
         return self
 
     @property

@@ -9,11 +9,11 @@ monitoring: numeric columns as float64, categorical columns as Python strings (o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, StrictFloat, StrictStr, create_model
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictStr, create_model
 
 from driftlab.config import Feature, FeatureKind, Project
 from driftlab.errors import SchemaError
@@ -21,10 +21,14 @@ from driftlab.errors import SchemaError
 __all__ = ["coerce_frame", "record_model", "validate_columns"]
 
 
+# Strict (no strings, no booleans), and finite: NaN/Infinity are not data.
+FiniteFloat = Annotated[float, Strict(), AllowInfNan(False)]
+
+
 def _annotation(feature: Feature) -> Any:
     # Strict types: "12" for a numeric feature is a client bug worth reporting, not guessing.
     # (StrictFloat still takes JSON integers, and refuses booleans.)
-    base: Any = StrictFloat if feature.kind is FeatureKind.NUMERIC else StrictStr
+    base: Any = FiniteFloat if feature.kind is FeatureKind.NUMERIC else StrictStr
     return (base | None) if feature.nullable else base
 
 

@@ -76,7 +76,10 @@ def test_new_category_and_all_missing_window_are_defined() -> None:
         for d in compare_profiles(rp, build_profile(win, FEATURES, reference=rp), DriftPolicy())
     }
     assert res["c"].drifted and res["c"].window_summary["new_categories"] == ["brand-new"]
-    assert res["x"].p_value == 1.0 and not res["x"].drifted  # no values: no evidence, no NaN
+    # No values: the distribution test has no evidence (p = 1, never NaN), but a feature that
+    # went entirely missing is drift of its own.
+    assert res["x"].p_value == 1.0 and res["x"].drifted
+    assert res["x"].message.startswith("Missing values changed on feature x")
     assert all(np.isfinite([d.psi, d.p_adjusted, d.statistic]).all() for d in res.values())
 
 
@@ -98,3 +101,19 @@ def test_ks_on_bounded_samples_stays_within_the_dkw_bound_of_full_data() -> None
         return float(np.sqrt(np.log(2 / a) / (2 * m)))
 
     assert abs(sampled.statistic - full) <= 2 * eps(k) + 2 * eps(n)
+
+
+def test_a_feature_that_goes_missing_is_drift() -> None:
+    ref = _table(2000, 0)
+    win = _table(500, 1)
+    win["x"] = np.nan
+    rp = build_profile(ref, FEATURES)
+    res = {
+        d.feature: d
+        for d in compare_profiles(rp, build_profile(win, FEATURES, reference=rp), DriftPolicy())
+    }
+    assert res["x"].drifted
+    assert res["x"].message.startswith(
+        "Missing values changed on feature x: 100% of the window vs 0%"
+    )
+    assert not res["y"].drifted

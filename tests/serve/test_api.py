@@ -206,3 +206,32 @@ def test_no_champion_answers_503(project: Project, tmp_path, ames) -> None:
         resp = httpx.post(f"{live.url}/v1/predict", json=_record(ames))
         assert resp.status_code == 503 and "no champion" in resp.json()["error"]
         assert httpx.get(f"{live.url}/health").status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [(b'{"Gr_Liv_Area": NaN}', 400), (b'{"Gr_Liv_Area": Infinity}', 400), (b'["\\ud800"]', 400)],
+)
+def test_non_finite_numbers_and_broken_text_are_refused(api, content: bytes, status: int) -> None:
+    client, _, _ = api
+    resp = client.post("/v1/predict", content=content, headers={"content-type": "application/json"})
+    assert resp.status_code == status and "error" in resp.json()
+
+
+def test_overflowing_number_is_a_422_naming_the_field(api, ames) -> None:
+    client, _, _ = api
+    rec = _record(ames)
+    rec["Gr_Liv_Area"] = 1e400  # json.dumps writes Infinity; send the literal digits instead
+    body = json.dumps(rec).replace("Infinity", "1e400").encode()
+    resp = client.post("/v1/predict", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 422
+    assert resp.json()["problems"][0]["field"] == "Gr_Liv_Area"
+
+
+def test_label_outside_the_model_classes_is_refused(api, ames) -> None:
+    client, store, _ = api
+    rid = client.post("/v1/predict", json=_record(ames)).json()["request_id"]
+    resp = client.post("/v1/feedback", json={"request_id": rid, "label": "medium"})
+    assert resp.status_code == 422
+    assert "not one of the model's classes: high, low" in resp.json()["problems"][0]["problem"]
+    assert store.read_window("ames-housing", labeled_only=True).empty

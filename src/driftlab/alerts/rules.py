@@ -73,10 +73,7 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
             )
         )
     concept = result.concept
-    if (
-        concept is not None and concept.detected
-        and (concept.error_after or 0.0) > (concept.error_before or 0.0)
-    ):  # fmt: skip
+    if concept is not None and concept.worsened:
         out.append(
             Alert(
                 kind="concept_drift",

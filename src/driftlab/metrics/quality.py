@@ -107,6 +107,6 @@ def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict
         "mape": float(skm.mean_absolute_percentage_error(yt, yp)),
     }
     out["rmse"] = float(np.sqrt(out["mse"]))
-    if yt.size > 1:
+    if yt.size > 1 and np.ptp(yt) > 0:  # R² is undefined on a constant target
         out["r2"] = float(skm.r2_score(yt, yp))
     return out

@@ -17,7 +17,7 @@ import numpy as np
 from driftlab.config import Feature, FeatureKind
 from driftlab.monitor.result import FeatureDrift
 from driftlab.profile import OTHER, CategoricalProfile, NumericProfile, Profile
-from driftlab.stats import adjust_p_values, get_stat, psi
+from driftlab.stats import adjust_p_values, chi2, get_stat, psi
 from driftlab.stats.catalogue import StatEntry
 from driftlab.stats.correction import Correction
 from driftlab.text import num, p_value, pct
@@ -148,6 +148,30 @@ def _message(r: _Raw, p_adj: float | None, drifted: bool) -> str:
     return f"{head} {r.feature}: {what}, {evidence}, {_label(r.effect)} {r.effect_value:.2f}."
 
 
+# A change in the share of missing values at least this large (and significant) is drift on
+# its own: a broken upstream field is the most common real incident, and the distribution
+# tests only see the values that are present.
+MISSING_SHIFT = 0.1
+
+
+def _missing_shift(r: _Raw, alpha: float) -> str | None:
+    ref_total = r.ref["n"] + r.ref["missing"]
+    cur_total = r.cur["n"] + r.cur["missing"]
+    if not ref_total or not cur_total:
+        return None
+    ref_share, cur_share = r.ref["missing"] / ref_total, r.cur["missing"] / cur_total
+    if abs(cur_share - ref_share) < MISSING_SHIFT:
+        return None
+    p = chi2([r.ref["n"], r.ref["missing"]], [r.cur["n"], r.cur["missing"]]).p_value
+    p = 1.0 if p is None else p  # (not `or`: a p-value that underflows to 0.0 is evidence)
+    if p >= alpha:
+        return None
+    return (
+        f"Missing values changed on feature {r.feature}: {cur_share:.0%} of the window vs "
+        f"{ref_share:.0%} in training, chi-square {p_value(p)}."
+    )
+
+
 def compare_profiles(
     reference: Profile, window: Profile, policy: DriftPolicy
 ) -> list[FeatureDrift]:
@@ -174,6 +198,9 @@ def compare_profiles(
             else r.statistic >= r.test.default_threshold
         )  # fmt: skip
         drifted = bool(significant and r.effect_value >= r.min_effect)
+        missing = _missing_shift(r, policy.alpha)
+        message = missing or _message(r, p_adj, drifted)
+        drifted = drifted or missing is not None
         out.append(
             FeatureDrift(
                 feature=r.feature, kind=r.kind, test=r.test.name, statistic=r.statistic,
@@ -182,7 +209,7 @@ def compare_profiles(
                 effect=r.effect.name, effect_value=r.effect_value, min_effect=r.min_effect,
                 psi=r.psi, drifted=drifted, reference_summary=r.ref, window_summary=r.cur,
                 bins=r.bins, reference_counts=r.ref_counts, window_counts=r.cur_counts,
-                message=_message(r, p_adj, drifted),
+                message=message,
             )
         )  # fmt: skip
     return out

@@ -14,6 +14,7 @@ from driftlab.metrics import (
 from driftlab.model import ModelInfo
 from driftlab.monitor.result import PerformanceResult
 from driftlab.outputs import positive_probability
+from driftlab.schema import _as_str
 from driftlab.text import num
 
 __all__ = ["bootstrap_interval", "window_performance"]
@@ -69,6 +70,15 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
+def _usable_labels(window: pd.DataFrame, info: ModelInfo) -> pd.DataFrame:
+    """Labeled rows that can be scored: a class the model knows, or a finite number."""
+    labeled = window[window["label"].notna()]
+    if info.task.is_classification:
+        return labeled[labeled["label"].map(_as_str).isin(info.classes)]
+    values = pd.to_numeric(labeled["label"], errors="coerce")
+    return labeled[np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))]
+
+
 def _breakdown(labeled: pd.DataFrame, info: ModelInfo) -> dict[str, object]:
     if not info.task.is_classification:
         return {}
@@ -102,7 +112,7 @@ def window_performance(
     lower-is-better metrics, above) the holdout value — a test, not a bare difference, so a
     handful of unlucky labels does not page anyone.
     """
-    labeled = window[window["label"].notna()]
+    labeled = _usable_labels(window, info)
     n = len(labeled)
     ref = dict(info.metrics)
     coverage = n / len(window) if len(window) else 0.0

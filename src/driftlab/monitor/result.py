@@ -82,6 +82,11 @@ class ConceptDrift:
     window_error: float | None = None
     p_value: float | None = None
 
+    @property
+    def worsened(self) -> bool:
+        """A change point where errors rose (detectors fire in both directions)."""
+        return self.detected and (self.error_after or 0.0) > (self.error_before or 0.0)
+
 
 @dataclass(frozen=True)
 class EstimatedPerformance:

@@ -154,7 +154,7 @@ def monitor_window(
     summary += " " + performance.message
     if service is not None and service.status != "ok":
         summary += " " + service.message
-    worse = _error_rose(concept)
+    worse = concept is not None and concept.worsened
     if worse:
         summary += " " + concept.message  # type: ignore[union-attr]
     degraded = performance.status == "degraded" or (service is not None and service.status != "ok")
@@ -187,14 +187,6 @@ def _with_error_test(concept: ConceptDrift, frame: pd.DataFrame, info: ModelInfo
     _, p = error_rate_test(1.0 - accuracy, info.n_test, errors.astype(float))
     return replace(concept, reference_error=1.0 - accuracy, window_error=float(errors.mean()),
                    p_value=float(p))  # fmt: skip
-
-
-def _error_rose(concept: ConceptDrift | None) -> bool:
-    """A change point only matters when errors went up (detectors fire both ways)."""
-    return bool(
-        concept is not None and concept.detected
-        and (concept.error_after or 0.0) > (concept.error_before or 0.0)
-    )  # fmt: skip
 
 
 def policy_for(

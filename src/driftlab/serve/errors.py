@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -34,11 +35,18 @@ def problems(err: ValidationError | RequestValidationError, *, list_body: bool) 
             problem = "required field is missing"
         item: dict[str, Any] = {"field": field, "problem": problem}
         if e["type"] != "missing":
-            item["input"] = e.get("input")
+            item["input"] = _json_safe(e.get("input"))
         if record is not None:
             item["record"] = record
         out.append(item)
     return out
+
+
+def _json_safe(value: Any) -> Any:
+    # Echoing the bad input back must not fail: JSON has no Infinity or NaN.
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def error_body(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -104,6 +112,14 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if not raw.strip():
         raise HTTPException(400, "request body is empty; send a JSON object or a JSON array")
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        body = json.loads(raw, parse_constant=_no_constants)
+        # A lone surrogate (e.g. "\ud800") is valid JSON but no valid text.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (json.JSONDecodeError, UnicodeError) as e:
         raise HTTPException(400, f"request body is not valid JSON: {e}") from None
+    return body
+
+
+def _no_constants(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not a number in JSON; send null for a missing value",
+                               name, 0)  # fmt: skip

@@ -39,6 +39,7 @@ class PredictionLogger:
         self._flush_lock = asyncio.Lock()
         self.written = 0
         self.failures = 0
+        self.dropped = 0
 
     @property
     def pending(self) -> int:
@@ -70,9 +71,34 @@ class PredictionLogger:
                     self.failures += 1
                     if self.on_failure is not None:
                         self.on_failure()
-                    log.exception("could not write %d prediction records; will retry", len(batch))
-                    return
+                    if not await self._salvage(batch):
+                        log.exception(
+                            "could not write %d prediction records; will retry", len(batch)
+                        )
+                        return
                 del self._pending[: len(batch)]
+
+    async def _salvage(self, batch: list[PredictionRecord]) -> bool:
+        """After a failed batch, write its records one by one. If some succeed, the store is
+        up and the others are records it refuses: drop those (counted, logged by request
+        id) rather than block every later prediction behind them. If none succeed, the store
+        is down — unless a read still works, which means these records are refused: drop
+        them. Otherwise keep the batch for the next flush."""
+        refused = []
+        for record in batch:
+            try:
+                self.written += await asyncio.to_thread(self.store.log_predictions, [record])
+            except Exception:
+                refused.append(record)
+        if len(refused) == len(batch):
+            try:
+                await asyncio.to_thread(self.store.known_requests, [batch[0].request_id])
+            except Exception:
+                return False  # the store is down: retry later, lose nothing
+        self.dropped += len(refused)
+        for record in refused:
+            log.error("prediction %s refused by the store; dropped", record.request_id)
+        return True
 
     async def _run(self) -> None:
         while True:

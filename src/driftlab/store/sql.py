@@ -6,10 +6,13 @@ insert ("insert, skipping request ids already stored"), chosen here once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import json
+import math
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -28,6 +31,8 @@ from driftlab.store.base import (
 )
 
 __all__ = ["SqlStore"]
+
+T = TypeVar("T")
 
 metadata = sa.MetaData()
 
@@ -123,6 +128,20 @@ def _utc(ts: Any) -> datetime | None:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _json_dumps(obj: Any) -> str:
+    return json.dumps(_finite(obj), allow_nan=False)
+
+
 def _window_frame(rows: list[Any]) -> pd.DataFrame:
     """Rows of the window query as a table: WINDOW_COLUMNS, then one column per feature."""
     base = pd.DataFrame([r[:-1] for r in rows], columns=WINDOW_COLUMNS)
@@ -130,6 +149,20 @@ def _window_frame(rows: list[Any]) -> pd.DataFrame:
     base["label_ts"] = [_utc(t) for t in base["label_ts"]]
     feats = pd.DataFrame.from_records([r[-1] for r in rows], index=base.index)
     return pd.concat([base, feats], axis=1)
+
+
+def _store_errors(method: Callable[..., T]) -> Callable[..., T]:
+    """Database failures leave the store as StoreError (the API answers 503, the CLI exit 3)."""
+
+    @functools.wraps(method)
+    def wrapper(self: SqlStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as e:
+            first = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+            raise StoreError(f"{method.__name__} failed on {self._safe_url}: {first}") from e
+
+    return wrapper
 
 
 class SqlStore:
@@ -151,7 +184,9 @@ class SqlStore:
                     ) from e
                 kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         try:
-            self.engine = sa.create_engine(url, **kwargs)
+            # PostgreSQL's json type refuses NaN/Infinity (SQLite would store them, and then
+            # they are not NULL): store non-finite numbers as null on every backend.
+            self.engine = sa.create_engine(url, json_serializer=_json_dumps, **kwargs)
             if create:
                 metadata.create_all(self.engine)
         except SQLAlchemyError as e:
@@ -205,6 +240,7 @@ class SqlStore:
             else len(rows)
         )
 
+    @_store_errors
     def known_requests(self, request_ids: list[str]) -> set[str]:
         found: set[str] = set()
         with self.engine.connect() as conn:
@@ -214,6 +250,7 @@ class SqlStore:
                 found.update(conn.execute(q).scalars())
         return found
 
+    @_store_errors
     def add_labels(self, new: list[LabelRecord]) -> LabelOutcome:
         if not new:
             return LabelOutcome(0, 0, 0)
@@ -243,8 +280,9 @@ class SqlStore:
                 if r.request_id in existing and existing[r.request_id] != r.label
             ]  # fmt: skip
             if fresh:
+                # Insert-or-skip: a concurrent request may have labeled the same id meanwhile.
                 conn.execute(
-                    labels.insert(),
+                    self._insert_ignore(labels),
                     [{"request_id": r.request_id, "label": r.label, "ts": r.ts} for r in fresh],
                 )
             for r in changed:
@@ -266,6 +304,7 @@ class SqlStore:
             new=len(fresh), changed=len(changed), unchanged=len(latest) - len(fresh) - len(changed)
         )
 
+    @_store_errors
     def read_window(
         self,
         model_name: str,
@@ -348,6 +387,7 @@ class SqlStore:
                 return
             after = (rows[-1].ts, rows[-1].request_id)
 
+    @_store_errors
     def log_errors(self, records: list[ErrorRecord]) -> int:
         if not records:
             return 0
@@ -359,6 +399,7 @@ class SqlStore:
             )  # fmt: skip
         return len(records)
 
+    @_store_errors
     def count_errors(
         self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
     ) -> dict[str, int]:
@@ -374,6 +415,7 @@ class SqlStore:
         return {"4xx": int(found.get("4xx", 0)), "5xx": int(found.get("5xx", 0))}
 
     # -- monitoring results, alerts, decisions ---------------------------------------------
+    @_store_errors
     def save_run(self, model_name: str, model_version: str | None, result: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
             res = conn.execute(
@@ -399,6 +441,7 @@ class SqlStore:
             result=row.result,
         )
 
+    @_store_errors
     def runs(self, model_name: str | None = None, limit: int = 50) -> list[StoredRun]:
         q = sa.select(monitoring_runs).order_by(monitoring_runs.c.id.desc()).limit(limit)
         if model_name:
@@ -406,6 +449,7 @@ class SqlStore:
         with self.engine.connect() as conn:
             return [self._run(r) for r in conn.execute(q)]
 
+    @_store_errors
     def get_run(self, run_id: int) -> StoredRun:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -415,6 +459,7 @@ class SqlStore:
             raise StoreError(f"no monitoring run with id {run_id}; 'driftlab runs' lists them")
         return self._run(row)
 
+    @_store_errors
     def save_alerts(self, run_id: int, items: list[dict[str, Any]]) -> None:
         if not items:
             return
@@ -437,6 +482,7 @@ class SqlStore:
                 ],
             )
 
+    @_store_errors
     def last_alert_sent(self, fingerprint: str) -> datetime | None:
         q = sa.select(sa.func.max(alerts.c.ts)).where(
             alerts.c.fingerprint == fingerprint, alerts.c.sent.is_(True)
@@ -444,6 +490,7 @@ class SqlStore:
         with self.engine.connect() as conn:
             return _utc(conn.execute(q).scalar())
 
+    @_store_errors
     def save_decision(self, model_name: str, decision: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
             res = conn.execute(
@@ -456,6 +503,7 @@ class SqlStore:
             )
         return int(res.inserted_primary_key[0])
 
+    @_store_errors
     def decisions(self, model_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         q = sa.select(decisions).order_by(decisions.c.id.desc()).limit(limit)
         if model_name:

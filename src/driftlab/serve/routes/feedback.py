@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import (
+    AllowInfNan,
     BaseModel,
     ConfigDict,
     Field,
-    StrictFloat,
+    Strict,
     StrictInt,
     StrictStr,
     TypeAdapter,
@@ -19,7 +20,8 @@ from pydantic import (
 )
 
 from driftlab.errors import UnknownRequestError
-from driftlab.serve.deps import LoggerDep, ProjectDep, StoreDep
+from driftlab.schema import _as_str
+from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, StoreDep
 from driftlab.serve.errors import problems, read_json
 from driftlab.store.base import LabelRecord
 
@@ -29,7 +31,7 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
 class Feedback(BaseModel):
     model_config = ConfigDict(extra="forbid")
     request_id: Annotated[str, Field(min_length=1, max_length=64)]
-    label: StrictStr | StrictInt | StrictFloat | bool
+    label: StrictStr | StrictInt | Annotated[float, Strict(), AllowInfNan(False)] | bool
     ts: datetime | None = None
 
 
@@ -66,7 +68,7 @@ _MANY: TypeAdapter[list[Feedback]] = TypeAdapter(list[Feedback])
     },
 )
 async def feedback(
-    request: Request, store: StoreDep, logger: LoggerDep, project: ProjectDep
+    request: Request, store: StoreDep, logger: LoggerDep, project: ProjectDep, holder: HolderDep
 ) -> FeedbackAccepted:
     body = await read_json(request, project.serve.max_body_bytes)
     is_list = isinstance(body, list)
@@ -86,6 +88,17 @@ async def feedback(
                 "input": value, **({"record": n} if is_list else {}),
             }]})  # fmt: skip
     labels = [LabelRecord(i.request_id, _label(i.label, project), i.ts or now) for i in items]
+    classes = holder.bundle.info.classes if holder.bundle is not None else []
+    if classes:
+        # A label the model cannot predict would poison every later evaluation of the window.
+        unknown = [(n, r.label) for n, r in enumerate(labels) if r.label not in classes]
+        if unknown:
+            n, value = unknown[0]
+            raise HTTPException(422, {"problems": [{
+                "field": "label",
+                "problem": f"not one of the model's classes: {', '.join(classes)}",
+                "input": value, **({"record": n} if is_list else {}),
+            }]})  # fmt: skip
     # A prediction answered a moment ago may still be queued for the store: write it first.
     await logger.flush()
     try:
@@ -103,5 +116,6 @@ def _is_number(value: Any) -> bool:
 
 
 def _label(value: Any, project: Any) -> Any:
-    # Class labels are compared as strings with the model's classes (trained as strings).
-    return str(value) if project.data.task.is_classification else float(value)
+    # Class labels are compared as strings with the model's classes (trained as strings),
+    # with the same text as training: an integral float 1.0 is the class "1".
+    return _as_str(value) if project.data.task.is_classification else float(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from datetime import UTC, datetime
@@ -100,7 +101,18 @@ async def predict(
     bundle = holder.bundle
     if bundle is None or bundle.version is None:
         raise HTTPException(503, "no champion model is loaded yet; run 'driftlab train'")
-    batch = await run_in_threadpool(_predict, bundle, records, project.serve.threads)
+    try:
+        batch = await run_in_threadpool(_predict, bundle, records, project.serve.threads)
+    except ValueError as e:  # e.g. a value the model cannot represent (float32 overflow)
+        raise HTTPException(422, f"the model cannot score these values: {e}") from None
+    bad = [
+        i for i, p in enumerate(batch.predictions) if isinstance(p, float) and not math.isfinite(p)
+    ]
+    if bad:
+        raise HTTPException(
+            422, f"the model produced a non-finite prediction for record {bad[0]}; check that "
+            "the inputs are within the range the model was trained on"
+        )  # fmt: skip
     elapsed = time.perf_counter() - started
     now = datetime.now(UTC)
     out = []
