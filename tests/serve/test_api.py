@@ -235,3 +235,22 @@ def test_label_outside_the_model_classes_is_refused(api, ames) -> None:
     assert resp.status_code == 422
     assert "not one of the model's classes: high, low" in resp.json()["problems"][0]["problem"]
     assert store.read_window("ames-housing", labeled_only=True).empty
+
+
+def test_latest_monitoring_run_is_exported_as_gauges(api) -> None:
+    client, store, _ = api
+    result = {
+        "n_rows": 400, "drift_share": 0.5, "status": "drift",
+        "features": [{"feature": "Gr_Liv_Area", "test": "ks", "psi": 2.11, "p_adjusted": 1e-9,
+                      "drifted": True}],
+        "performance": {"metrics": {"roc_auc": 0.95}, "reference_metrics": {"roc_auc": 0.98}},
+        "estimated": {"metrics": {"roc_auc": 0.96}},
+        "alerts": [{"kind": "data_drift"}, {"kind": "data_drift"}],
+    }  # fmt: skip
+    store.save_run("ames-housing", "1", result)
+    text = client.get("/metrics").text
+    assert 'driftlab_feature_psi{feature="Gr_Liv_Area"} 2.11' in text
+    assert 'driftlab_feature_drifted{feature="Gr_Liv_Area"} 1.0' in text
+    assert "driftlab_drift_share 0.5" in text
+    assert 'driftlab_model_metric{metric="roc_auc",source="estimated"} 0.96' in text
+    assert 'driftlab_monitor_alerts{kind="data_drift"} 2.0' in text

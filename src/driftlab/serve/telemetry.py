@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from driftlab.serve.monitoring_metrics import MonitoringGauges
+
 __all__ = ["Telemetry"]
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -40,6 +42,7 @@ class Telemetry:
             "Failed batch writes to the store.",
             registry=self.registry,
         )
+        self.monitoring = MonitoringGauges(self.registry)
         self.model_version = Gauge(
             "driftlab_model_version",
             "Numeric model version being served.",

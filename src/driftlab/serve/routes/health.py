@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from driftlab.serve.deps import HolderDep, LoggerDep, TelemetryDep
+from driftlab.errors import DriftlabError
+from driftlab.serve.deps import HolderDep, LoggerDep, StoreDep, TelemetryDep
 
 router = APIRouter(tags=["health"])
 
@@ -24,8 +28,14 @@ async def health(holder: HolderDep, logger: LoggerDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics")
-async def metrics(telemetry: TelemetryDep, logger: LoggerDep, holder: HolderDep) -> Response:
+async def metrics(
+    telemetry: TelemetryDep, logger: LoggerDep, holder: HolderDep, store: StoreDep
+) -> Response:
     telemetry.pending_logs.set(logger.pending)
+    if telemetry.monitoring.due():
+        # The store may be down: still serve the service metrics.
+        with contextlib.suppress(DriftlabError):
+            await run_in_threadpool(telemetry.monitoring.update, store, holder.name)
     if holder.version and holder.version.isdigit():
         telemetry.model_version.set(int(holder.version))
     return Response(generate_latest(telemetry.registry), media_type=CONTENT_TYPE_LATEST)
