@@ -142,6 +142,30 @@ def _json_dumps(obj: Any) -> str:
     return json.dumps(_finite(obj), allow_nan=False)
 
 
+def _utc_bound(ts: datetime) -> datetime:
+    # SQLite compares wall-clock text: bring bounds to UTC, the zone everything is stored in.
+    return ts.astimezone(UTC) if ts.tzinfo else ts
+
+
+def _window_query(model_name: str, start: datetime | None, end: datetime | None) -> Any:
+    """Predictions of a model in [start, end) with their labels: the columns _window_frame
+    expects (WINDOW_COLUMNS, then the features)."""
+    p, lab = predictions, labels
+    q = (
+        sa.select(
+            p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
+            p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.features,
+        )
+        .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
+        .where(p.c.model_name == model_name)
+    )  # fmt: skip
+    if start is not None:
+        q = q.where(p.c.ts >= _utc_bound(start))
+    if end is not None:
+        q = q.where(p.c.ts < _utc_bound(end))
+    return q
+
+
 def _window_frame(rows: list[Any]) -> pd.DataFrame:
     """Rows of the window query as a table: WINDOW_COLUMNS, then one column per feature."""
     base = pd.DataFrame([r[:-1] for r in rows], columns=WINDOW_COLUMNS)
@@ -315,28 +339,7 @@ class SqlStore:
         labeled_only: bool = False,
     ) -> pd.DataFrame:
         p, lab = predictions, labels
-        # SQLite compares wall-clock text: bring bounds to UTC, the zone everything is stored in.
-        start = start.astimezone(UTC) if start is not None and start.tzinfo else start
-        end = end.astimezone(UTC) if end is not None and end.tzinfo else end
-        q = (
-            sa.select(
-                p.c.request_id,
-                p.c.ts,
-                p.c.model_version,
-                p.c.prediction,
-                p.c.probability,
-                p.c.latency_ms,
-                lab.c.label,
-                lab.c.ts.label("label_ts"),
-                p.c.features,
-            )
-            .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
-            .where(p.c.model_name == model_name)
-        )
-        if start is not None:
-            q = q.where(p.c.ts >= start)
-        if end is not None:
-            q = q.where(p.c.ts < end)
+        q = _window_query(model_name, start, end)
         if labeled_only:
             q = q.where(lab.c.label.is_not(None))
         q = q.order_by(p.c.ts.desc(), p.c.request_id.desc())
@@ -357,25 +360,11 @@ class SqlStore:
     ) -> Iterator[pd.DataFrame]:
         # Keyset pagination on (ts, request_id): each page is an index range scan, unlike
         # OFFSET, whose cost grows with every page already read.
-        p, lab = predictions, labels
-        start = start.astimezone(UTC) if start is not None and start.tzinfo else start
-        end = end.astimezone(UTC) if end is not None and end.tzinfo else end
+        p = predictions
+        base = _window_query(model_name, start, end).order_by(p.c.ts, p.c.request_id)
         after: tuple[datetime, str] | None = None
         while True:
-            q = (
-                sa.select(
-                    p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
-                    p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.features,
-                )
-                .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
-                .where(p.c.model_name == model_name)
-                .order_by(p.c.ts, p.c.request_id)
-                .limit(chunk_rows)
-            )  # fmt: skip
-            if start is not None:
-                q = q.where(p.c.ts >= start)
-            if end is not None:
-                q = q.where(p.c.ts < end)
+            q = base.limit(chunk_rows)
             if after is not None:
                 q = q.where(sa.tuple_(p.c.ts, p.c.request_id) > sa.tuple_(*after))
             with self.engine.connect() as conn:
@@ -407,9 +396,9 @@ class SqlStore:
         family = sa.case((e.c.status >= 500, "5xx"), else_="4xx")
         q = sa.select(family, sa.func.count()).where(e.c.model_name == model_name)
         if start is not None:
-            q = q.where(e.c.ts >= (start.astimezone(UTC) if start.tzinfo else start))
+            q = q.where(e.c.ts >= _utc_bound(start))
         if end is not None:
-            q = q.where(e.c.ts <= (end.astimezone(UTC) if end.tzinfo else end))
+            q = q.where(e.c.ts <= _utc_bound(end))
         with self.engine.connect() as conn:
             found = dict(conn.execute(q.group_by(family)).all())
         return {"4xx": int(found.get("4xx", 0)), "5xx": int(found.get("5xx", 0))}
