@@ -95,3 +95,15 @@ def test_feedback_file_with_unknown_ids_exit_3(workdir: Path) -> None:
 def test_bad_time_window_exit_2(workdir: Path) -> None:
     out = _cli("monitor", "--since", "yesterday", cwd=workdir)
     assert out.returncode == 2 and "is not an ISO date/time" in out.stdout + out.stderr
+
+
+def test_label_file_classes_read_as_floats_match_the_api_text(tmp_path: Path) -> None:
+    from driftlab.config import project_from_dict
+    from driftlab.feedback import labels_from_file
+
+    project = project_from_dict(
+        {"name": "p", "data": {"path": "x.csv", "target": "y"}, "features": [{"name": "a"}]},
+        tmp_path,
+    )
+    (tmp_path / "labels.csv").write_text("request_id,label\nr1,1.0\nr2,0\n")
+    assert [r.label for r in labels_from_file(tmp_path / "labels.csv", project)] == ["1", "0"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from driftlab.config import Project
 from driftlab.errors import DataError
+from driftlab.schema import _as_str
 from driftlab.store.base import LabelRecord
 
 __all__ = ["labels_from_file"]
@@ -30,7 +32,8 @@ def labels_from_file(path: Path, project: Project) -> list[LabelRecord]:
     now = datetime.now(UTC)
     ts = pd.to_datetime(frame["ts"], utc=True) if "ts" in frame.columns else None
     if project.data.task.is_classification:
-        cast: type = str
+        # The same text as the API and training: an integral float 1.0 is the class "1".
+        cast: Any = _as_str
     else:
         cast = float
         numbers = pd.to_numeric(frame["label"], errors="coerce")
