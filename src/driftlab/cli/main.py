@@ -111,6 +111,75 @@ def serve(
 
 
 @app.command()
+def predict(
+    source: Annotated[Path, typer.Argument(help="Input rows, CSV or Parquet.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write predictions (.csv or .parquet).")
+    ],
+    config: ConfigOpt = Path("driftlab.toml"),
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="Column holding each row's request id (labels join by it; re-runs add no "
+            "duplicate logs). Default: a new id per row.",
+        ),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Model version to use (default: the champion).")
+    ] = None,
+    log: Annotated[
+        bool, typer.Option("--log/--no-log", help="Log predictions to the store for monitoring.")
+    ] = True,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows scored per chunk.")] = 20_000,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Batch prediction job: score a file with a registered version, write predictions in
+    input order, and log them like API predictions so monitoring and late labels see them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from driftlab.batch import count_rows, predict_file
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    store = compose.open_store(p) if log else None
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=as_json,
+    )
+    with progress:
+        task = progress.add_task(
+            "Scoring rows", total=count_rows(source) if source.is_file() else None
+        )
+        outcome = predict_file(
+            p,
+            compose.open_registry(p),
+            source,
+            out,
+            store=store,
+            id_column=id_column,
+            version=version,
+            chunk_rows=chunk_rows,
+            progress=lambda n: progress.advance(task, n),
+        )
+    if as_json:
+        _emit_json({**outcome.__dict__, "rows_per_s": round(outcome.rows_per_s, 1)})
+        return
+    console.print(
+        f"Scored [bold]{outcome.rows:,}[/] rows with {p.model_name} version "
+        f"{outcome.model_version} in {outcome.seconds:.1f} s ({outcome.rows_per_s:,.0f} rows/s) "
+        f"→ [bold]{outcome.output}[/]"
+    )
+    if log:
+        console.print(f"Logged {outcome.logged:,} new predictions to the store.")
+
+
+@app.command()
 def monitor(
     config: ConfigOpt = Path("driftlab.toml"),
     last: Annotated[
