@@ -130,7 +130,7 @@ class Spool:
         self.dir = Path(directory)
         self.segment_bytes = segment_bytes
         self.max_bytes = max_bytes
-        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.owner = ""  # set by open(), in the process that writes (after any fork)
         self.written = 0  # bytes appended by this process: positions for group commit
         self.recovered: list[Recovered] = []
         self._segments: list[Segment] = []
@@ -144,6 +144,7 @@ class Spool:
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> None:
         """Take this process's lock, claim segments of dead processes, open a segment."""
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             self._lock_fd = self._own_lock()
