@@ -144,6 +144,15 @@ class StoreConfig(_Strict):
     # Logged predictions are written in batches off the event loop; these bound the batch.
     batch_size: Annotated[int, Field(ge=1)] = 256
     flush_interval_s: Annotated[float, Field(gt=0)] = 0.2
+    # What an answered prediction's record survives (README, "Durability modes"):
+    # durable = fsynced to the local spool before the answer; interval = spooled, fsynced
+    # every fsync_interval_ms; best_effort = an in-memory queue.
+    durability: Literal["durable", "interval", "best_effort"] = "durable"
+    spool_dir: Path = Path("spool")  # local disk; one set of files per serving process
+    spool_max_bytes: Annotated[int, Field(ge=65_536)] = 1 << 30
+    spool_segment_bytes: Annotated[int, Field(ge=4096)] = 16 << 20
+    fsync_interval_ms: Annotated[float, Field(gt=0, le=60_000)] = 100.0
+    queue_max_records: Annotated[int, Field(ge=1)] = 100_000
 
 
 class MlflowConfig(_Strict):
@@ -517,7 +526,12 @@ def project_from_dict(raw: dict[str, Any], root: Path, source: str = "project") 
             "artifact_location": (root / project.mlflow.artifact_location).resolve(),
         }
     )
-    store = project.store.model_copy(update={"url": _resolve_sqlite(store_url, root)})
+    store = project.store.model_copy(
+        update={
+            "url": _resolve_sqlite(store_url, root),
+            "spool_dir": (root / project.store.spool_dir).resolve(),
+        }
+    )
     return project.model_copy(update={"data": data, "store": store, "mlflow": mlflow_cfg})
 
 

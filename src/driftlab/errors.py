@@ -11,7 +11,8 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     ├── RegistryError(RuntimeError)      model registry unreachable or inconsistent
     │   └── ModelNotFoundError(LookupError)
     ├── StoreError(RuntimeError)         prediction store unreachable or unwritable
-    │   └── UnknownRequestError(LookupError)
+    │   ├── UnknownRequestError(LookupError)
+    │   └── SpoolError                   the prediction log cannot take a record durably
     ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
     └── MissingDependencyError(ImportError)  an optional part is not installed
 
@@ -30,6 +31,7 @@ __all__ = [
     "ModelNotFoundError",
     "RegistryError",
     "SchemaError",
+    "SpoolError",
     "StoreError",
     "UnknownRequestError",
 ]
@@ -69,6 +71,11 @@ class StoreError(DriftlabError, RuntimeError):
 
 class UnknownRequestError(StoreError, LookupError):
     """A label names a request id that was never logged."""
+
+
+class SpoolError(StoreError):
+    """The prediction log cannot take records durably (its spool is full, its disk is full
+    or failing): the API answers 503 rather than return a prediction it could lose."""
 
 
 class AlertDeliveryError(DriftlabError, RuntimeError):

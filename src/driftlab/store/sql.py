@@ -16,11 +16,13 @@ from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
+from alembic.util import CommandError as AlembicError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from driftlab.errors import StoreError, UnknownRequestError
+from driftlab.store import migrate
 from driftlab.store.base import (
     WINDOW_COLUMNS,
     ErrorRecord,
@@ -34,6 +36,8 @@ __all__ = ["SqlStore"]
 
 T = TypeVar("T")
 
+# The tables as the code expects them. Change them only together with a new revision in
+# store/migrations/versions: a test checks that the migrated schema equals this metadata.
 metadata = sa.MetaData()
 
 predictions = sa.Table(
@@ -48,7 +52,8 @@ predictions = sa.Table(
     sa.Column("probability", sa.Float),
     sa.Column("probabilities", sa.JSON),
     sa.Column("latency_ms", sa.Float, nullable=False),
-    sa.Index("ix_predictions_model_ts", "model_name", "ts"),
+    # Serves read_window (newest first) and iter_window's keyset pages without sorting.
+    sa.Index("ix_predictions_model_ts_id", "model_name", "ts", "request_id"),
 )
 
 labels = sa.Table(
@@ -100,12 +105,13 @@ alerts = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.Integer, nullable=False, index=True),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("fingerprint", sa.String(200), nullable=False, index=True),
+    sa.Column("fingerprint", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(50), nullable=False),
     sa.Column("severity", sa.String(20), nullable=False),
     sa.Column("subject", sa.String(200)),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("sent", sa.Boolean, nullable=False),
+    sa.Index("ix_alerts_fingerprint_ts", "fingerprint", "ts"),  # the cooldown's lookup
 )
 
 decisions = sa.Table(
@@ -211,13 +217,25 @@ class SqlStore:
             # PostgreSQL's json type refuses NaN/Infinity (SQLite would store them, and then
             # they are not NULL): store non-finite numbers as null on every backend.
             self.engine = sa.create_engine(url, json_serializer=_json_dumps, **kwargs)
-            if create:
-                metadata.create_all(self.engine)
         except SQLAlchemyError as e:
             raise StoreError(
                 f"cannot open the store at {self._safe_url}: {e.__class__.__name__}: "
                 f"{str(e).splitlines()[0]}; check store.url"
             ) from e
+        opened = False
+        try:
+            if create:
+                # The schema is built and changed by the migrations only (store/migrate.py).
+                migrate.upgrade(self.engine)
+            opened = True
+        except (SQLAlchemyError, AlembicError) as e:
+            raise StoreError(
+                f"cannot open the store at {self._safe_url}: {e.__class__.__name__}: "
+                f"{str(e).splitlines()[0]}; check store.url"
+            ) from e
+        finally:
+            if not opened:
+                self.engine.dispose()  # no pooled connection outlives a store that never opened
         self.dialect = self.engine.dialect.name
 
     @property

@@ -142,7 +142,7 @@ async def predict(
                 probabilities=batch.probabilities[i],
             )
         )
-    logger.submit(logged)
+    await logger.submit(logged)  # durable before the answer leaves (store.durability)
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))
     return PredictionList(predictions=out) if is_list else out[0]
