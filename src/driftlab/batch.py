@@ -212,11 +212,7 @@ def predict_file(
                     )
                     for i, row in enumerate(feats.to_dict(orient="records"))
                 ]
-                # Counted here, not from the insert's row count, which PostgreSQL's driver
-                # does not report per row for a batch that skips duplicates.
-                known = store.known_requests(ids)
-                store.log_predictions(records)
-                logged += len(ids) - len(known)
+                logged += store.log_predictions(records)
             rows += len(chunk)
             if progress is not None:
                 progress(len(chunk))

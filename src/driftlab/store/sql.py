@@ -271,9 +271,15 @@ class SqlStore:
             }
             for r in records
         ]
+        stmt = self._insert_ignore(predictions)
+        # The row count of a batch insert that skips duplicates is not per row on every driver
+        # (psycopg reports the batch size): count the ids the database says it inserted.
+        returning = self.dialect in ("postgresql", "sqlite")
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(self._insert_ignore(predictions), rows)
+                if returning:
+                    return len(conn.execute(stmt.returning(predictions.c.request_id), rows).all())
+                result = conn.execute(stmt, rows)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
         return (
