@@ -227,7 +227,7 @@ def _difference(
         interval,
         status,
         estimated,
-        message + f" ({what})" if status != "ok" else message,
+        message,
     )
 
 
