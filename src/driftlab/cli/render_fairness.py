@@ -22,6 +22,14 @@ _STATUS = {
 }
 
 
+_SHORT = {
+    "demographic_parity_difference": "selection gap",
+    "demographic_parity_ratio": "selection ratio (4/5)",
+    "equal_opportunity_difference": "TPR gap",
+    "equalized_odds_difference": "odds gap",
+}
+
+
 def _v(x: float | None, fmt: str = "{:.3f}") -> str:
     return "–" if x is None else fmt.format(x)
 
@@ -55,7 +63,7 @@ def print_fairness(console: Console, fairness: FairnessResult | None) -> None:
     for m in fairness.metrics:
         gaps.add_row(
             m.attribute,
-            m.metric + (" (est.)" if m.estimated else ""),
+            _SHORT.get(m.metric, m.metric) + (" (est.)" if m.estimated else ""),
             _v(m.value),
             _v(m.reference),
             f"{m.limit:g}",
