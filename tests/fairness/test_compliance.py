@@ -93,7 +93,9 @@ def test_planted_reliance_and_proxy_are_found(tmp_path: Path, planted: bool) -> 
 
 
 def test_reliance_is_seeded_and_zero_for_an_ignored_feature() -> None:
-    frame = pd.DataFrame({"x": np.arange(200.0), "noise": np.random.default_rng(0).normal(size=200)})
+    frame = pd.DataFrame(
+        {"x": np.arange(200.0), "noise": np.random.default_rng(0).normal(size=200)}
+    )
 
     def decide(rows: pd.DataFrame) -> np.ndarray:
         return (rows["x"] > 100).to_numpy()
@@ -112,7 +114,7 @@ def test_proxy_needs_two_groups_of_minimum_size() -> None:
 
 
 def test_unknown_prohibited_name_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="compliance.prohibited names 'zip'"):
+    with pytest.raises(ConfigError, match=r"compliance\.prohibited names 'zip'"):
         _project(tmp_path, prohibited=["zip"])
 
 

@@ -26,7 +26,9 @@ from driftlab.fairness import (
 
 def _data(seed: int, n: int = 3000, groups: tuple[str, ...] = ("a", "b", "c")):
     rng = np.random.default_rng(seed)
-    g = rng.choice(groups, size=n, p=np.linspace(1, 2, len(groups)) / np.linspace(1, 2, len(groups)).sum())
+    g = rng.choice(
+        groups, size=n, p=np.linspace(1, 2, len(groups)) / np.linspace(1, 2, len(groups)).sum()
+    )
     base = {name: 0.3 + 0.2 * i for i, name in enumerate(groups)}
     y = rng.random(n) < 0.5
     p_sel = np.array([base[v] for v in g]) + 0.3 * y
