@@ -95,6 +95,15 @@ def test_credit_scenario_end_to_end_from_the_cli(tmp_path: Path) -> None:
     assert 'id="fairness"' in report and 'id="compliance"' in report
     assert "plot-fairness-0" in report and "plot-compliance" in report
     assert "Compliance alert:" in report
+    # Protected attributes were sent as request fields and logged apart from the features.
+    logged = SqlStore(f"sqlite:///{work / 'driftlab.db'}")
+    with logged.engine.connect() as conn:
+        features, attributes = conn.exec_driver_sql(
+            "SELECT features, attributes FROM predictions LIMIT 1"
+        ).one()
+    logged.close()
+    assert {"sex", "age"} <= set(json.loads(attributes))
+    assert "sex" not in json.loads(features) and "zip_code" in json.loads(features)
     audit = _cli("audit", "--json", "-c", str(work / "driftlab.toml"), cwd=tmp_path)
     assert audit.returncode == 0, audit.stderr
     rows = json.loads(audit.stdout)

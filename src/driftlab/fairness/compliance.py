@@ -210,15 +210,20 @@ def _proxy_check(
         )
     low, high = max(0.0, found.auc - _Z95 * found.se), min(1.0, found.auc + _Z95 * found.se)
     ref_txt = f", {ref:.2f} at training" if ref is not None else ""
-    body = (
-        f"{name} can be predicted from the model's inputs and output with ROC AUC "
-        f"{found.auc:.2f} (limit {limit:.2f}; 95% CI {low:.2f}–{high:.2f}{ref_txt}); the model "
-        f"may be using a proxy for {name}, a prohibited attribute. {found.n} rows."
-    )
     over = found.auc > limit
     rise = ref is not None and found.auc - ref > cfg.max_proxy_increase
     supported = (over and low > limit) or (rise and low > (ref or 0.5) + cfg.max_proxy_increase)
     verdict = "alert" if supported else ("beyond_limit" if over or rise else "pass")
+    risk = (
+        f"; the model's inputs may act as a proxy for {name}, a prohibited attribute"
+        if verdict != "pass"
+        else f"; {name} is a prohibited attribute"
+    )
+    body = (
+        f"{name} can be predicted from the model's inputs and output with ROC AUC "
+        f"{found.auc:.2f} (limit {limit:.2f}; 95% CI {low:.2f}–{high:.2f}{ref_txt}){risk}. "
+        f"{found.n} rows."
+    )
     head = {
         "alert": "Compliance alert: ",
         "beyond_limit": "Not yet supported by the counts: ",
