@@ -29,7 +29,12 @@ def _fairness_on(project: Project, info: ModelInfo) -> bool:
 
 
 def _compliance_on(project: Project, info: ModelInfo) -> bool:
-    return project.compliance.enabled and info.task.is_classification
+    # Nothing to judge without a prohibited feature: skip the cost of the shuffles.
+    return (
+        project.compliance.enabled
+        and info.task.is_classification
+        and bool(project.prohibited_features)
+    )
 
 
 def _favorable_p(p_positive: np.ndarray, favorable: str, info: ModelInfo) -> np.ndarray:
