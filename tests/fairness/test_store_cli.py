@@ -114,3 +114,10 @@ def test_credit_scenario_end_to_end_from_the_cli(tmp_path: Path) -> None:
     # Fairness alerts went through the alert store too (the channels' record).
     runs = _cli("runs", "--json", "-c", str(work / "driftlab.toml"), cwd=tmp_path)
     assert runs.returncode == 0 and json.loads(runs.stdout)[0]["n_alerts"] >= 2
+
+
+def test_audit_help_and_empty_log(tmp_path: Path) -> None:
+    help_ = _cli("audit", "--help", cwd=tmp_path)
+    assert help_.returncode == 0 and "compliance audit log" in " ".join(help_.stdout.split())
+    missing = _cli("audit", "-c", str(tmp_path / "nope.toml"), cwd=tmp_path)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr

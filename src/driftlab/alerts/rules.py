@@ -136,8 +136,13 @@ def _compliance_alerts(result: MonitoringResult) -> list[Alert]:
             subject=f"{c.check}:{c.feature}",
             message=c.message,
             fingerprint=f"{result.model_name}:compliance:{c.check}:{c.feature}",
-            details={"value": c.value, "interval": c.interval, "reference": c.reference,
-                     "limit": c.limit, "n": c.n},
+            details={
+                "value": c.value,
+                "interval": c.interval,
+                "reference": c.reference,
+                "limit": c.limit,
+                "n": c.n,
+            },
         )
         for c in result.compliance.alerts
     ]
