@@ -227,6 +227,8 @@ class FairnessConfig(_Strict):
     max_odds_gap: Annotated[float, Field(gt=0, lt=1)] = 0.1  # equalized odds difference
     # A gap beyond its limit alerts only when a two-proportion test says it is real.
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    # Combinations of protected attributes judged as one (e.g. [["sex", "age"]]).
+    intersections: list[Annotated[list[str], Field(min_length=2)]] = Field(default_factory=list)
 
 
 class ComplianceConfig(_Strict):
@@ -494,6 +496,14 @@ class Project(_Strict):
     @model_validator(mode="after")
     def _compliance_names(self) -> Project:
         names = set(self.feature_names)
+        protected = {f.name for f in self.protected_features}
+        for combo in self.fairness.intersections:
+            bad = [n for n in combo if n not in protected]
+            if bad:
+                raise ValueError(
+                    f"fairness.intersections names {', '.join(map(repr, bad))}, not a protected "
+                    "attribute; declare it with role = 'protected' (or protected = true)"
+                )
         unknown = [n for n in self.compliance.prohibited if n not in names]
         if unknown:
             raise ValueError(

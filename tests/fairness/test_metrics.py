@@ -130,3 +130,45 @@ def test_numeric_attribute_grouped_by_bands() -> None:
     f = Feature(name="age", kind="numeric", role="protected", bands=[25, 60])
     labels = group_labels(pd.Series([19.0, 25.0, 59.9, 60.0, None]), f)
     assert labels.tolist() == ["<25", "25–60", "25–60", "≥60", None]
+
+
+def test_intersections_are_judged_as_one_attribute() -> None:
+    import pandas as pd
+
+    from driftlab.fairness import window_fairness
+
+    sex = Feature(name="sex", kind="categorical", role="protected")
+    age = Feature(name="age", role="protected", bands=[25])
+    n = 400
+    frame = pd.DataFrame({
+        "sex": ["female", "male"] * (n // 2),
+        "age": [20.0] * (n // 4) + [40.0] * (3 * n // 4),
+        "label": [None] * n,
+    })  # fmt: skip
+    # Young women are never selected; everybody else is.
+    young_women = (frame["sex"] == "female") & (frame["age"] < 25)
+    frame["prediction"] = ["no" if w else "yes" for w in young_women]
+    cfg = FairnessConfig(min_group_size=20, intersections=[["sex", "age"]])
+    out = window_fairness(frame, [sex, age], cfg, "yes", expected=None, reference=None,
+                          min_labels=30)  # fmt: skip
+    dp = {m.attribute: m for m in out.metrics if m.metric == "demographic_parity_difference"}
+    assert set(dp) == {"sex", "age", "sex & age"}
+    assert dp["sex & age"].value == 1.0 and dp["sex & age"].groups[0] == "female & <25"
+    assert dp["sex & age"].status == "violation"
+    assert {g.group for g in out.groups if g.attribute == "sex & age"} == {
+        "female & <25", "female & ≥25", "male & <25", "male & ≥25"
+    }  # fmt: skip
+
+
+def test_intersection_of_unknown_attribute_is_a_config_error(tmp_path) -> None:
+    from driftlab.config import project_from_dict
+    from driftlab.errors import ConfigError
+
+    raw = {
+        "name": "p",
+        "data": {"path": "x.csv", "target": "y"},
+        "features": [{"name": "a"}, {"name": "sex", "kind": "categorical", "role": "protected"}],
+        "fairness": {"intersections": [["sex", "a"]]},
+    }
+    with pytest.raises(ConfigError, match=r"fairness\.intersections names 'a'"):
+        project_from_dict(raw, tmp_path)

@@ -35,20 +35,53 @@ def _truth(labels: pd.Series, favorable: str) -> np.ndarray:
     return out
 
 
+def attribute_groups(
+    frame: pd.DataFrame, protected: list[Feature], intersections: list[list[str]] | None = None
+) -> list[tuple[str, np.ndarray]]:
+    """(attribute, group of each row) for every protected attribute, then every intersection
+    (``"sex & age"``, groups like ``"female & <25"``; missing if any part is missing).
+
+    >>> from driftlab.config import Feature
+    >>> sex = Feature(name="sex", kind="categorical", role="protected")
+    >>> age = Feature(name="age", role="protected", bands=[25])
+    >>> frame = pd.DataFrame({"sex": ["f", "m", None], "age": [20.0, 40.0, 30.0]})
+    >>> [(a, g.tolist()) for a, g in attribute_groups(frame, [sex, age], [["sex", "age"]])][2]
+    ('sex & age', ['f & <25', 'm & ≥25', None])
+    """
+    out: list[tuple[str, np.ndarray]] = []
+    for f in protected:
+        values = frame[f.name] if f.name in frame.columns else pd.Series([None] * len(frame))
+        out.append((f.name, group_labels(values, f)))
+    by_name = dict(out)
+    for names in intersections or []:
+        parts = [by_name[n] for n in names if n in by_name]
+        if len(parts) != len(names):
+            continue  # a model trained before the attribute was declared protected
+        combined = np.array(
+            [
+                None if any(p is None for p in row) else " & ".join(row)
+                for row in zip(*parts, strict=True)
+            ],
+            dtype=object,
+        )
+        out.append((" & ".join(names), combined))
+    return out
+
+
 def fairness_reference(
     attributes: pd.DataFrame,
     protected: list[Feature],
     selected: np.ndarray,
     truth: np.ndarray,
     expected: np.ndarray | None,
+    intersections: list[list[str]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Per-group counts on the training rows (out-of-fold decisions), stored with the model
     version: the reference each window's gaps are compared with."""
     out = {}
-    for f in protected:
-        groups = group_labels(attributes[f.name], f)
-        rates = group_rates(f.name, groups, selected, truth, expected, min_group_size=1)
-        out[f.name] = [to_dict(g) for g in rates]
+    for name, groups in attribute_groups(attributes, protected, intersections):
+        rates = group_rates(name, groups, selected, truth, expected, min_group_size=1)
+        out[name] = [to_dict(g) for g in rates]
     return out
 
 
@@ -76,19 +109,17 @@ def window_fairness(
     all_groups: list[GroupRates] = []
     all_ref: list[GroupRates] = []
     metrics: list[FairnessMetric] = []
-    for f in protected:
-        values = frame[f.name] if f.name in frame.columns else pd.Series([None] * len(frame))
-        groups = group_labels(values, f)
+    for name, groups in attribute_groups(frame, protected, cfg.intersections):
         rates = group_rates(
-            f.name, groups, selected, truth if labeled else None, expected, cfg.min_group_size
+            name, groups, selected, truth if labeled else None, expected, cfg.min_group_size
         )
-        ref = [GroupRates(**g) for g in reference.get(f.name, [])]
+        ref = [GroupRates(**g) for g in reference.get(name, [])]
         all_groups += rates
         all_ref += ref
         if not rates:
             metrics.append(
                 FairnessMetric(
-                    f.name,
+                    name,
                     "demographic_parity_difference",
                     None,
                     None,
@@ -98,12 +129,12 @@ def window_fairness(
                     None,
                     "insufficient_data",
                     False,
-                    f"{f.name}: no values in the window; send it with each prediction "
+                    f"{name}: no values in the window; send it with each prediction "
                     "(a protected attribute is an optional request field).",
                 )
             )
             continue
-        metrics += fairness_metrics(f.name, rates, ref, cfg, favorable, labeled=labeled)
+        metrics += fairness_metrics(name, rates, ref, cfg, favorable, labeled=labeled)
     bad = [m for m in metrics if m.status == "violation"]
     names = ", ".join(f.name for f in protected)
     if bad:

@@ -72,7 +72,12 @@ def reference_extras(
             else None
         )
         extras["fairness_reference"] = fairness_reference(
-            x.reset_index(drop=True), protected, selected, truth, expected
+            x.reset_index(drop=True),
+            protected,
+            selected,
+            truth,
+            expected,
+            project.fairness.intersections,
         )
     if _compliance_on(project, info):
         inputs = bundle.model_frame(x).reset_index(drop=True)

@@ -114,6 +114,8 @@ max_selection_gap = 0.15
 min_selection_ratio = 0.8
 max_tpr_gap = 0.15
 max_odds_gap = 0.2
+# Also judge sex and age together (groups like "female & <25"; small ones get no verdict).
+intersections = [["sex", "age"]]
 
 [compliance]
 max_reliance = 0.05
