@@ -25,15 +25,18 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from driftlab.alerts import Sink
 from driftlab.cli.compose import open_registry, open_store, sinks
 from driftlab.cli.render import print_decision, print_result
-from driftlab.config import load_project
+from driftlab.config import Project, load_project
 from driftlab.errors import DriftlabError
-from driftlab.jobs import monitor_job, train_job
+from driftlab.jobs import MonitorOutcome, monitor_job, train_job
 from driftlab.monitor import Window
+from driftlab.registry.base import Registry
 from driftlab.report import write_report
 from driftlab.retrain import retrain
-from driftlab.scenarios import get_scenario
+from driftlab.scenarios import Scenario, get_scenario
+from driftlab.store.base import Store
 
 __all__ = ["DemoOutcome", "run_demo", "serve_subprocess"]
 
@@ -234,12 +237,12 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
 def _after_retrain(
     console: Console,
     client: httpx.Client,
-    scenario: Any,
-    project: Any,
-    store: Any,
-    registry: Any,
-    channels: list[Any],
-) -> Any:
+    scenario: Scenario,
+    project: Project,
+    store: Store,
+    registry: Registry,
+    channels: list[Sink],
+) -> MonitorOutcome:
     """The scenario's traffic after promotion, monitored on its own: the new model's window."""
     console.rule(f"5b. {scenario.after_title}")
     cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())

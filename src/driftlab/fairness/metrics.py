@@ -116,7 +116,7 @@ def fairness_metrics(
             groups,
             _SELECTION,
             size,
-            f"selection rate (share predicted {favorable})",
+            favorable,
             False,
         )
     )
@@ -134,7 +134,7 @@ def fairness_metrics(
             groups,
             tpr_rate,
             size,
-            tpr_rate.name + f" (share of truly {favorable} predicted {favorable})",
+            favorable,
             not labeled,
         )
     )
@@ -156,11 +156,22 @@ def fairness_metrics(
                 groups,
                 short_rate,
                 size,
-                "larger of the true- and false-positive-rate gaps",
+                favorable,
                 False,
             )
         )
     return out
+
+
+def _describe(rate: _Rate, favorable: str) -> str:
+    """A rate in words a reader without the jargon can follow."""
+    meaning = {
+        _SELECTION.name: f"share predicted {favorable}",
+        _TPR.name: f"share of truly {favorable} rows predicted {favorable}",
+        _EST_TPR.name: f"share of truly {favorable} rows predicted {favorable}",
+        _FPR.name: f"share of not-{favorable} rows predicted {favorable}",
+    }[rate.name]
+    return f"{rate.name} ({meaning})"
 
 
 def _reference_text(ref: _Gap | None) -> str:
@@ -177,7 +188,7 @@ def _difference(
     groups: list[GroupRates],
     rate: _Rate,
     size: int,
-    what: str,
+    favorable: str,
     estimated: bool,
 ) -> FairnessMetric:
     pretty = metric.replace("_", " ")
@@ -202,7 +213,8 @@ def _difference(
     status = "ok" if not beyond else ("violation" if p < alpha else "beyond_limit")
     est = "Estimated without labels: " if estimated else ""
     detail = (
-        f"{gap.rate.name} {gap.share(gap.low):.0%} for {attribute} = {gap.low.group} vs "
+        f"{_describe(gap.rate, favorable)} {gap.share(gap.low):.0%} for {attribute} = "
+        f"{gap.low.group} vs "
         f"{gap.share(gap.high):.0%} for {gap.high.group}, a gap of {_points(gap.value)} "
         f"(limit {_points(limit)}; 95% CI {interval[0] * 100:.0f} to {interval[1] * 100:.0f}, "
         f"{p_value(p)}){_reference_text(ref)}"
