@@ -47,7 +47,17 @@ def flaky(tmp_path: Path) -> Flaky:
 
 def _recs(start: int, n: int) -> list[PredictionRecord]:
     return [
-        PredictionRecord(f"r{i:05d}", T0, "m", "1", {"x": float(i)}, "a", 0.5, 1.0)
+        PredictionRecord(
+            f"r{i:05d}",
+            T0,
+            "m",
+            "1",
+            {"x": float(i)},
+            "a",
+            0.5,
+            1.0,
+            attributes={"sex": "female" if i % 2 else "male"},
+        )
         for i in range(start, start + n)
     ]
 
@@ -132,6 +142,9 @@ def test_records_left_at_shutdown_are_written_by_the_next_process(
     flaky.down = False
     logger = asyncio.run(second())
     assert _stored(flaky) == [f"r{i:05d}" for i in range(35)]
+    # Everything a record carries survives the spool, protected attributes included.
+    window = flaky.store.read_window("m").sort_values("request_id")
+    assert window["sex"].tolist() == ["female" if i % 2 else "male" for i in range(35)]
     assert logger.metrics.replayed._value.get() == 30
     assert list((tmp_path / "spool").iterdir()) == []
 

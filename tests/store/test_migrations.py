@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from driftlab.errors import StoreError
-from driftlab.store import LabelRecord, PredictionRecord, SqlStore, migrate
+from driftlab.store import PredictionRecord, SqlStore, migrate
 from driftlab.store.sql import metadata
 from tests.conftest import POSTGRES_ENV, postgres_schema
 
@@ -57,15 +57,24 @@ def test_migrated_schema_is_the_code_schema(url: str) -> None:
     store.close()
 
 
+def _named(diff: tuple) -> tuple[str, str]:
+    # ("add_column", schema, table, Column) names its column last; the others name it second.
+    return (diff[0], diff[3].name if diff[0] == "add_column" else diff[1].name)
+
+
 def test_baseline_is_the_schema_before_migrations(url: str) -> None:
-    # 0001_initial differs from today's code schema by exactly what 0002_serving changes.
+    # 0001_initial differs from today's code schema by exactly what the later revisions change.
     engine = sa.create_engine(url)
     migrate.upgrade(engine, "0001_initial")
-    changes = sorted((d[0], d[1].name) for d in _diffs(engine))
+    changes = sorted(_named(d) for d in _diffs(engine))
     assert changes == [
-        ("add_index", "ix_alerts_fingerprint_ts"),
-        ("add_index", "ix_predictions_model_ts_id"),
-        ("remove_index", "ix_alerts_fingerprint"),
+        ("add_column", "attributes"),  # 0003_fairness
+        ("add_index", "ix_alerts_fingerprint_ts"),  # 0002_serving
+        ("add_index", "ix_compliance_audit_model_name"),  # 0003_fairness
+        ("add_index", "ix_compliance_audit_run_id"),
+        ("add_index", "ix_predictions_model_ts_id"),  # 0002_serving
+        ("add_table", "compliance_audit"),  # 0003_fairness
+        ("remove_index", "ix_alerts_fingerprint"),  # 0002_serving
         ("remove_index", "ix_predictions_model_ts"),
     ]
     engine.dispose()
@@ -77,10 +86,21 @@ def test_database_made_by_create_all_is_stamped_and_keeps_its_rows(url: str) -> 
     migrate.upgrade(engine, "0001_initial")
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE alembic_version"))
-    old = SqlStore(url, create=False)
-    old.log_predictions([_rec(i) for i in range(5)])
-    old.add_labels([LabelRecord("r1", "a", T0)])
-    old.close()
+    # Rows written as 0.1 wrote them (today's code writes columns 0001 does not have).
+    with engine.begin() as conn:
+        for i in range(5):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO predictions (request_id, ts, model_name, model_version, "
+                    "features, prediction, probability, latency_ms) VALUES "
+                    "(:rid, :ts, 'm', '1', :features, '\"a\"', 0.5, 1.0)"
+                ),
+                {"rid": f"r{i}", "ts": T0, "features": f'{{"x": {float(i)}}}'},
+            )
+        conn.execute(
+            sa.text("INSERT INTO labels (request_id, label, ts) VALUES ('r1', '\"a\"', :ts)"),
+            {"ts": T0},
+        )
     assert migrate.current_revision(engine) is None
 
     store = SqlStore(url)  # create=True: stamp 0001, upgrade to head

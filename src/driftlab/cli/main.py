@@ -288,6 +288,30 @@ def feedback(
 
 
 @app.command()
+def audit(
+    config: ConfigOpt = Path("driftlab.toml"),
+    limit: Annotated[int, typer.Option(help="How many of the latest checks.")] = 50,
+    feature: Annotated[str | None, typer.Option(help="Only checks of this feature.")] = None,
+    alerts_only: Annotated[
+        bool, typer.Option("--alerts", help="Only checks whose verdict is an alert.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the compliance audit log, newest first: every reliance and proxy check of every
+    monitored window, with model version, window, numbers, limit and verdict."""
+    from driftlab.cli.render_fairness import print_audit
+
+    p = compose.project(config)
+    rows = compose.open_store(p).audit(p.model_name, limit=limit, feature=feature)
+    if alerts_only:
+        rows = [r for r in rows if r["verdict"] == "alert"]
+    if as_json:
+        _emit_json(rows)
+        return
+    print_audit(console, rows, p.model_name)
+
+
+@app.command()
 def runs(
     config: ConfigOpt = Path("driftlab.toml"),
     limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,

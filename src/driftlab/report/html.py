@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from driftlab.report.fairness import fairness_context
 from driftlab.report.plots import distribution_figure, figure_json
 from driftlab.store.base import StoredRun
 from driftlab.text import num, p_value
@@ -50,6 +51,7 @@ def render_report(run: StoredRun, decisions: list[dict[str, Any]]) -> str:
             decisions=decisions,
             plotlyjs_gz=_plotlyjs_gz(),
             prediction_plot=prediction_plot,
+            **fairness_context(result),
         )
     )
 

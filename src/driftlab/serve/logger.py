@@ -425,6 +425,7 @@ def _encode(records: list[PredictionRecord]) -> bytes:
                 "probability": r.probability,
                 "latency_ms": r.latency_ms,
                 "probabilities": r.probabilities,
+                "attributes": r.attributes,
             }
             for r in records
         ],
