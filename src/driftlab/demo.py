@@ -31,7 +31,7 @@ from driftlab.config import load_project
 from driftlab.errors import DriftlabError
 from driftlab.jobs import monitor_job, train_job
 from driftlab.monitor import Window
-from driftlab.report import write_report
+from driftlab.report import load_report, write_report
 from driftlab.retrain import retrain
 from driftlab.scenarios import get_scenario
 
@@ -206,8 +206,9 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
                 )
 
     console.rule("6. Report")
-    stored = store.get_run(drifted.run_id)
-    report = write_report(stored, store.decisions(project.model_name), workdir / "report.html")
+    report = write_report(
+        load_report(store, project.model_name, drifted.run_id), workdir / "report.html"
+    )
     seconds = time.monotonic() - started
     outcome = DemoOutcome(
         workdir=workdir,

@@ -11,7 +11,8 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     ├── RegistryError(RuntimeError)      model registry unreachable or inconsistent
     │   └── ModelNotFoundError(LookupError)
     ├── StoreError(RuntimeError)         prediction store unreachable or unwritable
-    │   └── UnknownRequestError(LookupError)
+    │   ├── UnknownRequestError(LookupError)
+    │   └── UnknownRunError(LookupError)
     ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
     └── MissingDependencyError(ImportError)  an optional part is not installed
 
@@ -32,6 +33,7 @@ __all__ = [
     "SchemaError",
     "StoreError",
     "UnknownRequestError",
+    "UnknownRunError",
 ]
 
 
@@ -69,6 +71,10 @@ class StoreError(DriftlabError, RuntimeError):
 
 class UnknownRequestError(StoreError, LookupError):
     """A label names a request id that was never logged."""
+
+
+class UnknownRunError(StoreError, LookupError):
+    """No monitoring run has the requested id."""
 
 
 class AlertDeliveryError(DriftlabError, RuntimeError):

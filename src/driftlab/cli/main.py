@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,8 @@ err_console = Console(stderr=True)
 EXIT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+# Runs on a report's timelines; driftlab.report.data.HISTORY_LIMIT, without importing plotly.
+HISTORY_DEFAULT = 100
 
 ConfigOpt = Annotated[
     Path,
@@ -174,25 +177,56 @@ def retrain(
         raise typer.Exit(EXIT_FOUND)
 
 
+class ReportFormat(StrEnum):
+    html = "html"
+    json = "json"
+
+
 @app.command()
 def report(
     config: ConfigOpt = Path("driftlab.toml"),
     run: Annotated[int | None, typer.Option(help="Monitoring run id (default: latest).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write (default: report-run<ID>.html next to the project file; "
+            "with --format json, standard output).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html: a self-contained page that works offline. json: the same content as "
+            "JSON (schema_version 1), for scripts.",
+        ),
+    ] = ReportFormat.html,
+    history: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Earlier runs shown on the timelines (performance, drift, "
+            "service health over time).",
+        ),
+    ] = HISTORY_DEFAULT,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Write a self-contained HTML report (works offline) of a stored monitoring run."""
-    from driftlab.report import write_report
+    """Write the report of a stored monitoring run: summary, alerts, data and prediction
+    drift, performance, service health, and the model's runs over time with alerts and
+    retraining events. Reads stored results only."""
+    from driftlab.report import load_report, render_json, write_report
 
     compose.setup_logging(err_console, verbose)
     p = compose.project(config)
-    store = compose.open_store(p)
-    runs = store.runs(p.model_name, limit=1)
-    if run is None and not runs:
-        raise ConfigError("no monitoring run is stored yet; run 'driftlab monitor' first")
-    stored = store.get_run(run if run is not None else runs[0].id)
-    path = out or p.root / f"report-run{stored.id}.html"
-    write_report(stored, store.decisions(p.model_name, limit=20), path)
+    data = load_report(compose.open_store(p), p.model_name, run, history=history)
+    if fmt is ReportFormat.json and out is None:
+        sys.stdout.write(render_json(data))
+        return
+    path = out or p.root / f"report-run{data.run.id}.{fmt.value}"
+    write_report(data, path, fmt=fmt.value)
     console.print(f"Report written: [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from driftlab.errors import StoreError, UnknownRequestError
+from driftlab.errors import StoreError, UnknownRequestError, UnknownRunError
 from driftlab.store.base import (
     WINDOW_COLUMNS,
     ErrorRecord,
@@ -445,7 +445,7 @@ class SqlStore:
                 sa.select(monitoring_runs).where(monitoring_runs.c.id == run_id)
             ).first()
         if row is None:
-            raise StoreError(f"no monitoring run with id {run_id}; 'driftlab runs' lists them")
+            raise UnknownRunError(f"no monitoring run with id {run_id}; 'driftlab runs' lists them")
         return self._run(row)
 
     @_store_errors
@@ -502,3 +502,47 @@ class SqlStore:
                 {"id": r.id, "ts": _utc(r.ts).isoformat(), **r.decision}  # type: ignore[union-attr]
                 for r in conn.execute(q)
             ]
+
+    # -- read-only views for the report and the dashboard ---------------------------------
+    @_store_errors
+    def alert_log(self, model_name: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The model's stored alerts and resolved notices, newest first, with whether any
+        channel accepted them (``sent``; False also when the cooldown held them back)."""
+        a, r = alerts, monitoring_runs
+        q = (
+            sa.select(a.c.id, a.c.run_id, a.c.ts, a.c.fingerprint, a.c.kind, a.c.severity,
+                      a.c.subject, a.c.message, a.c.sent)
+            .select_from(a.join(r, a.c.run_id == r.c.id))
+            .where(r.c.model_name == model_name)
+            .order_by(a.c.id.desc())
+            .limit(limit)
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            {**row._asdict(), "ts": _utc(row.ts).isoformat(), "sent": bool(row.sent)}  # type: ignore[union-attr]
+            for row in rows
+        ]
+
+    @_store_errors
+    def model_versions(self) -> list[dict[str, Any]]:
+        """Every (model, version) that served predictions: how many, first and last time."""
+        p = predictions
+        q = (
+            sa.select(p.c.model_name, p.c.model_version, sa.func.count().label("n_predictions"),
+                      sa.func.min(p.c.ts).label("first_ts"), sa.func.max(p.c.ts).label("last_ts"))
+            .group_by(p.c.model_name, p.c.model_version)
+            .order_by(p.c.model_name, p.c.model_version)
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            {
+                "model_name": row.model_name,
+                "model_version": row.model_version,
+                "n_predictions": int(row.n_predictions),
+                "first_ts": _utc(row.first_ts).isoformat(),  # type: ignore[union-attr]
+                "last_ts": _utc(row.last_ts).isoformat(),  # type: ignore[union-attr]
+            }
+            for row in rows
+        ]
