@@ -97,7 +97,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (serve.port).")] = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Serve the champion over HTTP: /v1/predict, /v1/feedback, /v1/model, /health, /metrics."""
+    """Serve the champion over HTTP: /v1/predict, /v1/feedback, /v1/model, /health, /metrics,
+    and the dashboard at /dashboard."""
     import uvicorn
 
     from driftlab.serve import create_app
@@ -228,6 +229,28 @@ def report(
     path = out or p.root / f"report-run{data.run.id}.{fmt.value}"
     write_report(data, path, fmt=fmt.value)
     console.print(f"Report written: [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
+def dashboard(
+    config: ConfigOpt = Path("driftlab.toml"),
+    host: Annotated[str | None, typer.Option(help="Bind address (default serve.host).")] = None,
+    port: Annotated[int, typer.Option(help="Port.")] = 8050,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve the dashboard alone, read-only over the project's store, at /dashboard: models
+    and versions, timelines of drift, performance, latency and errors, alerts and retraining
+    events, each monitoring run. Needs no model. `driftlab serve` has the same pages."""
+    import uvicorn
+
+    from driftlab.dashboard import PREFIX, create_dashboard_app
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    api = create_dashboard_app(compose.open_store(p), models=(p.model_name,))
+    bind = host or p.serve.host
+    err_console.print(f"Dashboard at http://{bind}:{port}{PREFIX} (Ctrl+C stops it)")
+    uvicorn.run(api, host=bind, port=port, log_level="info" if verbose else "warning")
 
 
 @app.command()
