@@ -107,8 +107,8 @@ class ReportData:
     alert_log: list[dict[str, Any]] = field(default_factory=list)
 
     def to_export(self) -> dict[str, Any]:
-        """The JSON export (``schema_version`` 1). Same store, same bytes: it carries no
-        generation time, and :func:`json.dumps` with ``sort_keys`` fixes the key order."""
+        """The JSON export (``schema_version`` 1). It carries no generation time, so the
+        same store gives the same document."""
         return {
             "schema_version": SCHEMA_VERSION,
             "generator": f"driftlab {__version__}",

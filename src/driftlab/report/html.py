@@ -161,9 +161,11 @@ def _plotlyjs_gz() -> str:
 
 
 def render_json(data: ReportData) -> str:
-    """The JSON export: stable bytes for the same stored data (sorted keys, fixed layout)."""
+    """The JSON export: the same stored data gives the same bytes. Keys keep the order the
+    results were stored in (metrics in the order they were computed), which json.loads keeps,
+    so an export read back renders exactly as the store does."""
     doc = finite(data.to_export())
-    return json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_report(data: ReportData, path: Path, *, fmt: str = "html") -> Path:
