@@ -8,7 +8,6 @@ import gzip
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,8 +24,8 @@ from driftlab.report import (
     write_report,
 )
 from driftlab.store import SqlStore
+from tests.browser import CHROMIUM_ARGS, chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 MODEL = "ames-housing"
 FIGURE = re.compile(r'<script type="application/json" data-plot="([^"]+)">(.*?)</script>', re.S)
 
@@ -242,13 +241,11 @@ def test_cli_report_html_and_json(seeded, ames, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "pdf" in bad.stderr
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
+@pytest.mark.browser
 def test_report_draws_every_plot_in_headless_chromium(seeded, tmp_path: Path) -> None:
     path = write_report(load_report(*_latest(seeded)), tmp_path / "report.html")
     out = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+        [str(chromium()), *CHROMIUM_ARGS, "--disable-quic", f"--user-data-dir={tmp_path / 'p'}",
          "--virtual-time-budget=15000", "--dump-dom", path.as_uri()],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
