@@ -4,6 +4,10 @@ errors; screenshots kept in test-artifacts/dashboard/)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +20,7 @@ from driftlab.report import load_report, render_json
 from driftlab.serve import create_app
 from tests.browser import CHROMIUM_ARGS, chromium, sync_playwright
 from tests.live import LiveServer
+from tests.receivers import free_port
 
 MODEL = "ames-housing"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
@@ -118,3 +123,27 @@ def test_browser_loads_runs_drills_down_and_draws(live) -> None:
         page.screenshot(path=str(ARTIFACTS / "run.png"), full_page=True)
         browser.close()
     assert problems == []
+
+
+def test_cli_dashboard_serves_the_store_without_a_model(seeded, ames) -> None:
+    store, run_ids = seeded
+    port = free_port()
+    env = {**os.environ, "DRIFTLAB_STORE_URL": store.url}
+    cmd = [sys.executable, "-m", "driftlab", "dashboard", "-c", str(ames.project_file),
+           "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/dashboard", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline, "driftlab dashboard did not start"
+                time.sleep(0.2)
+        assert page.status_code == 200 and f'href="/dashboard/runs/{run_ids[-1]}"' in page.text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert f"Dashboard at http://127.0.0.1:{port}/dashboard" in err
