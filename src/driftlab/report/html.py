@@ -51,14 +51,18 @@ def _fixed(value: Any, digits: int = 3) -> str:
 
 
 def _percent(value: Any) -> str:
-    """>>> _percent(0.0123), _percent(None)
+    """A share as a percentage; missing → ``"–"``.
+
+    >>> _percent(0.0123), _percent(None)
     ('1.23%', '–')
     """
     return "–" if value is None else f"{value * 100:.2f}%"
 
 
 def _when(iso: str) -> str:
-    """>>> _when("2026-11-25T14:22:35.527202+00:00")
+    """An ISO time as shown in tables (UTC, to the second).
+
+    >>> _when("2026-11-25T14:22:35.527202+00:00")
     '2026-11-25 14:22:35'
     """
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S")
