@@ -238,9 +238,12 @@ def error_timeline(
          "y": [p["error_rates"].get(k) for p in points], "line": {"color": c}}
         for k, c in (("4xx", "#e67e22"), ("5xx", "#c0392b"))
     ]  # fmt: skip
+    # Scaled to the largest rate shown, at least 0 to 1 %: plotly would span 0 to 100 % when
+    # every rate is zero, which makes a healthy service look like an empty chart.
+    top = max((v for t in data for v in t["y"] if v is not None), default=0.0)
     return _timeline("Error rate per window", data, decisions,
                      yaxis={"title": {"text": "share of answers"}, "tickformat": ".1%",
-                            "rangemode": "tozero"})  # fmt: skip
+                            "range": [0, max(0.01, top * 1.15)]})  # fmt: skip
 
 
 def events_figure(
