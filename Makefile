@@ -28,7 +28,8 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get install -y --no-install-recommends chromium \
-	      || (apt-get update && apt-get install -y --no-install-recommends chromium); \
+	      || (apt-get update && apt-get install -y --no-install-recommends chromium) \
+	      || echo "note: could not install chromium; the browser tests will skip"; \
 	  else \
 	    echo "note: $(CHROMIUM) is missing and this is not root with apt-get;" \
 	      "the browser tests will skip (install Debian's chromium package to run them)"; \

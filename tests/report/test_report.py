@@ -251,3 +251,22 @@ def test_report_draws_every_plot_in_headless_chromium(seeded, tmp_path: Path) ->
     )  # fmt: skip
     assert 'data-plots-ready="true"' in out.stdout, out.stderr[-2000:]
     assert out.stdout.count('class="main-svg"') >= 17 + 5
+
+
+def test_optional_sections_are_included_after_the_run_sections(seeded) -> None:
+    """The contract for fairness/compliance: a template in sections/ is included in the run's
+    page with the stored result; a section with no module gets an empty ``section``."""
+    from jinja2 import DictLoader
+
+    from driftlab.report.html import environment, run_view
+
+    store, run_ids = seeded
+    env = environment(DictLoader({
+        "sections/zz_extra.html.j2": '<section id="extra">{{ result.n_rows }} rows;'
+                                     ' {{ section | length }}</section>',
+    }))  # fmt: skip
+    view = run_view(env, store.get_run(run_ids[-1]), [])
+    assert view["sections"][-1] == {"template": "sections/zz_extra.html.j2", "context": {}}
+    html = env.get_template("run.html.j2").render(**view)
+    assert '<section id="extra">200 rows; 0</section>' in html
+    assert html.index('id="run-service"') < html.index('id="extra"')
