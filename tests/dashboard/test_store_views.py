@@ -56,6 +56,13 @@ def test_alert_log_is_per_model_newest_first_with_delivery(store: SqlStore) -> N
     assert len(store.alert_log("m", limit=1)) == 1
 
 
+def test_runs_until_an_id_give_a_run_and_its_past(store: SqlStore) -> None:
+    ids = [store.save_run(m, "1", {"n_rows": 1, "alerts": []}) for m in ("m", "x", "m", "m")]
+    assert [r.id for r in store.runs("m", until_id=ids[2])] == [ids[2], ids[0]]
+    assert [r.id for r in store.runs("m", limit=1, until_id=ids[3])] == [ids[3]]
+    assert [r.id for r in store.runs(until_id=ids[1])] == [ids[1], ids[0]]
+
+
 def test_an_unknown_run_is_a_lookup_error(store: SqlStore) -> None:
     with pytest.raises(UnknownRunError, match="no monitoring run with id 7") as info:
         store.get_run(7)

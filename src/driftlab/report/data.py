@@ -162,14 +162,14 @@ def load_report(
 ) -> ReportData:
     """Read run ``run_id`` (default: the model's latest) and its context from ``store``.
 
-    The timeline holds the ``history`` most recent runs of the model up to and including
-    this one; decisions and alerts are those up to the run's time, so an old run's report
-    does not show the future.
+    The timeline holds the model's ``history`` runs up to and including this one. Alerts and
+    decisions are those up to this run, so an old run's report does not show the future; the
+    latest run's report shows every decision, including the retraining that followed it.
     """
     if history < 1:
         raise ConfigError(f"history {history} is too small; show at least 1 run")
+    latest = store.runs(model_name, limit=1)
     if run_id is None:
-        latest = store.runs(model_name, limit=1)
         if not latest:
             raise ConfigError(
                 f"no monitoring run of {model_name!r} is stored yet; run 'driftlab monitor' first"
@@ -182,30 +182,16 @@ def load_report(
                 f"monitoring run {run_id} belongs to model {run.model_name!r}, not "
                 f"{model_name!r}; 'driftlab runs' lists this project's runs"
             )
-    newest_first = _runs_through(store, model_name, run.id, history)
-    at = next(i for i, r in enumerate(newest_first) if r.id == run.id)
-    points = [timeline_point(r) for r in reversed(newest_first[at : at + history])]
-    # Events up to the next monitoring run: what followed this run (a retraining it
-    # prompted) belongs to its story, what followed the next one does not.
-    until = newest_first[at - 1].ts if at > 0 else None
+    points = [timeline_point(r) for r in reversed(store.runs(model_name, history, until_id=run.id))]
+    # The latest run's report tells the story so far, including the retraining it prompted;
+    # an older run's report stops at its own time.
+    until = None if latest and latest[0].id == run.id else run.ts
     decisions = [
         d
         for d in store.decisions(model_name, limit=EVENTS_LIMIT)
-        if until is None or datetime.fromisoformat(d["ts"]) < until
+        if until is None or datetime.fromisoformat(d["ts"]) <= until
     ]
     alert_log = [
         a for a in store.alert_log(model_name, limit=EVENTS_LIMIT) if a["run_id"] <= run.id
     ]
     return ReportData(model_name, run, points, decisions, alert_log)
-
-
-def _runs_through(store: Store, model_name: str, run_id: int, history: int) -> list[StoredRun]:
-    """The model's runs, newest first, down to ``history`` runs past ``run_id`` (and the one
-    run after it). Read in growing pages: the latest run, the common case, needs one page."""
-    limit = history + 1
-    while True:
-        found = store.runs(model_name, limit=limit)
-        ids = [r.id for r in found]
-        if len(found) < limit or (run_id in ids and len(ids) - ids.index(run_id) >= history):
-            return found
-        limit *= 4

@@ -431,10 +431,14 @@ class SqlStore:
         )
 
     @_store_errors
-    def runs(self, model_name: str | None = None, limit: int = 50) -> list[StoredRun]:
+    def runs(
+        self, model_name: str | None = None, limit: int = 50, *, until_id: int | None = None
+    ) -> list[StoredRun]:
         q = sa.select(monitoring_runs).order_by(monitoring_runs.c.id.desc()).limit(limit)
         if model_name:
             q = q.where(monitoring_runs.c.model_name == model_name)
+        if until_id is not None:
+            q = q.where(monitoring_runs.c.id <= until_id)
         with self.engine.connect() as conn:
             return [self._run(r) for r in conn.execute(q)]
 
