@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint install clean
+# Playwright drives Debian's chromium in the browser tests; it must never download its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test lint install clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +21,22 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/driftlab demo $(ARGS)
 
-test: $(STAMP)
+# The dashboard and report browser tests need $(CHROMIUM). As root with apt-get (CI), install
+# Debian's package; elsewhere say why those tests will skip.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y --no-install-recommends chromium \
+	      || (apt-get update && apt-get install -y --no-install-recommends chromium) \
+	      || echo "note: could not install chromium; the browser tests will skip"; \
+	  else \
+	    echo "note: $(CHROMIUM) is missing and this is not root with apt-get;" \
+	      "the browser tests will skip (install Debian's chromium package to run them)"; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/python -m pytest $(ARGS)
 

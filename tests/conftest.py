@@ -92,3 +92,17 @@ def postgres_schema(url: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded(
+    project: Project, bundle: ModelBundle, ames: AmesScenario, tmp_path_factory
+) -> Iterator[tuple[SqlStore, list[int]]]:
+    """A SQLite store with four real monitoring runs of the Ames model and two retraining
+    decisions (see tests/report/seed.py), shared by the report and dashboard tests."""
+    from tests.report.seed import seed_store
+
+    s = SqlStore(f"sqlite:///{tmp_path_factory.mktemp('seeded') / 'driftlab.db'}")
+    run_ids = seed_store(s, project, bundle, ames)
+    yield s, run_ids
+    s.close()

@@ -33,7 +33,7 @@ from driftlab.errors import DriftlabError
 from driftlab.jobs import MonitorOutcome, monitor_job, train_job
 from driftlab.monitor import Window
 from driftlab.registry.base import Registry
-from driftlab.report import write_report
+from driftlab.report import load_report, write_report
 from driftlab.retrain import retrain
 from driftlab.scenarios import Scenario, get_scenario
 from driftlab.store.base import Store
@@ -215,8 +215,8 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
 
     console.rule("6. Report")
     # The report shows the last window: after retraining when the scenario has that phase.
-    stored = store.get_run((after or drifted).run_id)
-    report = write_report(stored, store.decisions(project.model_name), workdir / "report.html")
+    last_run = (after or drifted).run_id
+    report = write_report(load_report(store, project.model_name, last_run), workdir / "report.html")
     seconds = time.monotonic() - started
     outcome = DemoOutcome(
         workdir=workdir,

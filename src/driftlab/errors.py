@@ -12,7 +12,8 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     │   └── ModelNotFoundError(LookupError)
     ├── StoreError(RuntimeError)         prediction store unreachable or unwritable
     │   ├── UnknownRequestError(LookupError)
-    │   └── SpoolError                   the prediction log cannot take a record durably
+    │   ├── SpoolError                   the prediction log cannot take a record durably
+    │   └── UnknownRunError(LookupError)
     ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
     └── MissingDependencyError(ImportError)  an optional part is not installed
 
@@ -34,6 +35,7 @@ __all__ = [
     "SpoolError",
     "StoreError",
     "UnknownRequestError",
+    "UnknownRunError",
 ]
 
 
@@ -76,6 +78,10 @@ class UnknownRequestError(StoreError, LookupError):
 class SpoolError(StoreError):
     """The prediction log cannot take records durably (its spool is full, its disk is full
     or failing): the API answers 503 rather than return a prediction it could lose."""
+
+
+class UnknownRunError(StoreError, LookupError):
+    """No monitoring run has the requested id."""
 
 
 class AlertDeliveryError(DriftlabError, RuntimeError):

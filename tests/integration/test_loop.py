@@ -25,9 +25,12 @@ def test_demo_loop_end_to_end(tmp_path: Path) -> None:
         assert outcome.served_version_after == outcome.first_version
     html = outcome.report.read_text()
     assert "Gr_Liv_Area" in html and "Retraining decisions" in html
+    assert "Performance over time" in html
     # Self-contained: plotly.js is inline, no script or stylesheet is fetched.
     assert "<script src=" not in html and "<link " not in html
-    assert html.count("data-plot=") == 17  # one plot per feature + the model output
+    # One plot per feature + the model output, and the timelines of the two runs: performance,
+    # drift, latency, error rate, alerts and retraining.
+    assert html.count("data-plot=") == 17 + 5
     log = (tmp_path / "demo.log").read_text()
     assert (
         "Data drift detected on feature Gr_Liv_Area: mean 1,096 vs 1,531 in training (-28%)" in log

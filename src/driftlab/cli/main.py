@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,8 @@ err_console = Console(stderr=True)
 EXIT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+# Runs on a report's timelines; driftlab.report.data.HISTORY_LIMIT, without importing plotly.
+HISTORY_DEFAULT = 100
 
 ConfigOpt = Annotated[
     Path,
@@ -94,7 +97,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (serve.port).")] = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Serve the champion over HTTP: /v1/predict, /v1/feedback, /v1/model, /health, /metrics."""
+    """Serve the champion over HTTP: /v1/predict, /v1/feedback, /v1/model, /health, /metrics,
+    and the dashboard at /dashboard."""
     import uvicorn
 
     from driftlab.serve import create_app
@@ -243,26 +247,79 @@ def retrain(
         raise typer.Exit(EXIT_FOUND)
 
 
+class ReportFormat(StrEnum):
+    html = "html"
+    json = "json"
+
+
 @app.command()
 def report(
     config: ConfigOpt = Path("driftlab.toml"),
     run: Annotated[int | None, typer.Option(help="Monitoring run id (default: latest).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write (default: report-run<ID>.html next to the project file; "
+            "with --format json, standard output).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html: a self-contained page that works offline. json: the same content as "
+            "JSON (schema_version 1), for scripts.",
+        ),
+    ] = ReportFormat.html,
+    history: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Earlier runs shown on the timelines (performance, drift, "
+            "service health over time).",
+        ),
+    ] = HISTORY_DEFAULT,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Write a self-contained HTML report (works offline) of a stored monitoring run."""
-    from driftlab.report import write_report
+    """Write the report of a stored monitoring run: summary, alerts, data and prediction
+    drift, performance, service health, and the model's runs over time with alerts and
+    retraining events. Reads stored results only."""
+    from driftlab.report import load_report, render_json, write_report
 
     compose.setup_logging(err_console, verbose)
     p = compose.project(config)
-    store = compose.open_store(p)
-    runs = store.runs(p.model_name, limit=1)
-    if run is None and not runs:
-        raise ConfigError("no monitoring run is stored yet; run 'driftlab monitor' first")
-    stored = store.get_run(run if run is not None else runs[0].id)
-    path = out or p.root / f"report-run{stored.id}.html"
-    write_report(stored, store.decisions(p.model_name, limit=20), path)
+    data = load_report(compose.open_store(p), p.model_name, run, history=history)
+    if fmt is ReportFormat.json and out is None:
+        sys.stdout.write(render_json(data))
+        return
+    path = out or p.root / f"report-run{data.run.id}.{fmt.value}"
+    write_report(data, path, fmt=fmt.value)
     console.print(f"Report written: [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
+def dashboard(
+    config: ConfigOpt = Path("driftlab.toml"),
+    host: Annotated[str | None, typer.Option(help="Bind address (default serve.host).")] = None,
+    port: Annotated[int, typer.Option(help="Port.")] = 8050,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve the dashboard alone, read-only over the project's store, at /dashboard: models
+    and versions, timelines of drift, performance, latency and errors, alerts and retraining
+    events, each monitoring run. Needs no model. `driftlab serve` has the same pages."""
+    import uvicorn
+
+    from driftlab.dashboard import PREFIX, create_dashboard_app
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    api = create_dashboard_app(compose.open_store(p), models=(p.model_name,))
+    bind = host or p.serve.host
+    err_console.print(f"Dashboard at http://{bind}:{port}{PREFIX} (Ctrl+C stops it)")
+    uvicorn.run(api, host=bind, port=port, log_level="info" if verbose else "warning")
 
 
 @app.command()

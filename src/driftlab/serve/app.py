@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 
 from driftlab import __version__
 from driftlab.config import Project
+from driftlab.dashboard import build_router as dashboard_router
 from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
@@ -89,6 +90,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(model.router)
     app.include_router(health.router)
+    app.include_router(dashboard_router(store, models=(project.model_name,)))
     app.add_middleware(BodyLimitMiddleware, max_bytes=project.serve.max_body_bytes)
 
     @app.middleware("http")

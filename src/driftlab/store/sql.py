@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from driftlab.errors import StoreError, UnknownRequestError
+from driftlab.errors import StoreError, UnknownRequestError, UnknownRunError
 from driftlab.store import migrate
 from driftlab.store.base import (
     AUDIT_COLUMNS,
@@ -488,10 +488,14 @@ class SqlStore:
         )
 
     @_store_errors
-    def runs(self, model_name: str | None = None, limit: int = 50) -> list[StoredRun]:
+    def runs(
+        self, model_name: str | None = None, limit: int = 50, *, until_id: int | None = None
+    ) -> list[StoredRun]:
         q = sa.select(monitoring_runs).order_by(monitoring_runs.c.id.desc()).limit(limit)
         if model_name:
             q = q.where(monitoring_runs.c.model_name == model_name)
+        if until_id is not None:
+            q = q.where(monitoring_runs.c.id <= until_id)
         with self.engine.connect() as conn:
             return [self._run(r) for r in conn.execute(q)]
 
@@ -502,7 +506,7 @@ class SqlStore:
                 sa.select(monitoring_runs).where(monitoring_runs.c.id == run_id)
             ).first()
         if row is None:
-            raise StoreError(f"no monitoring run with id {run_id}; 'driftlab runs' lists them")
+            raise UnknownRunError(f"no monitoring run with id {run_id}; 'driftlab runs' lists them")
         return self._run(row)
 
     @_store_errors
@@ -601,3 +605,47 @@ class SqlStore:
         for r in rows:
             r["ts"] = _utc(r["ts"]).isoformat()  # type: ignore[union-attr]
         return rows
+
+    # -- read-only views for the report and the dashboard ---------------------------------
+    @_store_errors
+    def alert_log(self, model_name: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The model's stored alerts and resolved notices, newest first, with whether any
+        channel accepted them (``sent``; False also when the cooldown held them back)."""
+        a, r = alerts, monitoring_runs
+        q = (
+            sa.select(a.c.id, a.c.run_id, a.c.ts, a.c.fingerprint, a.c.kind, a.c.severity,
+                      a.c.subject, a.c.message, a.c.sent)
+            .select_from(a.join(r, a.c.run_id == r.c.id))
+            .where(r.c.model_name == model_name)
+            .order_by(a.c.id.desc())
+            .limit(limit)
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            {**row._asdict(), "ts": _utc(row.ts).isoformat(), "sent": bool(row.sent)}  # type: ignore[union-attr]
+            for row in rows
+        ]
+
+    @_store_errors
+    def model_versions(self) -> list[dict[str, Any]]:
+        """Every (model, version) that served predictions: how many, first and last time."""
+        p = predictions
+        q = (
+            sa.select(p.c.model_name, p.c.model_version, sa.func.count().label("n_predictions"),
+                      sa.func.min(p.c.ts).label("first_ts"), sa.func.max(p.c.ts).label("last_ts"))
+            .group_by(p.c.model_name, p.c.model_version)
+            .order_by(p.c.model_name, p.c.model_version)
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            {
+                "model_name": row.model_name,
+                "model_version": row.model_version,
+                "n_predictions": int(row.n_predictions),
+                "first_ts": _utc(row.first_ts).isoformat(),  # type: ignore[union-attr]
+                "last_ts": _utc(row.last_ts).isoformat(),  # type: ignore[union-attr]
+            }
+            for row in rows
+        ]

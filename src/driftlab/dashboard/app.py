@@ -1,0 +1,51 @@
+"""``driftlab dashboard``: the dashboard alone over a store, with no model loaded."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from driftlab import __version__
+from driftlab.dashboard.router import PREFIX, build_router
+from driftlab.errors import DriftlabError
+from driftlab.store.base import Store
+
+__all__ = ["create_dashboard_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_dashboard_app(store: Store, *, models: tuple[str, ...] = ()) -> FastAPI:
+    """The dashboard's pages over ``store``; ``/`` redirects to them. Errors a client can cause
+    are 4xx with a JSON body ``{"error": ...}``; a store failure is a 503, never a traceback."""
+    app = FastAPI(title="driftlab dashboard", version=__version__, docs_url=None,
+                  redoc_url=None, openapi_url=None)  # fmt: skip
+    app.include_router(build_router(store, models=models))
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse(PREFIX)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["msg"],
+             "input": e.get("input")}
+            for e in exc.errors()
+        ]  # fmt: skip
+        return JSONResponse({"error": "request is not valid", "problems": problems}, 422)
+
+    @app.exception_handler(DriftlabError)
+    async def _store_down(request: Request, exc: DriftlabError) -> JSONResponse:
+        log.error("dashboard request failed: %s", exc)
+        return JSONResponse({"error": "the store cannot answer right now; retry later"}, 503)
+
+    return app
