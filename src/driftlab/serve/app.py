@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from pydantic import TypeAdapter
+from threadpoolctl import threadpool_limits
 
 from driftlab import __version__
 from driftlab.config import Project
@@ -20,6 +22,7 @@ from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
 from driftlab.serve.holder import ModelHolder
 from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
+from driftlab.serve.security import Authenticator, RateLimitMiddleware
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import ErrorRecord, Store
 
@@ -32,9 +35,17 @@ log = logging.getLogger(__name__)
 
 def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     """Build the API around the given adapters. The lifespan loads the champion, starts the
-    prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion."""
-    holder = ModelHolder(registry, project.model_name)
+    prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion.
+
+    Tokens are read from the environment variables named in ``serve.token_envs`` now; raises
+    ConfigError when ``serve.auth = "on"`` and none is set."""
+    serve = project.serve
+    auth = Authenticator.from_settings(serve)
     telemetry = Telemetry()
+    holder = ModelHolder(
+        registry, project.model_name, onnx=serve.onnx, threads=serve.threads,
+        on_swap=telemetry.model_swapped,
+    )  # fmt: skip
     logger = PredictionLogger(
         store,
         batch_size=project.store.batch_size,
@@ -44,6 +55,12 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Caps OpenMP/BLAS pools created from now on in this process (the event loop's thread
+        # and, through the inherited defaults, the worker threads): N workers × 1 thread.
+        threadpool_limits(limits=serve.threads)
+        if not auth.enabled:
+            why = "serve.auth = off" if serve.auth == "off" else ", ".join(serve.token_envs)
+            log.warning("no API token is set (%s): /v1/feedback and /v1/model/reload are open", why)
         await holder.refresh()
         if holder.bundle is None:
             log.warning("model %r has no champion yet; /v1/predict answers 503", holder.name)
@@ -59,6 +76,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
             await logger.stop()
+            telemetry.worker_exited()
 
     record = record_model(project)
     app = FastAPI(
@@ -72,6 +90,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.holder = holder
     app.state.logger = logger
     app.state.telemetry = telemetry
+    app.state.auth = auth
     app.state.record_adapter = TypeAdapter(record)
     app.state.records_adapter = TypeAdapter(list[record])  # type: ignore[valid-type]
 
@@ -80,7 +99,20 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(model.router)
     app.include_router(health.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=project.serve.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=serve.max_body_bytes)
+    if serve.rate_limit_per_s > 0:
+        app.add_middleware(
+            RateLimitMiddleware, rate=serve.rate_limit_per_s, burst=serve.rate_limit_burst,
+            auth=auth,
+        )  # fmt: skip
+    if serve.cors_origins:
+        # Off by default: a browser page from another origin may call the API only when listed.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=serve.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Any) -> Response:
