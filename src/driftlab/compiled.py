@@ -19,10 +19,13 @@ Importing this module needs neither skl2onnx nor onnxruntime; they are imported 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,10 +37,14 @@ from driftlab.model import ModelBundle, PredictionBatch
 __all__ = [
     "PROBA_ATOL",
     "VALUE_RTOL",
+    "Compilation",
     "CompiledModel",
+    "Export",
     "ParityReport",
+    "check_parity",
     "compile_bundle",
     "convert",
+    "export_onnx",
     "parity_frame",
 ]
 
@@ -297,3 +304,62 @@ def _short(e: Exception, limit: int = 300) -> str:
     # skl2onnx errors can embed a whole model's attributes; keep logs and /v1/model readable.
     text = str(e).splitlines()[0] if str(e) else ""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass(frozen=True)
+class Export:
+    """What :func:`export_onnx` wrote: the model file (None when it did not convert) and the
+    parity report file, and whether parity held."""
+
+    model_path: Path | None
+    report_path: Path
+    passed: bool
+    report: dict[str, Any]
+
+
+def export_onnx(bundle: ModelBundle, folder: Path) -> Export:
+    """Write ``model.onnx`` and ``parity.json`` for edge use: the graph, its inputs (one
+    [n, 1] tensor per feature: float32 for numeric, string for categorical, the text "None"
+    for a missing category) and the parity check against scikit-learn."""
+    from importlib import metadata
+
+    folder.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "model": bundle.info.name,
+        "version": bundle.version,
+        "task": bundle.info.task.value,
+        "classes": bundle.info.classes,
+        "inputs": [
+            {"name": f.name, "type": "float32" if _numeric(f) else "string", "shape": [None, 1]}
+            for f in bundle.info.input_features
+        ],
+        "missing_category": MISSING_CATEGORY,
+        "packages": {
+            p: metadata.version(p) for p in ("scikit-learn", "skl2onnx", "onnx", "onnxruntime")
+        },
+    }
+    model_path: Path | None = None
+    passed = False
+    try:
+        proto = convert(bundle)
+    except Exception as e:
+        report["reason"] = f"skl2onnx cannot convert this pipeline: {e.__class__.__name__}: " + (
+            _short(e)
+        )
+    else:
+        data = proto.SerializeToString()
+        model_path = folder / "model.onnx"
+        model_path.write_bytes(data)
+        report["sha256"] = hashlib.sha256(data).hexdigest()
+        try:
+            parity = check_parity(bundle, CompiledModel(bundle, data))
+        except Exception as e:
+            report["reason"] = f"ONNX Runtime cannot load the converted model: {_short(e)}"
+        else:
+            report["parity"] = parity.to_dict()
+            report["reason"] = parity.reason
+            passed = parity.passed
+    report["passed"] = passed
+    report_path = folder / "parity.json"
+    report_path.write_text(json.dumps(report, indent=2) + "\n")
+    return Export(model_path, report_path, passed, report)

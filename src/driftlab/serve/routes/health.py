@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
@@ -24,6 +25,7 @@ async def health(holder: HolderDep, logger: LoggerDep) -> JSONResponse:
         "model": holder.name,
         "model_version": holder.version,
         "pending_log_records": logger.pending,
+        "worker_pid": os.getpid(),  # which worker process answered (serve --workers N)
     }
     return JSONResponse(body, status_code=200 if ready else 503)
 
