@@ -7,11 +7,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import TypeAdapter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from threadpoolctl import threadpool_limits
 
 from driftlab import __version__
@@ -114,18 +114,44 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        telemetry.requests.labels(path, str(response.status_code)).inc()
-        if response.status_code >= 400 and path in _SCORED_ROUTES:
-            # Logged like predictions (batched, off the request path): the error rate of a
-            # monitoring window needs both.
-            logger.submit_error(
-                ErrorRecord(datetime.now(UTC), project.model_name, path, response.status_code)
-            )
-        return response
-
+    # Outermost of our middlewares, so 413s, 429s and 401s are counted too.
+    app.add_middleware(CountRequests, telemetry=telemetry, logger=logger, model=project.model_name)
     return app
+
+
+class CountRequests:
+    """Count every answer by route and status, and log 4xx/5xx of the scored routes.
+
+    A plain ASGI middleware: ``@app.middleware("http")`` (BaseHTTPMiddleware) runs each request
+    through an extra task and body stream, which cost more CPU than scoring the record.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, telemetry: Telemetry, logger: PredictionLogger, model: str
+    ) -> None:
+        self.app = app
+        self.telemetry = telemetry
+        self.logger = logger
+        self.model = model
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # an exception before the response started is a 500 to the client
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.telemetry.requests.labels(path, str(status)).inc()
+            if status >= 400 and path in _SCORED_ROUTES:
+                # Logged like predictions (batched, off the request path): the error rate of a
+                # monitoring window needs both.
+                self.logger.submit_error(ErrorRecord(datetime.now(UTC), self.model, path, status))

@@ -101,7 +101,7 @@ class Authenticator:
 bearer = HTTPBearer(auto_error=False, description="A token from DRIFTLAB_API_TOKEN.")
 
 
-def _authenticator(request: Request) -> Authenticator:
+async def _authenticator(request: Request) -> Authenticator:
     return request.app.state.auth  # type: ignore[no-any-return]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -52,13 +53,17 @@ def openapi_body(record_schema: dict[str, Any]) -> dict[str, Any]:
 _INLINE_RECORDS = 32
 
 
+_limited = threading.local()
+
+
 def _predict(served: Served, records: list[dict[str, Any]], threads: int) -> PredictionBatch:
-    if served.compiled is not None:
-        return served.predict(records)
-    # OpenMP thread limits are per calling thread, so they are set here, in the worker thread
-    # that runs the model; more threads than this oversubscribe the cores under load.
-    with threadpool_limits(limits=threads):
-        return served.predict(records)
+    if served.compiled is None and getattr(_limited, "threads", None) != threads:
+        # OpenMP thread limits are per calling thread, so they are set in the worker thread
+        # that runs the model, once per thread: the limit stays in force, and entering
+        # threadpool_limits on every request cost 2.5 ms of CPU, more than the model.
+        threadpool_limits(limits=threads)
+        _limited.threads = threads
+    return served.predict(records)
 
 
 def build_router(record_schema: dict[str, Any]) -> APIRouter:
