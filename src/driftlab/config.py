@@ -266,6 +266,9 @@ class RetrainConfig(_Strict):
 
 
 class ServeConfig(_Strict):
+    """``[serve]``: the HTTP API. Tokens are never written here: ``token_envs`` names the
+    environment variables that hold them (each may hold several, comma-separated)."""
+
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000
     reload_interval_s: Annotated[float, Field(ge=0)] = 5.0
@@ -274,6 +277,33 @@ class ServeConfig(_Strict):
     # Threads per server process for the model's math. Single-row predictions gain nothing
     # from more, and OpenMP threads oversubscribing the cores collapse throughput.
     threads: Annotated[int, Field(ge=1)] = 1
+    # Worker processes (uvicorn). Each loads the champion, polls for a new one and shares the
+    # store; Prometheus metrics are summed across them.
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    # Run the model with ONNX Runtime when it converts and matches scikit-learn.
+    onnx: bool = True
+    # Bearer-token auth: on when any of these variables holds a token ("auto"), always
+    # ("on": the server refuses to start without a token), or never ("off").
+    auth: Literal["auto", "on", "off"] = "auto"
+    token_envs: list[str] = Field(default_factory=lambda: ["DRIFTLAB_API_TOKEN"])
+    auth_predict: bool = False
+    auth_metrics: bool = False
+    # Token bucket per client (its token, else its IP), per worker process; 0 turns it off.
+    rate_limit_per_s: Annotated[float, Field(ge=0)] = 0.0
+    rate_limit_burst: Annotated[int, Field(ge=0)] = 0
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("token_envs")
+    @classmethod
+    def _token_env_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not name.isidentifier():
+                raise ValueError(
+                    "token_envs lists environment variable names (e.g. 'DRIFTLAB_API_TOKEN'), "
+                    "not tokens; an entry is not a variable name. Put the token in the "
+                    "environment, never in the project file"
+                )
+        return names
 
 
 class AlertChannel(_Strict):
@@ -610,7 +640,9 @@ def _format_validation_error(err: ValidationError, source: str) -> str:
             msg = "unknown key; check its spelling against the README's settings table"
         elif e["type"] == "missing":
             msg = "required key is missing; add it"
-        shown = "" if e["type"] == "missing" else f" (got {e.get('input')!r})"
+        # A token pasted into serve.token_envs by mistake must not be echoed to a terminal.
+        secret = tuple(e["loc"][:2]) == ("serve", "token_envs")
+        shown = "" if e["type"] == "missing" or secret else f" (got {e.get('input')!r})"
         lines.append(f"  - {key}: {msg}{shown}")
     return "\n".join(lines)
 

@@ -7,10 +7,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from pydantic import TypeAdapter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from threadpoolctl import threadpool_limits
 
 from driftlab import __version__
 from driftlab.config import Project
@@ -22,6 +24,7 @@ from driftlab.serve.holder import ModelHolder
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
+from driftlab.serve.security import Authenticator, RateLimitMiddleware
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import ErrorRecord, Store
 
@@ -34,10 +37,18 @@ log = logging.getLogger(__name__)
 
 def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     """Build the API around the given adapters. The lifespan loads the champion, starts the
-    prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion."""
-    holder = ModelHolder(registry, project.model_name)
+    prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion.
+
+    Tokens are read from the environment variables named in ``serve.token_envs`` now; raises
+    ConfigError when ``serve.auth = "on"`` and none is set."""
+    serve = project.serve
+    auth = Authenticator.from_settings(serve)
     telemetry = Telemetry()
     cfg = project.store
+    holder = ModelHolder(
+        registry, project.model_name, onnx=serve.onnx, threads=serve.threads,
+        on_swap=telemetry.model_swapped,
+    )  # fmt: skip
     logger = PredictionLogger(
         store,
         batch_size=cfg.batch_size,
@@ -54,6 +65,12 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Caps OpenMP/BLAS pools created from now on in this process (the event loop's thread
+        # and, through the inherited defaults, the worker threads): N workers × 1 thread.
+        threadpool_limits(limits=serve.threads)
+        if not auth.enabled:
+            why = "serve.auth = off" if serve.auth == "off" else ", ".join(serve.token_envs)
+            log.warning("no API token is set (%s): /v1/feedback and /v1/model/reload are open", why)
         await holder.refresh()
         if holder.bundle is None:
             log.warning("model %r has no champion yet; /v1/predict answers 503", holder.name)
@@ -69,6 +86,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
             await logger.stop()
+            telemetry.worker_exited()
 
     record = record_model(project)
     app = FastAPI(
@@ -82,6 +100,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.holder = holder
     app.state.logger = logger
     app.state.telemetry = telemetry
+    app.state.auth = auth
     app.state.record_adapter = TypeAdapter(record)
     app.state.records_adapter = TypeAdapter(list[record])  # type: ignore[valid-type]
 
@@ -91,20 +110,59 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.include_router(model.router)
     app.include_router(health.router)
     app.include_router(dashboard_router(store, models=(project.model_name,)))
-    app.add_middleware(BodyLimitMiddleware, max_bytes=project.serve.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=serve.max_body_bytes)
+    if serve.rate_limit_per_s > 0:
+        app.add_middleware(
+            RateLimitMiddleware, rate=serve.rate_limit_per_s, burst=serve.rate_limit_burst,
+            auth=auth,
+        )  # fmt: skip
+    if serve.cors_origins:
+        # Off by default: a browser page from another origin may call the API only when listed.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=serve.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        telemetry.requests.labels(path, str(response.status_code)).inc()
-        if response.status_code >= 400 and path in _SCORED_ROUTES:
-            # Logged like predictions (batched, off the request path): the error rate of a
-            # monitoring window needs both.
-            logger.submit_error(
-                ErrorRecord(datetime.now(UTC), project.model_name, path, response.status_code)
-            )
-        return response
-
+    # Outermost of our middlewares, so 413s, 429s and 401s are counted too.
+    app.add_middleware(CountRequests, telemetry=telemetry, logger=logger, model=project.model_name)
     return app
+
+
+class CountRequests:
+    """Count every answer by route and status, and log 4xx/5xx of the scored routes.
+
+    A plain ASGI middleware: ``@app.middleware("http")`` (BaseHTTPMiddleware) runs each request
+    through an extra task and body stream, which cost more CPU than scoring the record.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, telemetry: Telemetry, logger: PredictionLogger, model: str
+    ) -> None:
+        self.app = app
+        self.telemetry = telemetry
+        self.logger = logger
+        self.model = model
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # an exception before the response started is a 500 to the client
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.telemetry.requests.labels(path, str(status)).inc()
+            if status >= 400 and path in _SCORED_ROUTES:
+                # Logged like predictions (batched, off the request path): the error rate of a
+                # monitoring window needs both.
+                self.logger.submit_error(ErrorRecord(datetime.now(UTC), self.model, path, status))

@@ -70,8 +70,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc.detail, dict):  # structured detail, e.g. {"problems": [...]}
-            return error_body(exc.status_code, "request body is not valid", **exc.detail)
-        return error_body(exc.status_code, str(exc.detail))
+            response = error_body(exc.status_code, "request body is not valid", **exc.detail)
+        else:
+            response = error_body(exc.status_code, str(exc.detail))
+        if exc.headers:  # e.g. WWW-Authenticate on a 401
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(SpoolError)
     async def _spool(request: Request, exc: SpoolError) -> JSONResponse:

@@ -8,6 +8,7 @@ store is read at most once per ``refresh_s`` seconds, not on every scrape.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
@@ -16,27 +17,39 @@ from driftlab.store.base import Store
 
 __all__ = ["MonitoringGauges"]
 
+# With several worker processes each one may refresh the gauges; they all read the same
+# store, so the most recently written value is the one to export.
+_MODE = "mostrecent"
+
 
 class MonitoringGauges:
     def __init__(self, registry: CollectorRegistry, *, refresh_s: float = 15.0) -> None:
         self.refresh_s = refresh_s
         self._read_at = 0.0
-        self.run_id = Gauge("driftlab_monitor_run_id", "Id of the latest monitoring run.",
-                            registry=registry)  # fmt: skip
-        self.rows = Gauge("driftlab_monitor_window_rows", "Predictions in the latest window.",
-                          registry=registry)  # fmt: skip
-        self.share = Gauge("driftlab_drift_share", "Share of features drifted in the latest run.",
-                           registry=registry)  # fmt: skip
-        self.psi = Gauge("driftlab_feature_psi", "PSI of each feature in the latest run.",
-                         ["feature"], registry=registry)  # fmt: skip
-        self.p = Gauge("driftlab_feature_p_adjusted", "Corrected p-value of each feature's test.",
-                       ["feature", "test"], registry=registry)  # fmt: skip
-        self.drifted = Gauge("driftlab_feature_drifted", "1 when the feature drifted, else 0.",
-                             ["feature"], registry=registry)  # fmt: skip
-        self.metric = Gauge("driftlab_model_metric", "Model quality in the latest window.",
-                            ["metric", "source"], registry=registry)  # fmt: skip
-        self.alerts = Gauge("driftlab_monitor_alerts", "Alerts raised by the latest run, by kind.",
-                            ["kind"], registry=registry)  # fmt: skip
+
+        def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
+            return Gauge(name, doc, labels, registry=registry, multiprocess_mode=_MODE)
+
+        self.run_id = gauge("driftlab_monitor_run_id", "Id of the latest monitoring run.")
+        self.rows = gauge("driftlab_monitor_window_rows", "Predictions in the latest window.")
+        self.share = gauge("driftlab_drift_share", "Share of features drifted in the latest run.")
+        self.psi = gauge(
+            "driftlab_feature_psi", "PSI of each feature in the latest run.", ("feature",)
+        )
+        self.p = gauge(
+            "driftlab_feature_p_adjusted",
+            "Corrected p-value of each feature's test.",
+            ("feature", "test"),
+        )
+        self.drifted = gauge(
+            "driftlab_feature_drifted", "1 when the feature drifted, else 0.", ("feature",)
+        )
+        self.metric = gauge(
+            "driftlab_model_metric", "Model quality in the latest window.", ("metric", "source")
+        )
+        self.alerts = gauge(
+            "driftlab_monitor_alerts", "Alerts raised by the latest run, by kind.", ("kind",)
+        )
 
     def due(self) -> bool:
         return time.monotonic() - self._read_at >= self.refresh_s
@@ -65,5 +78,6 @@ class MonitoringGauges:
         for name, value in (estimated.get("metrics") or {}).items():
             self.metric.labels(name, "estimated").set(value)
         self.alerts.clear()
-        for alert in result.get("alerts", []):
-            self.alerts.labels(alert["kind"]).inc()
+        kinds = Counter(alert["kind"] for alert in result.get("alerts", []))
+        for kind, n in kinds.items():  # set, not inc: "mostrecent" gauges only take a value
+            self.alerts.labels(kind).set(n)

@@ -23,6 +23,7 @@ from driftlab.errors import UnknownRequestError
 from driftlab.schema import _as_str
 from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, StoreDep
 from driftlab.serve.errors import problems, read_json
+from driftlab.serve.security import require_token
 from driftlab.store.base import LabelRecord
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
@@ -50,7 +51,13 @@ _MANY: TypeAdapter[list[Feedback]] = TypeAdapter(list[Feedback])
     "/feedback",
     response_model=FeedbackAccepted,
     summary="Attach true labels to earlier predictions (one object or a list)",
-    responses={404: {"description": "unknown request_id"}, 422: {"description": "bad label"}},
+    responses={
+        401: {"description": "no or malformed token (when auth is on)"},
+        403: {"description": "wrong token"},
+        404: {"description": "unknown request_id"},
+        422: {"description": "bad label"},
+    },
+    dependencies=[require_token("admin")],
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from driftlab.errors import DriftlabError
 from driftlab.serve.deps import HolderDep, LoggerDep, StoreDep, TelemetryDep
+from driftlab.serve.security import require_token
 
 router = APIRouter(tags=["health"])
 
@@ -25,11 +27,18 @@ async def health(holder: HolderDep, logger: LoggerDep) -> JSONResponse:
         "model_version": holder.version,
         "pending_log_records": logger.pending,
         "log": log_state,
+        "worker_pid": os.getpid(),  # which worker process answered (serve --workers N)
     }
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    dependencies=[require_token("metrics")],
+    responses={401: {"description": "no or malformed token (serve.auth_metrics)"},
+               403: {"description": "wrong token"}},
+)  # fmt: skip
 async def metrics(
     telemetry: TelemetryDep, logger: LoggerDep, holder: HolderDep, store: StoreDep
 ) -> Response:
@@ -38,6 +47,6 @@ async def metrics(
         # The store may be down: still serve the service metrics.
         with contextlib.suppress(DriftlabError):
             await run_in_threadpool(telemetry.monitoring.update, store, holder.name)
-    if holder.version and holder.version.isdigit():
-        telemetry.model_version.set(int(holder.version))
-    return Response(generate_latest(telemetry.registry), media_type=CONTENT_TYPE_LATEST)
+    if holder.served is not None:
+        telemetry.model_swapped(holder.served)
+    return Response(telemetry.exposition(), media_type=CONTENT_TYPE_LATEST)

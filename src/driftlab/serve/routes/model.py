@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
 from driftlab.serve.deps import HolderDep
+from driftlab.serve.security import require_token
 
 router = APIRouter(prefix="/v1", tags=["model"])
 
@@ -23,6 +24,9 @@ class ModelDescription(BaseModel):
     metrics: dict[str, float]
     trained_at: str
     dataset_sha256: str
+    engine: str  # "onnxruntime" or "scikit-learn"
+    engine_reason: str | None  # why scikit-learn runs it, when it does
+    onnx_parity: dict[str, Any] | None  # the ONNX-vs-scikit-learn check on the reference sample
 
 
 class Reloaded(BaseModel):
@@ -30,10 +34,20 @@ class Reloaded(BaseModel):
     version: str | None
 
 
-@router.get("/model", response_model=ModelDescription, summary="The model being served")
+_AUTH = {401: {"description": "no or malformed token"}, 403: {"description": "wrong token"}}
+
+
+@router.get(
+    "/model",
+    response_model=ModelDescription,
+    summary="The model being served",
+    dependencies=[require_token("predict")],
+    responses=_AUTH,
+)
 async def model(holder: HolderDep) -> ModelDescription:
-    bundle = holder.bundle
-    if bundle is None or bundle.version is None:
+    served = holder.served
+    bundle = served.bundle if served else None
+    if served is None or bundle is None or bundle.version is None:
         raise HTTPException(503, "no champion model is loaded yet; run 'driftlab train'")
     info = bundle.info
     return ModelDescription(
@@ -47,10 +61,19 @@ async def model(holder: HolderDep) -> ModelDescription:
         metrics=info.metrics,
         trained_at=info.trained_at,
         dataset_sha256=info.dataset_sha256,
+        engine=served.engine,
+        engine_reason=served.engine_reason,
+        onnx_parity=served.parity,
     )
 
 
-@router.post("/model/reload", response_model=Reloaded, summary="Load the champion now")
+@router.post(
+    "/model/reload",
+    response_model=Reloaded,
+    summary="Load the champion now",
+    dependencies=[require_token("admin")],
+    responses=_AUTH,
+)
 async def reload(holder: HolderDep) -> Reloaded:
     changed = await holder.refresh()
     return Reloaded(changed=changed, version=holder.version)

@@ -1,0 +1,83 @@
+"""Which engine runs the served model, and that clients cannot tell them apart."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from driftlab.model import ModelBundle
+from driftlab.registry import CHAMPION, MemoryRegistry
+from driftlab.scenarios.ames import TARGET
+from driftlab.serve import create_app
+from driftlab.store import SqlStore
+from tests.live import LiveServer
+
+
+def _records(ames: Any, n: int) -> list[dict[str, Any]]:
+    rows = ames.drifted.drop(columns=[TARGET]).head(n).to_dict(orient="records")
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
+
+
+def _served(project, registry, tmp_path, **serve: Any) -> LiveServer:
+    p = project.model_copy(update={"serve": project.serve.model_copy(update=serve)})
+    return LiveServer(create_app(p, SqlStore(f"sqlite:///{tmp_path / 's.db'}"), registry))
+
+
+def test_onnx_serves_and_answers_like_sklearn(project, registry, bundle, tmp_path, ames) -> None:
+    records = _records(ames, 50)
+    with _served(project, registry, tmp_path) as live:
+        model = httpx.get(f"{live.url}/v1/model").json()
+        assert model["engine"] == "onnxruntime" and model["engine_reason"] is None
+        assert model["onnx_parity"]["passed"] and model["onnx_parity"]["max_abs_diff"] <= 1e-6
+        one = httpx.post(f"{live.url}/v1/predict", json=records[0]).json()
+        many = httpx.post(f"{live.url}/v1/predict", json=records).json()["predictions"]
+    expected = bundle.predict(records)
+    assert [p["prediction"] for p in many] == expected.predictions
+    got = np.array([p["probability"] for p in many])
+    assert np.abs(got - np.array(expected.probability)).max() <= 1e-6
+    assert one["prediction"] == expected.predictions[0]
+
+
+def test_onnx_off_runs_sklearn_and_says_so(project, registry, tmp_path, ames) -> None:
+    with _served(project, registry, tmp_path, onnx=False) as live:
+        model = httpx.get(f"{live.url}/v1/model").json()
+        assert model["engine"] == "scikit-learn"
+        assert model["engine_reason"] == "ONNX is off (serve.onnx = false)"
+        assert httpx.post(f"{live.url}/v1/predict", json=_records(ames, 1)[0]).status_code == 200
+
+
+def test_unconvertible_model_falls_back_with_the_reason(
+    project, bundle: ModelBundle, tmp_path, ames, caplog
+) -> None:
+    features, model = bundle.pipeline.steps[0][1], bundle.pipeline.steps[-1][1]
+    odd = Pipeline([("features", features), ("abs", FunctionTransformer(np.abs)), ("model", model)])
+    registry = MemoryRegistry()
+    version = registry.register(replace(bundle, pipeline=odd))
+    registry.set_alias(bundle.info.name, CHAMPION, version)
+    with _served(project, registry, tmp_path) as live:
+        described = httpx.get(f"{live.url}/v1/model").json()
+        resp = httpx.post(f"{live.url}/v1/predict", json=_records(ames, 1)[0])
+    assert described["engine"] == "scikit-learn"
+    assert described["engine_reason"].startswith("skl2onnx cannot convert this pipeline")
+    assert resp.status_code == 200
+    assert "runs on scikit-learn: skl2onnx cannot convert" in caplog.text
+
+
+def test_value_beyond_float32_gives_the_same_answer_either_way(
+    project, registry, tmp_path, ames
+) -> None:
+    # 1e39 does not fit a float32: the ONNX path hands the request to scikit-learn.
+    record = _records(ames, 1)[0]
+    record["Lot_Area"] = 1e39
+    answers = []
+    for onnx in (True, False):
+        with _served(project, registry, tmp_path, onnx=onnx) as live:
+            resp = httpx.post(f"{live.url}/v1/predict", json=record)
+        assert resp.status_code == 200
+        answers.append({k: resp.json()[k] for k in ("prediction", "probability")})
+    assert answers[0] == answers[1]
