@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 
@@ -17,7 +18,13 @@ pyspark = pytest.importorskip(
     "pyspark", reason="pyspark is in the dev extra: pip install -e '.[dev]'"
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
+        reason="Spark needs a Java runtime (17+): install Debian's openjdk-17-jre-headless",
+    ),
+]
 
 FEATURES = [
     Feature(name="x", kind="numeric"),
