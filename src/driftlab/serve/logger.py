@@ -81,6 +81,7 @@ class PredictionLogger:
         self._errors: list[ErrorRecord] = []  # error records are always best effort
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._drain_lock = asyncio.Lock()
         self._synced = 0
         self._sync_task: asyncio.Task[None] | None = None
@@ -157,6 +158,7 @@ class PredictionLogger:
         self.spool.recovered.clear()
 
     def start(self) -> None:
+        self._stopping = False
         self._open()
         self._tasks.append(asyncio.create_task(self._run(), name="driftlab-log-drain"))
         if self.durability == "interval":
@@ -165,6 +167,10 @@ class PredictionLogger:
     async def stop(self, timeout_s: float = 10.0) -> None:
         """Stop the background tasks and drain what is left (graceful shutdown). Whatever
         the store does not take within ``timeout_s`` stays in the spool for the next start."""
+        # Python 3.11's wait_for can swallow a cancel that lands as its wait completes: the
+        # flag ends the drain loop even then.
+        self._stopping = True
+        self._wake.set()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -382,10 +388,12 @@ class PredictionLogger:
     async def _run(self) -> None:
         delay = self.interval_s
         next_claim = time.monotonic() + _CLAIM_EVERY_S
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self._flush_errors()
                 if self.spool is not None and self._opened and time.monotonic() > next_claim:
