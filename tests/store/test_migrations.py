@@ -111,3 +111,32 @@ def test_schema_from_a_newer_driftlab_is_refused(url: str) -> None:
     with pytest.raises(StoreError, match=r"revision '9999_future'.*upgrade driftlab"):
         SqlStore(url)
     store.close()
+
+
+def test_db_commands_show_and_migrate_the_schema(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from driftlab.scenarios import prepare
+
+    prepare(tmp_path)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "driftlab", "db", *args, "--json"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    before = cli("current")
+    assert before.returncode == 1, before.stderr  # behind: a finding
+    assert json.loads(before.stdout) == {
+        "current": None, "head": migrate.head_revision(), "up_to_date": False,
+    }  # fmt: skip
+    up = cli("upgrade")
+    assert up.returncode == 0, up.stderr
+    assert json.loads(up.stdout) == {
+        "before": None, "after": migrate.head_revision(), "stamped": False,
+    }  # fmt: skip
+    after = cli("current")
+    assert after.returncode == 0 and json.loads(after.stdout)["up_to_date"] is True

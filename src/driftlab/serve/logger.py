@@ -268,7 +268,7 @@ class PredictionLogger:
     async def _fsync(self) -> None:
         assert self.spool is not None
         target = self.spool.written
-        fds, dir_changed = self.spool.sync_work()
+        fds, closable, dir_changed = self.spool.sync_work()
         started = time.perf_counter()
         try:
             await asyncio.to_thread(Spool.fsync, fds, self.spool.dir if dir_changed else None)
@@ -278,7 +278,7 @@ class PredictionLogger:
                 f"the prediction log spool cannot be made durable (fsync failed: {e}); retry later"
             ) from e
         self.metrics.fsync.observe(time.perf_counter() - started)
-        self.spool.synced(fds)
+        self.spool.synced(closable)
         self._synced = max(self._synced, target)
 
     async def _fsync_every(self) -> None:

@@ -229,9 +229,15 @@ class Spool:
             "nothing was scored or logged; retry later"
         )
 
+    def _next_path(self) -> Path:
+        # Called from the event loop (rotation) and the drain thread (claims): under the lock,
+        # so no two segments ever get one name (a rename would replace the other's file).
+        with self._lock:
+            self._seq += 1
+            return self.dir / f"{self.owner}.{self._seq:08d}.seg"
+
     def _new_segment(self) -> None:
-        self._seq += 1
-        path = self.dir / f"{self.owner}.{self._seq:08d}.seg"
+        path = self._next_path()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         try:
             _write_all(fd, MAGIC)
@@ -249,18 +255,21 @@ class Spool:
             self._segments.append(Segment(path, len(MAGIC), 0, sealed=False))
         self.written += len(MAGIC)
 
-    def sync_work(self) -> tuple[list[int], bool]:
-        """The fds whose data must reach the disk (rotated ones first) and whether the
-        folder changed (new files). The caller fsyncs them, then calls :meth:`synced`."""
-        fds = [*self._retired, *([self._fd] if self._fd is not None else [])]
+    def sync_work(self) -> tuple[list[int], list[int], bool]:
+        """What one fsync round covers: the fds to fsync, those of them that may be closed
+        afterwards (rotated away before this round began) and whether the folder changed.
+        The caller fsyncs, then passes the closable ones to :meth:`synced`. A segment
+        rotated away *during* the round stays open for the next round: its last bytes were
+        written after this round's snapshot."""
+        closable = list(self._retired)
+        fds = [*closable, *([self._fd] if self._fd is not None else [])]
         dirty, self._dir_dirty = self._dir_dirty, False
-        return fds, dirty
+        return fds, closable, dirty
 
-    def synced(self, fds: list[int]) -> None:
-        for fd in fds:
-            if fd in self._retired:
-                self._retired.remove(fd)
-                os.close(fd)
+    def synced(self, closable: list[int]) -> None:
+        for fd in closable:
+            self._retired.remove(fd)
+            os.close(fd)
 
     def _fsync_dir(self) -> None:
         fd = os.open(self.dir, os.O_RDONLY)
@@ -359,8 +368,7 @@ class Spool:
             claimed = Recovered(owner, len(paths), 0)
             records = 0
             for path in paths:
-                self._seq += 1
-                mine = self.dir / f"{self.owner}.{self._seq:08d}.seg"
+                mine = self._next_path()
                 os.rename(path, mine)  # now covered by this process's lock
                 seg, corrupt, problem = _repair(mine)
                 records += seg.records
