@@ -172,6 +172,7 @@ def test_best_effort_counts_every_drop(flaky: Flaky, tmp_path: Path) -> None:
         flaky.down = True
         for i in range(30):
             await logger.submit(_recs(i, 1))
+        assert logger.status()["problems"] == ["the in-memory queue is full: records are dropped"]
         flaky.down = False
         await logger.flush()
         return logger

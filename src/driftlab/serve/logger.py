@@ -43,6 +43,7 @@ Durability = Literal["durable", "interval", "best_effort"]
 
 _MAX_BACKOFF_S = 1.0  # retry an unreachable store at least this often: recovery is quick
 _CLAIM_EVERY_S = 5.0  # look for segments of dead sibling processes this often
+_RECENT_S = 10.0  # /health reports refusals this recent
 
 
 class PredictionLogger:
@@ -86,7 +87,9 @@ class PredictionLogger:
         self._synced = 0
         self._sync_task: asyncio.Task[None] | None = None
         self.store_down_since: float | None = None
-        self._full_since: float | None = None
+        self._full_since: float | None = None  # start of a refusal episode, for the logs
+        self._refused_at: float | None = None
+        self._dropped_at: float | None = None
         self._dropping = False
         self.written = 0
         self.failures = 0
@@ -108,8 +111,10 @@ class PredictionLogger:
         if self.store_down_since is not None:
             down_s = time.monotonic() - self.store_down_since
             problems.append(f"the store has been unreachable for {down_s:.0f} s")
-        if self._full_since is not None:
-            problems.append("the spool is full: predict answers 503")
+        if self._refused_at is not None and time.monotonic() - self._refused_at < _RECENT_S:
+            problems.append("the spool cannot take more records: predict answers 503")
+        if self._dropped_at is not None and time.monotonic() - self._dropped_at < _RECENT_S:
+            problems.append("the in-memory queue is full: records are dropped")
         return {
             "status": "degraded" if problems else "ok",
             "problems": problems,
@@ -215,6 +220,7 @@ class PredictionLogger:
         try:
             position = self.spool.append(data, len(records))
         except SpoolError:
+            self._refused_at = time.monotonic()
             self.refused_requests += 1
             self.metrics.refused.inc()
             if self._full_since is None:
@@ -239,6 +245,7 @@ class PredictionLogger:
     def _enqueue(self, records: list[PredictionRecord]) -> None:
         if len(self._queue) + len(records) > self.queue_max_records:
             self.dropped += len(records)
+            self._dropped_at = time.monotonic()
             self.metrics.dropped.labels("queue_full").inc(len(records))
             if not self._dropping:
                 self._dropping = True
