@@ -310,17 +310,17 @@ class Spool:
         advance: list[tuple[Segment, int, int]] = []
         taken = 0
         for seg, offset, end in todo:
+            pos, got = offset, 0
+            # Frame by frame, not the whole rest of the segment: a large backlog is read once.
             with seg.path.open("rb") as f:
                 f.seek(offset)
-                data = f.read(end - offset)
-            pos, got = 0, 0
-            while pos < len(data) and (taken == 0 or taken < max_records):
-                length, count, _crc = _HEADER.unpack_from(data, pos)
-                payloads.append(data[pos + _HEADER.size : pos + _HEADER.size + length])
-                pos += _HEADER.size + length
-                got += count
-                taken += count
-            advance.append((seg, offset + pos, got))
+                while pos < end and taken < max_records:
+                    length, count, _crc = _HEADER.unpack(f.read(_HEADER.size))
+                    payloads.append(f.read(length))
+                    pos += _HEADER.size + length
+                    got += count
+                    taken += count
+            advance.append((seg, pos, got))
             if taken >= max_records:
                 break
         return ReadBatch(payloads, advance)
