@@ -57,34 +57,45 @@ def test_migrated_schema_is_the_code_schema(url: str) -> None:
     store.close()
 
 
-def test_baseline_is_the_schema_before_migrations(url: str) -> None:
-    # 0001_initial differs from today's code schema by exactly what 0002_serving changes.
+def _metadata_of_0_1() -> sa.MetaData:
+    """The tables as driftlab 0.1 declared them (and created with create_all): today's,
+    with the two indexes that 0002_serving replaced."""
+    old = sa.MetaData()
+    for table in metadata.sorted_tables:
+        table.to_metadata(old)
+    predictions, alerts = old.tables["predictions"], old.tables["alerts"]
+    for table, name in (
+        (predictions, "ix_predictions_model_ts_id"),
+        (alerts, "ix_alerts_fingerprint_ts"),
+    ):
+        table.indexes.discard(next(i for i in table.indexes if i.name == name))
+    sa.Index("ix_predictions_model_ts", predictions.c.model_name, predictions.c.ts)
+    sa.Index("ix_alerts_fingerprint", alerts.c.fingerprint)
+    return old
+
+
+def test_baseline_is_exactly_the_schema_of_0_1(url: str) -> None:
     engine = sa.create_engine(url)
     migrate.upgrade(engine, "0001_initial")
-    changes = sorted((d[0], d[1].name) for d in _diffs(engine))
-    assert changes == [
-        ("add_index", "ix_alerts_fingerprint_ts"),
-        ("add_index", "ix_predictions_model_ts_id"),
-        ("remove_index", "ix_alerts_fingerprint"),
-        ("remove_index", "ix_predictions_model_ts"),
-    ]
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), _metadata_of_0_1()) == []
     engine.dispose()
 
 
 def test_database_made_by_create_all_is_stamped_and_keeps_its_rows(url: str) -> None:
-    # What driftlab 0.1 left behind: the 0001 tables, rows, and no alembic_version table.
+    # What driftlab 0.1 left behind: its tables made by create_all, rows, no alembic_version.
     engine = sa.create_engine(url)
-    migrate.upgrade(engine, "0001_initial")
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE alembic_version"))
+    _metadata_of_0_1().create_all(engine)
     old = SqlStore(url, create=False)
     old.log_predictions([_rec(i) for i in range(5)])
     old.add_labels([LabelRecord("r1", "a", T0)])
     old.close()
     assert migrate.current_revision(engine) is None
 
-    store = SqlStore(url)  # create=True: stamp 0001, upgrade to head
-    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    outcome = migrate.upgrade(engine)  # what SqlStore(url) does on open
+    assert (outcome.before, outcome.stamped) == (None, True)
+    assert outcome.after == migrate.head_revision()
+    store = SqlStore(url)
     assert _diffs(store.engine) == []
     frame = store.read_window("m")
     assert sorted(frame["request_id"]) == [f"r{i}" for i in range(5)]
