@@ -379,8 +379,9 @@ class Spool:
                     mine.unlink()  # nothing to replay (any damaged bytes are kept aside)
                     continue
                 with self._lock:
-                    # Before the current segment: the older records drain first.
-                    self._segments.insert(max(len(self._segments) - 1, 0), seg)
+                    # Before the segment being written, if any: older records drain first.
+                    writing = bool(self._segments) and not self._segments[-1].sealed
+                    self._segments.insert(len(self._segments) - writing, seg)
             lock_path.unlink()
             self._fsync_dir()
             return Recovered(owner, len(paths), records, claimed.corrupt_files, claimed.problems)
