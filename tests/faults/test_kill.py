@@ -24,7 +24,7 @@ def test_kill_9_under_load_loses_no_acknowledged_prediction(
     server = Server(config, tmp_path / "server.log")
     server.start()
     with Load(server.url, champion.records(champion.normal), threads=4) as load:
-        time.sleep(4)
+        time.sleep(3)
         server.kill()  # SIGKILL: no shutdown, no drain, whatever was in flight is cut
         acked = load.acked_now()
         time.sleep(0.3)

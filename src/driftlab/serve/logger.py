@@ -219,19 +219,13 @@ class PredictionLogger:
         data = frame(_encode(records), len(records))
         try:
             position = self.spool.append(data, len(records))
-        except SpoolError:
+        except SpoolError as e:
             self._refused_at = time.monotonic()
             self.refused_requests += 1
             self.metrics.refused.inc()
-            if self._full_since is None:
+            if self._full_since is None:  # once per episode, not once per request
                 self._full_since = time.monotonic()
-                log.warning(
-                    "prediction spool cannot take more records (%s of %s bytes in %s); "
-                    "predict answers 503 until the store drains it",
-                    self.spool.backlog_bytes,
-                    self.spool.max_bytes,
-                    self.spool.dir,
-                )
+                log.warning("%s (%s): predict answers 503 until it can", e, self.spool.dir)
             raise
         if self._full_since is not None:
             self._full_since = None
