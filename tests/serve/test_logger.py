@@ -234,13 +234,12 @@ def test_api_answers_503_json_when_the_spool_is_full_and_health_says_why(
 def test_damaged_spool_left_by_a_dead_process_is_reported_and_its_good_part_stored(
     flaky: Flaky, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from driftlab.serve.logger import _encode
-    from driftlab.store.spool import MAGIC, frame
+    from driftlab.store.frames import MAGIC, encode_records, frame
 
     spool_dir = tmp_path / "spool"
     spool_dir.mkdir()
-    good = b"".join(frame(_encode(_recs(i, 2)), 2) for i in range(0, 10, 2))
-    torn = frame(_encode(_recs(10, 2)), 2)[:-7]
+    good = b"".join(frame(encode_records(_recs(i, 2)), 2) for i in range(0, 10, 2))
+    torn = frame(encode_records(_recs(10, 2)), 2)[:-7]
     (spool_dir / "4242-deadbeef.00000003.seg").write_bytes(MAGIC + good + torn)
 
     async def main() -> dict[str, Any]:

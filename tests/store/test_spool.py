@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from driftlab.errors import SpoolError
-from driftlab.store.spool import MAGIC, Spool, frame, scan
+from driftlab.store.frames import MAGIC, frame, scan
+from driftlab.store.spool import Spool
 
 
 def _payload(i: int, n: int = 1) -> bytes:
@@ -78,7 +79,8 @@ _CHILD = textwrap.dedent(
     """
     import sys, json, os, time
     from pathlib import Path
-    from driftlab.store.spool import Spool, frame
+    from driftlab.store.frames import frame
+    from driftlab.store.spool import Spool
     spool = Spool(Path(sys.argv[1]), segment_bytes=300, max_bytes=1 << 20)
     spool.open()
     for i in range(int(sys.argv[2])):

@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from driftlab.errors import SpoolError
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.store.base import ErrorRecord, PredictionRecord, Store
-from driftlab.store.spool import ReadBatch, Spool, frame
+from driftlab.store.frames import decode_records, encode_records, frame
+from driftlab.store.spool import ReadBatch, Spool
 
 __all__ = ["Durability", "PredictionLogger"]
 
@@ -216,7 +215,7 @@ class PredictionLogger:
             return
         if not self._opened:
             self._open()  # used without the app's lifespan (e.g. a bare TestClient)
-        data = frame(_encode(records), len(records))
+        data = frame(encode_records(records), len(records))
         try:
             position = self.spool.append(data, len(records))
         except SpoolError as e:
@@ -341,7 +340,7 @@ class PredictionLogger:
             batch = self._queue[: self.batch_size]
             return batch, len(batch)
         read = await asyncio.to_thread(self.spool.read, self.batch_size)
-        records = [r for payload in read.payloads for r in _decode(payload)]
+        records = [r for payload in read.payloads for r in decode_records(payload)]
         return records, read
 
     def _commit(self, token: ReadBatch | int) -> None:
@@ -412,38 +411,3 @@ class PredictionLogger:
                 delay = min(max(delay * 2, 0.1), _MAX_BACKOFF_S)
             else:
                 delay = self.interval_s
-
-
-def _plain(value: Any) -> Any:
-    # numpy scalars from a model (np.float64, np.int64) become their Python value.
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _encode(records: list[PredictionRecord]) -> bytes:
-    return json.dumps(
-        [
-            {
-                "request_id": r.request_id,
-                "ts": r.ts.isoformat(),
-                "model_name": r.model_name,
-                "model_version": r.model_version,
-                "features": r.features,
-                "prediction": r.prediction,
-                "probability": r.probability,
-                "latency_ms": r.latency_ms,
-                "probabilities": r.probabilities,
-            }
-            for r in records
-        ],
-        separators=(",", ":"),
-        default=_plain,
-    ).encode()
-
-
-def _decode(payload: bytes) -> list[PredictionRecord]:
-    return [
-        PredictionRecord(**{**item, "ts": datetime.fromisoformat(item["ts"])})
-        for item in json.loads(payload)
-    ]

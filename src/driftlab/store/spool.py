@@ -32,61 +32,19 @@ import fcntl
 import logging
 import os
 import re
-import struct
 import threading
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from driftlab.errors import SpoolError, StoreError
+from driftlab.store.frames import HEADER, MAGIC, scan
 
-__all__ = ["MAGIC", "Recovered", "Segment", "Spool", "frame", "scan"]
+__all__ = ["Recovered", "Segment", "Spool"]
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"DLSPOOL1"
-_HEADER = struct.Struct("<III")
 _SEGMENT = re.compile(r"^(?P<owner>[A-Za-z0-9-]+)\.(?P<seq>\d{8})\.seg$")
-
-
-def frame(payload: bytes, n_records: int) -> bytes:
-    """One framed entry: header (length, count, crc32 of count + payload), then payload."""
-    count = struct.pack("<I", n_records)
-    crc = zlib.crc32(payload, zlib.crc32(count))
-    return _HEADER.pack(len(payload), n_records, crc) + payload
-
-
-@dataclass
-class Scan:
-    good_end: int  # offset just past the last valid frame
-    records: int
-    frames: int
-    problem: str | None  # why the bytes after good_end are not valid frames
-
-
-def scan(data: bytes) -> Scan:
-    """Validate a segment's bytes frame by frame; stop at the first bad one."""
-    if len(data) < len(MAGIC):
-        # A segment created just before a crash may not even have its magic yet.
-        problem = None if data == MAGIC[: len(data)] else "not a spool file (bad magic)"
-        return Scan(0, 0, 0, problem if data else None)
-    if not data.startswith(MAGIC):
-        return Scan(0, 0, 0, "not a spool file (bad magic)")
-    pos, records, frames = len(MAGIC), 0, 0
-    while pos < len(data):
-        if len(data) - pos < _HEADER.size:
-            return Scan(pos, records, frames, "torn frame header")
-        length, count, crc = _HEADER.unpack_from(data, pos)
-        start = pos + _HEADER.size
-        if start + length > len(data):
-            return Scan(pos, records, frames, "torn frame (shorter than its length)")
-        if zlib.crc32(data[start : start + length], zlib.crc32(struct.pack("<I", count))) != crc:
-            return Scan(pos, records, frames, "crc mismatch")
-        pos = start + length
-        records += count
-        frames += 1
-    return Scan(pos, records, frames, None)
 
 
 @dataclass
@@ -315,9 +273,9 @@ class Spool:
             with seg.path.open("rb") as f:
                 f.seek(offset)
                 while pos < end and taken < max_records:
-                    length, count, _crc = _HEADER.unpack(f.read(_HEADER.size))
+                    length, count, _crc = HEADER.unpack(f.read(HEADER.size))
                     payloads.append(f.read(length))
-                    pos += _HEADER.size + length
+                    pos += HEADER.size + length
                     got += count
                     taken += count
             advance.append((seg, pos, got))
