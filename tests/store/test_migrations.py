@@ -58,20 +58,90 @@ def test_migrated_schema_is_the_code_schema(url: str) -> None:
 
 
 def _metadata_of_0_1() -> sa.MetaData:
-    """The tables as driftlab 0.1 declared them (and created with create_all): today's,
-    with the two indexes that 0002_serving replaced."""
-    old = sa.MetaData()
-    for table in metadata.sorted_tables:
-        table.to_metadata(old)
-    predictions, alerts = old.tables["predictions"], old.tables["alerts"]
-    for table, name in (
-        (predictions, "ix_predictions_model_ts_id"),
-        (alerts, "ix_alerts_fingerprint_ts"),
-    ):
-        table.indexes.discard(next(i for i in table.indexes if i.name == name))
-    sa.Index("ix_predictions_model_ts", predictions.c.model_name, predictions.c.ts)
-    sa.Index("ix_alerts_fingerprint", alerts.c.fingerprint)
-    return old
+    """The tables exactly as driftlab 0.1 declared them in store/sql.py (and created with
+    create_all), frozen here: later revisions change the code's metadata, not this."""
+    md = sa.MetaData()
+
+    sa.Table(
+        "predictions",
+        md,
+        sa.Column("request_id", sa.String(64), primary_key=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("model_name", sa.String(200), nullable=False),
+        sa.Column("model_version", sa.String(50), nullable=False),
+        sa.Column("features", sa.JSON, nullable=False),
+        sa.Column("prediction", sa.JSON, nullable=False),
+        sa.Column("probability", sa.Float),
+        sa.Column("probabilities", sa.JSON),
+        sa.Column("latency_ms", sa.Float, nullable=False),
+        sa.Index("ix_predictions_model_ts", "model_name", "ts"),
+    )
+
+    sa.Table(
+        "labels",
+        md,
+        sa.Column("request_id", sa.String(64), primary_key=True),
+        sa.Column("label", sa.JSON, nullable=False),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    )
+
+    sa.Table(
+        "request_errors",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("model_name", sa.String(200), nullable=False),
+        sa.Column("route", sa.String(200), nullable=False),
+        sa.Column("status", sa.Integer, nullable=False),
+        sa.Index("ix_request_errors_model_ts", "model_name", "ts"),
+    )
+
+    sa.Table(
+        "label_changes",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("request_id", sa.String(64), nullable=False, index=True),
+        sa.Column("old_label", sa.JSON, nullable=False),
+        sa.Column("new_label", sa.JSON, nullable=False),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    )
+
+    sa.Table(
+        "monitoring_runs",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("model_name", sa.String(200), nullable=False, index=True),
+        sa.Column("model_version", sa.String(50)),
+        sa.Column("n_rows", sa.Integer, nullable=False),
+        sa.Column("n_alerts", sa.Integer, nullable=False),
+        sa.Column("result", sa.JSON, nullable=False),
+    )
+
+    sa.Table(
+        "alerts",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.Integer, nullable=False, index=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("fingerprint", sa.String(200), nullable=False, index=True),
+        sa.Column("kind", sa.String(50), nullable=False),
+        sa.Column("severity", sa.String(20), nullable=False),
+        sa.Column("subject", sa.String(200)),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("sent", sa.Boolean, nullable=False),
+    )
+
+    sa.Table(
+        "retrain_decisions",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("model_name", sa.String(200), nullable=False, index=True),
+        sa.Column("promoted", sa.Boolean, nullable=False),
+        sa.Column("decision", sa.JSON, nullable=False),
+    )
+    return md
 
 
 def test_baseline_is_exactly_the_schema_of_0_1(url: str) -> None:
