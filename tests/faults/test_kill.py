@@ -24,11 +24,11 @@ def test_kill_9_under_load_loses_no_acknowledged_prediction(
     server = Server(config, tmp_path / "server.log")
     server.start()
     with Load(server.url, champion.records(champion.normal), threads=4) as load:
-        time.sleep(4)
+        time.sleep(3)
         server.kill()  # SIGKILL: no shutdown, no drain, whatever was in flight is cut
         acked = load.acked_now()
         time.sleep(0.3)
-    assert len(acked) > 100, f"too little load to mean anything: {load.statuses}"
+    assert len(acked) > 50, f"too little load to mean anything: {load.statuses}"
     acked = load.acked_now()  # answers that arrived while the kill landed count too
 
     # Restarted on the same spool_dir (in this process: the same app, without paying the

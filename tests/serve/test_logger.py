@@ -185,6 +185,7 @@ def test_best_effort_counts_every_drop(flaky: Flaky, tmp_path: Path) -> None:
         flaky.down = True
         for i in range(30):
             await logger.submit(_recs(i, 1))
+        assert logger.status()["problems"] == ["the in-memory queue is full: records are dropped"]
         flaky.down = False
         await logger.flush()
         return logger
@@ -241,3 +242,29 @@ def test_api_answers_503_json_when_the_spool_is_full_and_health_says_why(
         ids = [p["request_id"] for a in answers if a.status_code == 200
                for p in a.json()["predictions"]]  # fmt: skip
     assert sorted(flaky.store.read_window(project.model_name)["request_id"]) == sorted(ids)
+
+
+def test_damaged_spool_left_by_a_dead_process_is_reported_and_its_good_part_stored(
+    flaky: Flaky, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from driftlab.store.frames import MAGIC, encode_records, frame
+
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    good = b"".join(frame(encode_records(_recs(i, 2)), 2) for i in range(0, 10, 2))
+    torn = frame(encode_records(_recs(10, 2)), 2)[:-7]
+    (spool_dir / "4242-deadbeef.00000003.seg").write_bytes(MAGIC + good + torn)
+
+    async def main() -> dict[str, Any]:
+        logger = _logger(flaky, tmp_path)
+        logger.start()
+        state = logger.status()
+        await logger.stop()
+        assert logger.metrics.corrupt._value.get() == 1
+        return state
+
+    state = asyncio.run(main())
+    [kept] = state["corrupt_files"]
+    assert Path(kept).read_bytes() == torn and Path(kept).parent == spool_dir
+    assert _stored(flaky) == [f"r{i:05d}" for i in range(10)]
+    assert "damaged spool data (4242-deadbeef.00000003.seg: torn frame" in caplog.text

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from driftlab.errors import SpoolError
-from driftlab.store.spool import MAGIC, Spool, frame, scan
+from driftlab.store.frames import MAGIC, frame, scan
+from driftlab.store.spool import Spool
 
 
 def _payload(i: int, n: int = 1) -> bytes:
@@ -78,7 +79,8 @@ _CHILD = textwrap.dedent(
     """
     import sys, json, os, time
     from pathlib import Path
-    from driftlab.store.spool import Spool, frame
+    from driftlab.store.frames import frame
+    from driftlab.store.spool import Spool
     spool = Spool(Path(sys.argv[1]), segment_bytes=300, max_bytes=1 << 20)
     spool.open()
     for i in range(int(sys.argv[2])):
@@ -119,7 +121,7 @@ def test_live_process_keeps_its_segments_dead_one_is_claimed(tmp_path: Path) -> 
         _kill(child)
         found = other.claim_orphans()
         assert [(f.records, f.corrupt_files) for f in found] == [(30, [])]
-        assert sorted(json.loads(p)[0]["i"] for p in _drain(other)) == list(range(30))
+        assert [json.loads(p)[0]["i"] for p in _drain(other)] == list(range(30))  # in order
         assert not list(tmp_path.glob(f"{child.pid}-*"))  # its lock and segments are gone
         other.close()
     finally:
@@ -138,7 +140,7 @@ def test_torn_tail_after_kill_is_kept_aside_and_the_good_prefix_replayed(tmp_pat
     assert corrupt.name.endswith(".seg.corrupt")
     assert corrupt.read_bytes() == frame(b'[{"i": -1}]', 1)[:9]  # exactly the torn bytes
     assert "torn frame" in found.problems[0]
-    assert sorted(json.loads(p)[0]["i"] for p in _drain(spool)) == list(range(12))
+    assert [json.loads(p)[0]["i"] for p in _drain(spool)] == list(range(12))
     spool.close()
     assert corrupt.exists()  # kept for inspection, never deleted by driftlab
 

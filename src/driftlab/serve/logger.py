@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from driftlab.errors import SpoolError
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.store.base import ErrorRecord, PredictionRecord, Store
-from driftlab.store.spool import ReadBatch, Spool, frame
+from driftlab.store.frames import decode_records, encode_records, frame
+from driftlab.store.spool import ReadBatch, Spool
 
 __all__ = ["Durability", "PredictionLogger"]
 
@@ -43,6 +42,7 @@ Durability = Literal["durable", "interval", "best_effort"]
 
 _MAX_BACKOFF_S = 1.0  # retry an unreachable store at least this often: recovery is quick
 _CLAIM_EVERY_S = 5.0  # look for segments of dead sibling processes this often
+_RECENT_S = 10.0  # /health reports refusals this recent
 
 
 class PredictionLogger:
@@ -81,11 +81,14 @@ class PredictionLogger:
         self._errors: list[ErrorRecord] = []  # error records are always best effort
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._drain_lock = asyncio.Lock()
         self._synced = 0
         self._sync_task: asyncio.Task[None] | None = None
         self.store_down_since: float | None = None
-        self._full_since: float | None = None
+        self._full_since: float | None = None  # start of a refusal episode, for the logs
+        self._refused_at: float | None = None
+        self._dropped_at: float | None = None
         self._dropping = False
         self.written = 0
         self.failures = 0
@@ -107,8 +110,10 @@ class PredictionLogger:
         if self.store_down_since is not None:
             down_s = time.monotonic() - self.store_down_since
             problems.append(f"the store has been unreachable for {down_s:.0f} s")
-        if self._full_since is not None:
-            problems.append("the spool is full: predict answers 503")
+        if self._refused_at is not None and time.monotonic() - self._refused_at < _RECENT_S:
+            problems.append("the spool cannot take more records: predict answers 503")
+        if self._dropped_at is not None and time.monotonic() - self._dropped_at < _RECENT_S:
+            problems.append("the in-memory queue is full: records are dropped")
         return {
             "status": "degraded" if problems else "ok",
             "problems": problems,
@@ -157,6 +162,7 @@ class PredictionLogger:
         self.spool.recovered.clear()
 
     def start(self) -> None:
+        self._stopping = False
         self._open()
         self._tasks.append(asyncio.create_task(self._run(), name="driftlab-log-drain"))
         if self.durability == "interval":
@@ -165,6 +171,10 @@ class PredictionLogger:
     async def stop(self, timeout_s: float = 10.0) -> None:
         """Stop the background tasks and drain what is left (graceful shutdown). Whatever
         the store does not take within ``timeout_s`` stays in the spool for the next start."""
+        # Python 3.11's wait_for can swallow a cancel that lands as its wait completes: the
+        # flag ends the drain loop even then.
+        self._stopping = True
+        self._wake.set()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -205,21 +215,16 @@ class PredictionLogger:
             return
         if not self._opened:
             self._open()  # used without the app's lifespan (e.g. a bare TestClient)
-        data = frame(_encode(records), len(records))
+        data = frame(encode_records(records), len(records))
         try:
             position = self.spool.append(data, len(records))
-        except SpoolError:
+        except SpoolError as e:
+            self._refused_at = time.monotonic()
             self.refused_requests += 1
             self.metrics.refused.inc()
-            if self._full_since is None:
+            if self._full_since is None:  # once per episode, not once per request
                 self._full_since = time.monotonic()
-                log.warning(
-                    "prediction spool cannot take more records (%s of %s bytes in %s); "
-                    "predict answers 503 until the store drains it",
-                    self.spool.backlog_bytes,
-                    self.spool.max_bytes,
-                    self.spool.dir,
-                )
+                log.warning("%s (%s): predict answers 503 until it can", e, self.spool.dir)
             raise
         if self._full_since is not None:
             self._full_since = None
@@ -233,6 +238,7 @@ class PredictionLogger:
     def _enqueue(self, records: list[PredictionRecord]) -> None:
         if len(self._queue) + len(records) > self.queue_max_records:
             self.dropped += len(records)
+            self._dropped_at = time.monotonic()
             self.metrics.dropped.labels("queue_full").inc(len(records))
             if not self._dropping:
                 self._dropping = True
@@ -262,7 +268,7 @@ class PredictionLogger:
     async def _fsync(self) -> None:
         assert self.spool is not None
         target = self.spool.written
-        fds, dir_changed = self.spool.sync_work()
+        fds, closable, dir_changed = self.spool.sync_work()
         started = time.perf_counter()
         try:
             await asyncio.to_thread(Spool.fsync, fds, self.spool.dir if dir_changed else None)
@@ -272,7 +278,7 @@ class PredictionLogger:
                 f"the prediction log spool cannot be made durable (fsync failed: {e}); retry later"
             ) from e
         self.metrics.fsync.observe(time.perf_counter() - started)
-        self.spool.synced(fds)
+        self.spool.synced(closable)
         self._synced = max(self._synced, target)
 
     async def _fsync_every(self) -> None:
@@ -334,7 +340,7 @@ class PredictionLogger:
             batch = self._queue[: self.batch_size]
             return batch, len(batch)
         read = await asyncio.to_thread(self.spool.read, self.batch_size)
-        records = [r for payload in read.payloads for r in _decode(payload)]
+        records = [r for payload in read.payloads for r in decode_records(payload)]
         return records, read
 
     def _commit(self, token: ReadBatch | int) -> None:
@@ -382,10 +388,12 @@ class PredictionLogger:
     async def _run(self) -> None:
         delay = self.interval_s
         next_claim = time.monotonic() + _CLAIM_EVERY_S
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self._flush_errors()
                 if self.spool is not None and self._opened and time.monotonic() > next_claim:
@@ -403,39 +411,3 @@ class PredictionLogger:
                 delay = min(max(delay * 2, 0.1), _MAX_BACKOFF_S)
             else:
                 delay = self.interval_s
-
-
-def _plain(value: Any) -> Any:
-    # numpy scalars from a model (np.float64, np.int64) become their Python value.
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _encode(records: list[PredictionRecord]) -> bytes:
-    return json.dumps(
-        [
-            {
-                "request_id": r.request_id,
-                "ts": r.ts.isoformat(),
-                "model_name": r.model_name,
-                "model_version": r.model_version,
-                "features": r.features,
-                "prediction": r.prediction,
-                "probability": r.probability,
-                "latency_ms": r.latency_ms,
-                "probabilities": r.probabilities,
-                "attributes": r.attributes,
-            }
-            for r in records
-        ],
-        separators=(",", ":"),
-        default=_plain,
-    ).encode()
-
-
-def _decode(payload: bytes) -> list[PredictionRecord]:
-    return [
-        PredictionRecord(**{**item, "ts": datetime.fromisoformat(item["ts"])})
-        for item in json.loads(payload)
-    ]

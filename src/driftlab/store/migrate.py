@@ -66,7 +66,7 @@ def head_revision() -> str:
 def _store_errors(engine: sa.Engine, doing: str) -> Iterator[None]:
     try:
         yield
-    except (SQLAlchemyError, CommandError) as e:
+    except (SQLAlchemyError, CommandError, OSError) as e:  # OSError: the SQLite file's lock
         where = engine.url.render_as_string(hide_password=True)
         first = str(e).splitlines()[0] if str(e) else e.__class__.__name__
         raise StoreError(f"{doing} failed on {where}: {first}; check store.url") from e

@@ -32,61 +32,19 @@ import fcntl
 import logging
 import os
 import re
-import struct
 import threading
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from driftlab.errors import SpoolError, StoreError
+from driftlab.store.frames import HEADER, MAGIC, scan
 
-__all__ = ["MAGIC", "Recovered", "Segment", "Spool", "frame", "scan"]
+__all__ = ["Recovered", "Segment", "Spool"]
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"DLSPOOL1"
-_HEADER = struct.Struct("<III")
 _SEGMENT = re.compile(r"^(?P<owner>[A-Za-z0-9-]+)\.(?P<seq>\d{8})\.seg$")
-
-
-def frame(payload: bytes, n_records: int) -> bytes:
-    """One framed entry: header (length, count, crc32 of count + payload), then payload."""
-    count = struct.pack("<I", n_records)
-    crc = zlib.crc32(payload, zlib.crc32(count))
-    return _HEADER.pack(len(payload), n_records, crc) + payload
-
-
-@dataclass
-class Scan:
-    good_end: int  # offset just past the last valid frame
-    records: int
-    frames: int
-    problem: str | None  # why the bytes after good_end are not valid frames
-
-
-def scan(data: bytes) -> Scan:
-    """Validate a segment's bytes frame by frame; stop at the first bad one."""
-    if len(data) < len(MAGIC):
-        # A segment created just before a crash may not even have its magic yet.
-        problem = None if data == MAGIC[: len(data)] else "not a spool file (bad magic)"
-        return Scan(0, 0, 0, problem if data else None)
-    if not data.startswith(MAGIC):
-        return Scan(0, 0, 0, "not a spool file (bad magic)")
-    pos, records, frames = len(MAGIC), 0, 0
-    while pos < len(data):
-        if len(data) - pos < _HEADER.size:
-            return Scan(pos, records, frames, "torn frame header")
-        length, count, crc = _HEADER.unpack_from(data, pos)
-        start = pos + _HEADER.size
-        if start + length > len(data):
-            return Scan(pos, records, frames, "torn frame (shorter than its length)")
-        if zlib.crc32(data[start : start + length], zlib.crc32(struct.pack("<I", count))) != crc:
-            return Scan(pos, records, frames, "crc mismatch")
-        pos = start + length
-        records += count
-        frames += 1
-    return Scan(pos, records, frames, None)
 
 
 @dataclass
@@ -229,9 +187,15 @@ class Spool:
             "nothing was scored or logged; retry later"
         )
 
+    def _next_path(self) -> Path:
+        # Called from the event loop (rotation) and the drain thread (claims): under the lock,
+        # so no two segments ever get one name (a rename would replace the other's file).
+        with self._lock:
+            self._seq += 1
+            return self.dir / f"{self.owner}.{self._seq:08d}.seg"
+
     def _new_segment(self) -> None:
-        self._seq += 1
-        path = self.dir / f"{self.owner}.{self._seq:08d}.seg"
+        path = self._next_path()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         try:
             _write_all(fd, MAGIC)
@@ -249,18 +213,21 @@ class Spool:
             self._segments.append(Segment(path, len(MAGIC), 0, sealed=False))
         self.written += len(MAGIC)
 
-    def sync_work(self) -> tuple[list[int], bool]:
-        """The fds whose data must reach the disk (rotated ones first) and whether the
-        folder changed (new files). The caller fsyncs them, then calls :meth:`synced`."""
-        fds = [*self._retired, *([self._fd] if self._fd is not None else [])]
+    def sync_work(self) -> tuple[list[int], list[int], bool]:
+        """What one fsync round covers: the fds to fsync, those of them that may be closed
+        afterwards (rotated away before this round began) and whether the folder changed.
+        The caller fsyncs, then passes the closable ones to :meth:`synced`. A segment
+        rotated away *during* the round stays open for the next round: its last bytes were
+        written after this round's snapshot."""
+        closable = list(self._retired)
+        fds = [*closable, *([self._fd] if self._fd is not None else [])]
         dirty, self._dir_dirty = self._dir_dirty, False
-        return fds, dirty
+        return fds, closable, dirty
 
-    def synced(self, fds: list[int]) -> None:
-        for fd in fds:
-            if fd in self._retired:
-                self._retired.remove(fd)
-                os.close(fd)
+    def synced(self, closable: list[int]) -> None:
+        for fd in closable:
+            self._retired.remove(fd)
+            os.close(fd)
 
     def _fsync_dir(self) -> None:
         fd = os.open(self.dir, os.O_RDONLY)
@@ -301,17 +268,17 @@ class Spool:
         advance: list[tuple[Segment, int, int]] = []
         taken = 0
         for seg, offset, end in todo:
+            pos, got = offset, 0
+            # Frame by frame, not the whole rest of the segment: a large backlog is read once.
             with seg.path.open("rb") as f:
                 f.seek(offset)
-                data = f.read(end - offset)
-            pos, got = 0, 0
-            while pos < len(data) and (taken == 0 or taken < max_records):
-                length, count, _crc = _HEADER.unpack_from(data, pos)
-                payloads.append(data[pos + _HEADER.size : pos + _HEADER.size + length])
-                pos += _HEADER.size + length
-                got += count
-                taken += count
-            advance.append((seg, offset + pos, got))
+                while pos < end and taken < max_records:
+                    length, count, _crc = HEADER.unpack(f.read(HEADER.size))
+                    payloads.append(f.read(length))
+                    pos += HEADER.size + length
+                    got += count
+                    taken += count
+            advance.append((seg, pos, got))
             if taken >= max_records:
                 break
         return ReadBatch(payloads, advance)
@@ -359,8 +326,7 @@ class Spool:
             claimed = Recovered(owner, len(paths), 0)
             records = 0
             for path in paths:
-                self._seq += 1
-                mine = self.dir / f"{self.owner}.{self._seq:08d}.seg"
+                mine = self._next_path()
                 os.rename(path, mine)  # now covered by this process's lock
                 seg, corrupt, problem = _repair(mine)
                 records += seg.records
@@ -371,8 +337,9 @@ class Spool:
                     mine.unlink()  # nothing to replay (any damaged bytes are kept aside)
                     continue
                 with self._lock:
-                    # Before the current segment: the older records drain first.
-                    self._segments.insert(max(len(self._segments) - 1, 0), seg)
+                    # Before the segment being written, if any: older records drain first.
+                    writing = bool(self._segments) and not self._segments[-1].sealed
+                    self._segments.insert(len(self._segments) - writing, seg)
             lock_path.unlink()
             self._fsync_dir()
             return Recovered(owner, len(paths), records, claimed.corrupt_files, claimed.problems)

@@ -1,0 +1,106 @@
+"""The spool's on-disk format: a segment is MAGIC followed by frames; a frame is one request's
+prediction records.
+
+A frame is ``<u32 payload length><u32 record count><u32 crc32(count + payload)><payload>``
+(little endian); the payload is a JSON array of records. The length says where the next
+frame starts, the CRC tells a torn or flipped frame from a good one.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from driftlab.store.base import PredictionRecord
+
+__all__ = ["HEADER", "MAGIC", "Scan", "decode_records", "encode_records", "frame", "scan"]
+
+MAGIC = b"DLSPOOL1"
+HEADER = struct.Struct("<III")
+
+
+def frame(payload: bytes, n_records: int) -> bytes:
+    """One framed entry: header (length, count, crc32 of count + payload), then payload."""
+    count = struct.pack("<I", n_records)
+    crc = zlib.crc32(payload, zlib.crc32(count))
+    return HEADER.pack(len(payload), n_records, crc) + payload
+
+
+@dataclass
+class Scan:
+    good_end: int  # offset just past the last valid frame
+    records: int
+    frames: int
+    problem: str | None  # why the bytes after good_end are not valid frames
+
+
+def scan(data: bytes) -> Scan:
+    """Validate a segment's bytes frame by frame; stop at the first bad one.
+
+    >>> data = MAGIC + frame(b'["a"]', 1) + frame(b'["b","c"]', 2)
+    >>> found = scan(data)
+    >>> found.records, found.frames, found.problem, found.good_end == len(data)
+    (3, 2, None, True)
+    >>> scan(data[:-1]).problem, scan(data[:-1]).records
+    ('torn frame (shorter than its length)', 1)
+    """
+    if len(data) < len(MAGIC):
+        # A segment created just before a crash may not even have its magic yet.
+        problem = None if data == MAGIC[: len(data)] else "not a spool file (bad magic)"
+        return Scan(0, 0, 0, problem if data else None)
+    if not data.startswith(MAGIC):
+        return Scan(0, 0, 0, "not a spool file (bad magic)")
+    pos, records, frames = len(MAGIC), 0, 0
+    while pos < len(data):
+        if len(data) - pos < HEADER.size:
+            return Scan(pos, records, frames, "torn frame header")
+        length, count, crc = HEADER.unpack_from(data, pos)
+        start = pos + HEADER.size
+        if start + length > len(data):
+            return Scan(pos, records, frames, "torn frame (shorter than its length)")
+        if zlib.crc32(data[start : start + length], zlib.crc32(struct.pack("<I", count))) != crc:
+            return Scan(pos, records, frames, "crc mismatch")
+        pos = start + length
+        records += count
+        frames += 1
+    return Scan(pos, records, frames, None)
+
+
+def _plain(value: Any) -> Any:
+    # numpy scalars from a model (np.float64, np.int64) become their Python value.
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def encode_records(records: list[PredictionRecord]) -> bytes:
+    return json.dumps(
+        [
+            {
+                "request_id": r.request_id,
+                "ts": r.ts.isoformat(),
+                "model_name": r.model_name,
+                "model_version": r.model_version,
+                "features": r.features,
+                "prediction": r.prediction,
+                "probability": r.probability,
+                "latency_ms": r.latency_ms,
+                "probabilities": r.probabilities,
+                "attributes": r.attributes,
+            }
+            for r in records
+        ],
+        separators=(",", ":"),
+        default=_plain,
+    ).encode()
+
+
+def decode_records(payload: bytes) -> list[PredictionRecord]:
+    return [
+        PredictionRecord(**{**item, "ts": datetime.fromisoformat(item["ts"])})
+        for item in json.loads(payload)
+    ]
