@@ -256,20 +256,36 @@ def test_report_draws_every_plot_in_headless_chromium(seeded, tmp_path: Path) ->
     assert out.stdout.count('class="main-svg"') >= 17 + 5
 
 
-def test_optional_sections_are_included_after_the_run_sections(seeded) -> None:
-    """The contract for fairness/compliance: a template in sections/ is included in the run's
-    page with the stored result; a section with no module gets an empty ``section``."""
+def test_optional_sections_are_included_after_the_run_sections(seeded, monkeypatch) -> None:
+    """The contract for fairness/compliance: a template in sections/ is included after the
+    run's sections with the stored result, and ``driftlab.report.<name>.context(result)`` (when
+    that module exists) gives it data, figures included."""
+    import types
+
     from jinja2 import DictLoader
 
     from driftlab.report.html import environment, run_view
+    from driftlab.report.plots import figure_json
 
+    module = types.ModuleType("driftlab.report.zz_extra")
+    module.context = lambda result: {  # type: ignore[attr-defined]
+        "rows": result["n_rows"],
+        "plot": {"id": "zz_extra-bars", "json": figure_json({"data": [{"type": "bar",
+                 "y": [1, 2]}], "layout": {"title": {"text": "extra"}}})},
+    }  # fmt: skip
+    monkeypatch.setitem(sys.modules, "driftlab.report.zz_extra", module)
     store, run_ids = seeded
     env = environment(DictLoader({
-        "sections/zz_extra.html.j2": '<section id="extra">{{ result.n_rows }} rows;'
-                                     ' {{ section | length }}</section>',
+        "sections/zz_extra.html.j2": '{% from "_plot.html.j2" import plot %}'
+            '<section id="zz_extra">{{ section.rows }} rows{{ plot(section.plot) }}</section>',
+        "sections/zz_plain.html.j2": '<section id="zz_plain">{{ section | length }}</section>',
     }))  # fmt: skip
     view = run_view(env, store.get_run(run_ids[-1]), [])
-    assert view["sections"][-1] == {"template": "sections/zz_extra.html.j2", "context": {}}
+    assert [s["template"] for s in view["sections"]][-2:] == [
+        "sections/zz_extra.html.j2", "sections/zz_plain.html.j2"
+    ]  # fmt: skip
     html = env.get_template("run.html.j2").render(**view)
-    assert '<section id="extra">200 rows; 0</section>' in html
-    assert html.index('id="run-service"') < html.index('id="extra"')
+    assert '<section id="zz_extra">200 rows<div class="plot" id="zz_extra-bars">' in html
+    assert '<section id="zz_plain">0</section>' in html
+    assert html.index('id="run-service"') < html.index('id="zz_extra"')
+    assert "zz_extra-bars" in _figures(html)
