@@ -24,9 +24,10 @@ from driftlab.report import (
     write_report,
 )
 from driftlab.store import SqlStore
-from tests.browser import CHROMIUM_ARGS, chromium
+from tests.browser import CHROMIUM_ARGS, chromium, sync_playwright
 
 MODEL = "ames-housing"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "report"
 FIGURE = re.compile(r'<script type="application/json" data-plot="([^"]+)">(.*?)</script>', re.S)
 
 
@@ -245,15 +246,27 @@ def test_cli_report_html_and_json(seeded, ames, tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_report_draws_every_plot_in_headless_chromium(seeded, tmp_path: Path) -> None:
+def test_report_draws_every_plot_offline_in_headless_chromium(seeded, tmp_path: Path) -> None:
+    """Opened from disk with every network request refused: plotly.js comes out of the file."""
+    binary = chromium()
     path = write_report(load_report(*_latest(seeded)), tmp_path / "report.html")
-    out = subprocess.run(
-        [str(chromium()), *CHROMIUM_ARGS, "--disable-quic", f"--user-data-dir={tmp_path / 'p'}",
-         "--virtual-time-budget=15000", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert 'data-plots-ready="true"' in out.stdout, out.stderr[-2000:]
-    assert out.stdout.count('class="main-svg"') >= 17 + 5
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(binary), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("http*://**", lambda route: (problems.append(route.request.url),
+                                                route.abort()))  # fmt: skip
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)  # fmt: skip
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-plots-ready=true]", timeout=60_000)
+        assert page.locator(".plot").count() == 17 + 5
+        assert page.locator(".plot svg.main-svg").count() >= 17 + 5
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        browser.close()
+    assert problems == []
 
 
 def test_optional_sections_are_included_after_the_run_sections(seeded, monkeypatch) -> None:
