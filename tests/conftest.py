@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,18 +69,29 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
         yield s
         s.close()
         return
+    with postgres_schema(os.environ[POSTGRES_ENV]) as url:
+        s = SqlStore(url)
+        yield s
+        s.close()
+
+
+@contextlib.contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A URL whose connections work in a fresh, empty schema, dropped afterwards: tests
+    sharing one PostgreSQL database never see each other's tables or migrations."""
     import sqlalchemy as sa
 
-    from driftlab.store.sql import metadata
-
-    url = os.environ[POSTGRES_ENV]
-    engine = sa.create_engine(url)
-    metadata.drop_all(engine)
-    engine.dispose()
-    s = SqlStore(url)
-    yield s
-    metadata.drop_all(s.engine)
-    s.close()
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {name}"))
+    try:
+        schema_url = sa.make_url(url).update_query_dict({"options": f"-csearch_path={name}"})
+        yield schema_url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from driftlab.scenarios import prepare
@@ -44,6 +45,7 @@ def test_help_explains_every_command(workdir: Path) -> None:
         "runs",
         "models",
         "demo",
+        "predict",
     ):
         assert cmd in out.stdout
 
@@ -67,6 +69,20 @@ def test_train_json_then_models_and_monitor_insufficient(workdir: Path) -> None:
 
     runs = json.loads(_cli("runs", "--json", cwd=workdir).stdout)
     assert runs[0]["id"] == result["run_id"]
+
+
+def test_batch_predict_job_logs_and_reports(workdir: Path) -> None:
+    # Runs after the train test above: the workdir has a champion.
+    rows = pd.read_csv(workdir / "train.csv").head(40)
+    rows.to_csv(workdir / "batch.csv", index=False)
+    out = _cli("predict", "batch.csv", "--out", "scored.parquet", "--json", cwd=workdir)
+    assert out.returncode == 0, out.stderr
+    done = json.loads(out.stdout)
+    assert (done["rows"], done["logged"], done["model_version"]) == (40, 40, "1")
+    scored = pd.read_parquet(workdir / "scored.parquet")
+    assert len(scored) == 40 and scored["request_id"].is_unique
+    bad = _cli("predict", "missing.csv", "--out", "x.csv", cwd=workdir)
+    assert bad.returncode == 3 and "missing.csv" in bad.stderr and "does not exist" in bad.stderr
 
 
 def test_config_error_exit_2_with_clear_message(tmp_path: Path) -> None:

@@ -35,3 +35,40 @@ def test_rules_and_dashboard_use_exported_metrics() -> None:
     exprs += [t["expr"] for p in dash["panels"] for t in p["targets"]]
     used = {m for e in exprs for m in re.findall(r"\bdriftlab_[a-z0-9_]+", e)}
     assert used and used <= exported, sorted(used - exported)
+
+
+ROOT = DEPLOY.parent
+
+
+def test_compose_and_dockerfile_name_real_files_and_commands() -> None:
+    # No Docker engine runs in CI here, so the image is not built; this keeps the files honest:
+    # every mounted or copied path exists and every driftlab command line parses.
+    import typer.main
+
+    from driftlab.cli.main import app
+
+    cli = typer.main.get_command(app)
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY") and "--from" not in line:
+            for src in line.split()[1:-1]:
+                assert (ROOT / src).exists(), src
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    commands = []
+    for name, svc in compose["services"].items():
+        for vol in svc.get("volumes", []):
+            host = vol.split(":")[0]
+            if host.startswith("./deploy"):
+                assert (ROOT / host).exists(), (name, host)
+        if svc.get("build") == ".":
+            entry = svc.get("entrypoint")
+            commands.append(
+                svc["command"]
+                if entry is None
+                else entry[-1].split("; do ")[1].split(";")[0].split()[1:]
+            )
+    assert len(commands) == 3
+    for argv in commands:
+        ctx = cli.make_context("driftlab", list(argv), resilient_parsing=False)  # type: ignore[attr-defined]
+        sub = cli.get_command(ctx, argv[0])  # type: ignore[attr-defined]
+        assert sub is not None, argv
+        sub.make_context(argv[0], list(argv[1:]))

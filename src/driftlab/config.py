@@ -34,7 +34,9 @@ from driftlab.errors import ConfigError
 __all__ = [
     "AlertChannel",
     "AlertsConfig",
+    "ComplianceConfig",
     "DataConfig",
+    "FairnessConfig",
     "Feature",
     "FeatureKind",
     "FeatureRole",
@@ -97,6 +99,37 @@ class Feature(_Strict):
     drift_test: str | None = None
     drift_effect: str | None = None
     min_effect: Annotated[float, Field(ge=0)] | None = None
+    # A protected attribute for fairness monitoring. Role "protected" implies it; set it on an
+    # input to monitor fairness across the groups of an attribute the model also uses.
+    protected: bool = False
+    # Cut points that turn a numeric protected attribute into groups (age bands).
+    bands: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _protected_groups(self) -> Feature:
+        if self.protected and self.role in (FeatureRole.ID, FeatureRole.TIMESTAMP):
+            raise ValueError(
+                f"feature {self.name!r} has role {self.role.value!r} and cannot be protected; "
+                "use role = 'protected' or 'input'"
+            )
+        if self.bands is not None:
+            if self.kind is not FeatureKind.NUMERIC:
+                raise ValueError(f"bands apply to numeric features; {self.name!r} is categorical")
+            if not self.bands or sorted(set(self.bands)) != list(self.bands):
+                raise ValueError(
+                    f"bands of {self.name!r} must be increasing cut points, e.g. [25, 40, 60]"
+                )
+        if self.is_protected and self.kind is FeatureKind.NUMERIC and self.bands is None:
+            raise ValueError(
+                f"protected feature {self.name!r} is numeric; give its groups as "
+                "bands = [cut, ...], e.g. bands = [25] for under 25 / 25 and over"
+            )
+        return self
+
+    @property
+    def is_protected(self) -> bool:
+        """A fairness attribute: per-group rates and gaps are monitored across its values."""
+        return self.protected or self.role is FeatureRole.PROTECTED
 
     @property
     def is_model_input(self) -> bool:
@@ -144,6 +177,15 @@ class StoreConfig(_Strict):
     # Logged predictions are written in batches off the event loop; these bound the batch.
     batch_size: Annotated[int, Field(ge=1)] = 256
     flush_interval_s: Annotated[float, Field(gt=0)] = 0.2
+    # What an answered prediction's record survives (README, "Durability modes"):
+    # durable = fsynced to the local spool before the answer; interval = spooled, fsynced
+    # every fsync_interval_ms; best_effort = an in-memory queue.
+    durability: Literal["durable", "interval", "best_effort"] = "durable"
+    spool_dir: Path = Path("spool")  # local disk; one set of files per serving process
+    spool_max_bytes: Annotated[int, Field(ge=65_536)] = 1 << 30
+    spool_segment_bytes: Annotated[int, Field(ge=4096)] = 16 << 20
+    fsync_interval_ms: Annotated[float, Field(gt=0, le=60_000)] = 100.0
+    queue_max_records: Annotated[int, Field(ge=1)] = 100_000
 
 
 class MlflowConfig(_Strict):
@@ -178,6 +220,42 @@ class MonitorConfig(_Strict):
     bins: Annotated[int, Field(ge=2, le=1000)] = 10
     sample_size: Annotated[int, Field(ge=10)] = 2000
     last_n: Annotated[int, Field(ge=1)] = 1000
+
+
+class FairnessConfig(_Strict):
+    """``[fairness]``: group gaps across every protected attribute (binary models only)."""
+
+    enabled: bool = True
+    # The decision a person wants (a loan granted); default data.positive_class.
+    favorable_class: str | None = None
+    # Groups with fewer rows (or, for TPR/FPR, labeled positives/negatives) are not judged.
+    min_group_size: Annotated[int, Field(ge=1)] = 30
+    max_selection_gap: Annotated[float, Field(gt=0, lt=1)] = 0.1  # demographic parity diff
+    min_selection_ratio: Annotated[float, Field(gt=0, lt=1)] = 0.8  # the four-fifths rule
+    max_tpr_gap: Annotated[float, Field(gt=0, lt=1)] = 0.1  # equal opportunity difference
+    max_odds_gap: Annotated[float, Field(gt=0, lt=1)] = 0.1  # equalized odds difference
+    # A gap beyond its limit alerts only when a two-proportion test says it is real.
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    # Combinations of protected attributes judged as one (e.g. [["sex", "age"]]).
+    intersections: list[Annotated[list[str], Field(min_length=2)]] = Field(default_factory=list)
+
+
+class ComplianceConfig(_Strict):
+    """``[compliance]``: reliance on prohibited features and proxies for them."""
+
+    enabled: bool = True
+    # Names of features the model must not rely on, besides those with role "prohibited".
+    # Model inputs get a reliance check; other attributes get a proxy check.
+    prohibited: list[str] = Field(default_factory=list)
+    # Protected attributes that are not model inputs get a proxy check too.
+    protected_are_prohibited: bool = True
+    max_reliance: Annotated[float, Field(ge=0, lt=1)] = 0.05
+    max_reliance_increase: Annotated[float, Field(ge=0, lt=1)] = 0.05
+    max_proxy_auc: Annotated[float, Field(gt=0.5, le=1)] = 0.75
+    max_proxy_increase: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
+    repeats: Annotated[int, Field(ge=1, le=50)] = 5
+    max_rows: Annotated[int, Field(ge=50)] = 5000
+    seed: int = 0
 
 
 class RetrainConfig(_Strict):
@@ -400,6 +478,8 @@ class Project(_Strict):
     retrain: RetrainConfig = RetrainConfig()
     serve: ServeConfig = ServeConfig()
     alerts: AlertsConfig = AlertsConfig()
+    fairness: FairnessConfig = FairnessConfig()
+    compliance: ComplianceConfig = ComplianceConfig()
 
     @field_validator("features")
     @classmethod
@@ -422,9 +502,44 @@ class Project(_Strict):
             raise ValueError("no feature has role 'input' or 'prohibited'; the model needs one")
         return self
 
+    @model_validator(mode="after")
+    def _compliance_names(self) -> Project:
+        names = set(self.feature_names)
+        protected = {f.name for f in self.protected_features}
+        for combo in self.fairness.intersections:
+            bad = [n for n in combo if n not in protected]
+            if bad:
+                raise ValueError(
+                    f"fairness.intersections names {', '.join(map(repr, bad))}, not a protected "
+                    "attribute; declare it with role = 'protected' (or protected = true)"
+                )
+        unknown = [n for n in self.compliance.prohibited if n not in names]
+        if unknown:
+            raise ValueError(
+                f"compliance.prohibited names {', '.join(map(repr, unknown))}, not declared in "
+                f"[[features]]; declare it (role = 'protected' if it is not a model input)"
+            )
+        return self
+
     @property
     def model_name(self) -> str:
         return self.mlflow.model_name or self.name
+
+    @property
+    def protected_features(self) -> list[Feature]:
+        """The fairness attributes (role protected, or ``protected = true``), in spec order."""
+        return [f for f in self.features if f.is_protected]
+
+    @property
+    def prohibited_features(self) -> list[Feature]:
+        """Features the model must not rely on: role prohibited, ``compliance.prohibited``,
+        and (with ``protected_are_prohibited``) protected attributes that are not inputs."""
+        c = self.compliance
+        return [
+            f for f in self.features
+            if f.role is FeatureRole.PROHIBITED or f.name in c.prohibited
+            or (c.protected_are_prohibited and f.is_protected and not f.is_model_input)
+        ]  # fmt: skip
 
     @property
     def input_features(self) -> list[Feature]:
@@ -517,7 +632,12 @@ def project_from_dict(raw: dict[str, Any], root: Path, source: str = "project") 
             "artifact_location": (root / project.mlflow.artifact_location).resolve(),
         }
     )
-    store = project.store.model_copy(update={"url": _resolve_sqlite(store_url, root)})
+    store = project.store.model_copy(
+        update={
+            "url": _resolve_sqlite(store_url, root),
+            "spool_dir": (root / project.store.spool_dir).resolve(),
+        }
+    )
     return project.model_copy(update={"data": data, "store": store, "mlflow": mlflow_cfg})
 
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,18 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from driftlab.alerts import Sink
 from driftlab.cli.compose import open_registry, open_store, sinks
 from driftlab.cli.render import print_decision, print_result
-from driftlab.config import load_project
+from driftlab.config import Project, load_project
 from driftlab.errors import DriftlabError
-from driftlab.jobs import monitor_job, train_job
+from driftlab.jobs import MonitorOutcome, monitor_job, train_job
 from driftlab.monitor import Window
+from driftlab.registry.base import Registry
 from driftlab.report import load_report, write_report
 from driftlab.retrain import retrain
-from driftlab.scenarios import get_scenario
+from driftlab.scenarios import Scenario, get_scenario
+from driftlab.store.base import Store
 
 __all__ = ["DemoOutcome", "run_demo", "serve_subprocess"]
 
@@ -51,6 +54,7 @@ class DemoOutcome:
     served_version_after: str
     report: Path
     seconds: float
+    after_alerts: list[str] = field(default_factory=list)  # window after a promoted retrain
 
 
 def _free_port() -> int:
@@ -191,6 +195,7 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
                 decision = retrain(project, store, registry, scenario.train)
             print_decision(console, decision)
             served = trained.version
+            after = None
             if decision.promoted:
                 deadline = time.monotonic() + 30
                 while served != decision.challenger_version and time.monotonic() < deadline:
@@ -204,17 +209,21 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
                     f"The running server picked up the new champion without a restart: "
                     f"a new prediction came from version [bold]{served}[/]."
                 )
+            if decision.promoted and scenario.after_retrain is not None:
+                after = _after_retrain(console, client, scenario, project, store, registry,
+                                       channels)  # fmt: skip
 
     console.rule("6. Report")
-    report = write_report(
-        load_report(store, project.model_name, drifted.run_id), workdir / "report.html"
-    )
+    # The report shows the last window: after retraining when the scenario has that phase.
+    last = (after or drifted).run_id
+    report = write_report(load_report(store, project.model_name, last), workdir / "report.html")
     seconds = time.monotonic() - started
     outcome = DemoOutcome(
         workdir=workdir,
         first_version=trained.version,
         drift_alert_features=[a.subject for a in drifted.result.alerts if a.kind == "data_drift"],
         drifted_alerts=[f"{a.kind}: {a.subject}" for a in drifted.result.alerts],
+        after_alerts=[f"{a.kind}: {a.subject}" for a in after.result.alerts] if after else [],
         normal_alerts=len(normal.result.alerts),
         promoted=decision.promoted,
         served_version_after=served,
@@ -223,6 +232,26 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
     )
     _summary(console, outcome, decision.reason)
     return outcome
+
+
+def _after_retrain(
+    console: Console,
+    client: httpx.Client,
+    scenario: Scenario,
+    project: Project,
+    store: Store,
+    registry: Registry,
+    channels: list[Sink],
+) -> MonitorOutcome:
+    """The scenario's traffic after promotion, monitored on its own: the new model's window."""
+    console.rule(f"5b. {scenario.after_title}")
+    cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*cols, console=console) as progress:
+        ids = send_traffic(client, scenario.records(scenario.after_retrain), progress, "traffic")
+    send_labels(client, ids, scenario.after_retrain[scenario.target])
+    after = monitor_job(project, store, registry, Window(last_n=len(ids)), channels)
+    print_result(console, after.result, after.run_id)
+    return after
 
 
 def _alert_summary(alerts: list[str], shown: int = 6) -> str:
@@ -237,6 +266,8 @@ def _summary(console: Console, o: DemoOutcome, reason: str) -> None:
     table.add_row("Alerts on normal traffic", str(o.normal_alerts))
     table.add_row("Alerts on shifted traffic", _alert_summary(o.drifted_alerts))
     table.add_row("Retraining", ("promoted: " if o.promoted else "kept champion: ") + reason)
+    if o.after_alerts:
+        table.add_row("Alerts after retraining", _alert_summary(o.after_alerts))
     table.add_row("Version served now", f"{o.served_version_after} (was {o.first_version})")
     table.add_row("Report", str(o.report))
     table.add_row("Wall time", f"{o.seconds:.0f} s")

@@ -12,7 +12,8 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     │   └── ModelNotFoundError(LookupError)
     ├── StoreError(RuntimeError)         prediction store unreachable or unwritable
     │   ├── UnknownRequestError(LookupError)
-    │   └── UnknownRunError(LookupError)
+    │   ├── UnknownRunError(LookupError)
+    │   └── SpoolError                   the prediction log cannot take a record durably
     ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
     └── MissingDependencyError(ImportError)  an optional part is not installed
 
@@ -31,6 +32,7 @@ __all__ = [
     "ModelNotFoundError",
     "RegistryError",
     "SchemaError",
+    "SpoolError",
     "StoreError",
     "UnknownRequestError",
     "UnknownRunError",
@@ -75,6 +77,11 @@ class UnknownRequestError(StoreError, LookupError):
 
 class UnknownRunError(StoreError, LookupError):
     """No monitoring run has the requested id."""
+
+
+class SpoolError(StoreError):
+    """The prediction log cannot take records durably (its spool is full, its disk is full
+    or failing): the API answers 503 rather than return a prediction it could lose."""
 
 
 class AlertDeliveryError(DriftlabError, RuntimeError):

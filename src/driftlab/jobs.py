@@ -89,7 +89,10 @@ def monitor_job(
         cooldown=timedelta(minutes=project.alerts.cooldown_minutes),
         context={"model": name, "model_version": version, "window": window.describe()},
     )
-    run_id = store.save_run(name, version, result.to_dict())
+    stored = result.to_dict()
+    run_id = store.save_run(name, version, stored)
+    # Every compliance check of the window goes to the audit log, alert or not.
+    store.save_audit(run_id, stored)
     store.save_alerts(
         run_id,
         [

@@ -31,7 +31,7 @@ def _rec(i: int, model: str = "m", version: str = "1") -> PredictionRecord:
 def test_log_is_idempotent_by_request_id(store: SqlStore) -> None:
     assert store.log_predictions([_rec(i) for i in range(10)]) == 10
     # A replay of the same batch plus two new rows adds only the new ones.
-    store.log_predictions([_rec(i) for i in range(12)])
+    assert store.log_predictions([_rec(i) for i in range(12)]) == 2
     frame = store.read_window("m")
     assert len(frame) == 12
     assert frame["request_id"].is_unique

@@ -26,6 +26,8 @@ _PHRASES = {
     "service": "the {subject} service-level breach",
     "concept_drift": "the rise in the model's error rate (concept drift)",
     "performance": "the drop in {subject}",
+    "fairness": "the fairness gap {subject}",
+    "compliance": "the compliance breach {subject}",
 }
 # Previous runs to look through for the last one that reached a verdict.
 _LOOKBACK_RUNS = 20

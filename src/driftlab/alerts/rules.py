@@ -86,6 +86,7 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
                          "error_after": concept.error_after},
             )
         )  # fmt: skip
+    out += _fairness_alerts(result) + _compliance_alerts(result)
     perf = result.performance
     if perf is not None and perf.status == "degraded":
         out.append(
@@ -99,6 +100,52 @@ def alerts_for(result: MonitoringResult) -> list[Alert]:
             )
         )
     return out
+
+
+def _fairness_alerts(result: MonitoringResult) -> list[Alert]:
+    """One per significant gap beyond its limit: subject ``attribute:metric``. Critical when
+    the four-fifths rule fails or a gap is twice its limit; estimated gaps are warnings."""
+    if result.fairness is None:
+        return []
+    out = []
+    for m in result.fairness.violations:
+        ratio = m.metric == "demographic_parity_ratio"
+        severe = (ratio or (m.value or 0.0) >= 2 * m.limit) and not m.estimated
+        out.append(
+            Alert(
+                kind="fairness",
+                severity="critical" if severe else "warning",
+                subject=f"{m.attribute}:{m.metric}",
+                message=m.message,
+                fingerprint=f"{result.model_name}:fairness:{m.attribute}:{m.metric}",
+                details={"value": m.value, "reference": m.reference, "limit": m.limit,
+                         "groups": m.groups, "p_value": m.p_value, "estimated": m.estimated},
+            )
+        )  # fmt: skip
+    return out
+
+
+def _compliance_alerts(result: MonitoringResult) -> list[Alert]:
+    """One critical alert per compliance check that passed its limit with support."""
+    if result.compliance is None:
+        return []
+    return [
+        Alert(
+            kind="compliance",
+            severity="critical",
+            subject=f"{c.check}:{c.feature}",
+            message=c.message,
+            fingerprint=f"{result.model_name}:compliance:{c.check}:{c.feature}",
+            details={
+                "value": c.value,
+                "interval": c.interval,
+                "reference": c.reference,
+                "limit": c.limit,
+                "n": c.n,
+            },
+        )
+        for c in result.compliance.alerts
+    ]
 
 
 def decided_kinds(result: MonitoringResult) -> set[str]:
@@ -123,6 +170,12 @@ def decided_kinds(result: MonitoringResult) -> set[str]:
         kinds.add("concept_drift")
     if result.performance is not None and result.performance.status in ("ok", "degraded"):
         kinds.add("performance")
+    if result.fairness is not None and any(
+        m.status != "insufficient_data" for m in result.fairness.metrics
+    ):
+        kinds.add("fairness")
+    if result.compliance is not None and result.compliance.checks:
+        kinds.add("compliance")
     return kinds
 
 

@@ -36,8 +36,8 @@ def project(path: Path) -> Project:
     return load_project(path)
 
 
-def open_store(p: Project) -> SqlStore:
-    return SqlStore(p.store.url)
+def open_store(p: Project, *, create: bool = True) -> SqlStore:
+    return SqlStore(p.store.url, create=create)
 
 
 def open_registry(p: Project) -> Registry:

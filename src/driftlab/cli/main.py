@@ -115,6 +115,75 @@ def serve(
 
 
 @app.command()
+def predict(
+    source: Annotated[Path, typer.Argument(help="Input rows, CSV or Parquet.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write predictions (.csv or .parquet).")
+    ],
+    config: ConfigOpt = Path("driftlab.toml"),
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="Column holding each row's request id (labels join by it; re-runs add no "
+            "duplicate logs). Default: a new id per row.",
+        ),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Model version to use (default: the champion).")
+    ] = None,
+    log: Annotated[
+        bool, typer.Option("--log/--no-log", help="Log predictions to the store for monitoring.")
+    ] = True,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows scored per chunk.")] = 20_000,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Batch prediction job: score a file with a registered version, write predictions in
+    input order, and log them like API predictions so monitoring and late labels see them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from driftlab.batch import count_rows, predict_file
+
+    compose.setup_logging(err_console, verbose)
+    p = compose.project(config)
+    store = compose.open_store(p) if log else None
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=as_json,
+    )
+    with progress:
+        task = progress.add_task(
+            "Scoring rows", total=count_rows(source) if source.is_file() else None
+        )
+        outcome = predict_file(
+            p,
+            compose.open_registry(p),
+            source,
+            out,
+            store=store,
+            id_column=id_column,
+            version=version,
+            chunk_rows=chunk_rows,
+            progress=lambda n: progress.advance(task, n),
+        )
+    if as_json:
+        _emit_json({**outcome.__dict__, "rows_per_s": round(outcome.rows_per_s, 1)})
+        return
+    console.print(
+        f"Scored [bold]{outcome.rows:,}[/] rows with {p.model_name} version "
+        f"{outcome.model_version} in {outcome.seconds:.1f} s ({outcome.rows_per_s:,.0f} rows/s) "
+        f"→ [bold]{outcome.output}[/]"
+    )
+    if log:
+        console.print(f"Logged {outcome.logged:,} new predictions to the store.")
+
+
+@app.command()
 def monitor(
     config: ConfigOpt = Path("driftlab.toml"),
     last: Annotated[
@@ -276,6 +345,30 @@ def feedback(
 
 
 @app.command()
+def audit(
+    config: ConfigOpt = Path("driftlab.toml"),
+    limit: Annotated[int, typer.Option(help="How many of the latest checks.")] = 50,
+    feature: Annotated[str | None, typer.Option(help="Only checks of this feature.")] = None,
+    alerts_only: Annotated[
+        bool, typer.Option("--alerts", help="Only checks whose verdict is an alert.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the compliance audit log, newest first: every reliance and proxy check of every
+    monitored window, with model version, window, numbers, limit and verdict."""
+    from driftlab.cli.render_fairness import print_audit
+
+    p = compose.project(config)
+    rows = compose.open_store(p).audit(p.model_name, limit=limit, feature=feature)
+    if alerts_only:
+        rows = [r for r in rows if r["verdict"] == "alert"]
+    if as_json:
+        _emit_json(rows)
+        return
+    print_audit(console, rows, p.model_name)
+
+
+@app.command()
 def runs(
     config: ConfigOpt = Path("driftlab.toml"),
     limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
@@ -340,6 +433,50 @@ def demo(
 
     compose.setup_logging(err_console, verbose)
     run_demo(workdir, console, scenario)
+
+
+db_app = typer.Typer(
+    help="The store's schema: show its migration revision, or migrate it explicitly.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = Path("driftlab.toml"), as_json: JsonOpt = False) -> None:
+    """Migrate the store (store.url) to the newest schema. Safe to run again; 'serve' and the
+    other commands do the same on start, this runs it as a separate deployment step."""
+    from driftlab.store import migrate
+
+    p = compose.project(config)
+    store = compose.open_store(p, create=False)
+    out = migrate.upgrade(store.engine)
+    if as_json:
+        _emit_json(out.__dict__)
+        return
+    if out.before == out.after:
+        console.print(f"Store schema already at {out.after} (newest)")
+    else:
+        adopted = " (tables made before migrations: stamped 0001_initial)" if out.stamped else ""
+        console.print(f"Store schema migrated: {out.before or '(empty)'} -> {out.after}{adopted}")
+
+
+@db_app.command("current")
+def db_current(config: ConfigOpt = Path("driftlab.toml"), as_json: JsonOpt = False) -> None:
+    """Print the store's schema revision and the newest this driftlab knows; exit 1 when
+    they differ (run 'driftlab db upgrade')."""
+    from driftlab.store import migrate
+
+    p = compose.project(config)
+    store = compose.open_store(p, create=False)
+    current, head = migrate.current_revision(store.engine), migrate.head_revision()
+    if as_json:
+        _emit_json({"current": current, "head": head, "up_to_date": current == head})
+    else:
+        state = "up to date" if current == head else "run 'driftlab db upgrade'"
+        console.print(f"Store schema: {current or '(none)'} · newest: {head} · {state}")
+    if current != head:
+        raise typer.Exit(EXIT_FOUND)
 
 
 @app.command()

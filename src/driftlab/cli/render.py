@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from driftlab.cli.render_fairness import print_compliance, print_fairness
 from driftlab.monitor import MonitoringResult
 from driftlab.retrain import PromotionDecision
 from driftlab.text import num, p_value
@@ -74,6 +75,8 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
     if result.service is not None:
         colour = "red" if result.service.status != "ok" else "green"
         console.print(f"[{colour}]Service[/]: {result.service.message}")
+    print_fairness(console, result.fairness)
+    print_compliance(console, result.compliance)
     console.print(f"[bold]Summary:[/] {result.summary}")
     for a in result.alerts:
         colour = "red" if a.severity == "critical" else "yellow"

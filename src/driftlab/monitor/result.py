@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from driftlab.fairness.result import ComplianceResult, FairnessResult
+
 __all__ = [
     "Alert",
     "ConceptDrift",
@@ -140,6 +142,8 @@ class MonitoringResult:
     service: ServiceHealth | None = None
     estimated: EstimatedPerformance | None = None
     concept: ConceptDrift | None = None
+    fairness: FairnessResult | None = None
+    compliance: ComplianceResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,4 +160,8 @@ class MonitoringResult:
         d["service"] = ServiceHealth(**d["service"]) if d.get("service") else None
         d["estimated"] = EstimatedPerformance(**d["estimated"]) if d.get("estimated") else None
         d["concept"] = ConceptDrift(**d["concept"]) if d.get("concept") else None
+        d["fairness"] = FairnessResult.from_dict(d["fairness"]) if d.get("fairness") else None
+        d["compliance"] = (
+            ComplianceResult.from_dict(d["compliance"]) if d.get("compliance") else None
+        )
         return cls(**d)

@@ -10,6 +10,7 @@ import pandas as pd
 from driftlab.calibration import Calibration, LossMap
 from driftlab.config import Feature, Project
 from driftlab.errors import DataError
+from driftlab.fairness.model_checks import window_compliance, window_fairness_of
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.monitor.concept import detect_concept_drift, error_rate_test
 from driftlab.monitor.dataset import dataset_drift
@@ -140,6 +141,8 @@ def monitor_window(
         _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc)
         if cfg.multivariate else []
     )  # fmt: skip
+    fairness = window_fairness_of(frame, bundle, project)
+    compliance = window_compliance(frame, bundle, project)
     if drifted:
         names = ", ".join(d.feature for d in drifted)
         total = len(drift.features)
@@ -157,8 +160,14 @@ def monitor_window(
     worse = concept is not None and concept.worsened
     if worse:
         summary += " " + concept.message  # type: ignore[union-attr]
+    unfair = fairness is not None and bool(fairness.violations)
+    if unfair:
+        summary += " " + fairness.message  # type: ignore[union-attr]
+    breach = compliance is not None and bool(compliance.alerts)
+    if breach:
+        summary += " " + compliance.message  # type: ignore[union-attr]
     degraded = performance.status == "degraded" or (service is not None and service.status != "ok")
-    status = "drift" if drifted or joint or degraded or worse else "ok"
+    status = "drift" if drifted or joint or degraded or worse or unfair or breach else "ok"
     # Alerts are decided downstream (driftlab.alerts.rules); a result starts without them.
     return MonitoringResult(
         **common,
@@ -174,6 +183,8 @@ def monitor_window(
         service=service,
         estimated=estimated,
         concept=concept,
+        fairness=fairness,
+        compliance=compliance,
     )
 
 

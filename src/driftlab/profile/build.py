@@ -158,6 +158,7 @@ def build_profile(
     max_categories: int = 200,
     row_offset: int = 0,
     seed: int = 0,
+    edges: Mapping[str, np.ndarray] | None = None,
 ) -> Profile:
     """Profile ``frame``'s features.
 
@@ -165,11 +166,15 @@ def build_profile(
     the reference); with it, numeric features are counted into the reference's frozen edges
     and categorical ones into its categories, so a window is never re-binned with the
     reference. ``row_offset`` is the position of the first row in a larger stream (see
-    :func:`build_profile_chunks`).
+    :func:`build_profile_chunks`). ``edges`` gives numeric bin edges decided elsewhere (a
+    distributed builder fixes them once for every partition); without a reference only.
     """
     n = len(frame)
     keys = row_keys(n, row_offset, seed)
-    edge_rows = bottom_k(keys, EDGE_SAMPLE) if reference is None and n > EDGE_SAMPLE else None
+    fixed = edges is not None and reference is None
+    edge_rows = (
+        bottom_k(keys, EDGE_SAMPLE) if reference is None and not fixed and n > EDGE_SAMPLE else None
+    )
     out: dict[str, FeatureProfile] = {}
     row_idx = bottom_k(keys, sample_size)
     row_cols: dict[str, np.ndarray] = {}
@@ -181,10 +186,12 @@ def build_profile(
                 ref = reference.features[f.name]
                 if not isinstance(ref, NumericProfile):
                     raise TypeError(f"feature {f.name!r} is not numeric in the reference")
-                edges = ref.edges
+                f_edges = ref.edges
+            elif edges is not None:
+                f_edges = np.asarray(edges[f.name], dtype="float64")
             else:
-                edges = quantile_edges(values if edge_rows is None else values[edge_rows], bins)
-            out[f.name] = _numeric(values, edges, keys, sample_size, row_idx)
+                f_edges = quantile_edges(values if edge_rows is None else values[edge_rows], bins)
+            out[f.name] = _numeric(values, f_edges, keys, sample_size, row_idx)
             row_cols[f.name] = values[row_idx]
         else:
             ref_cat = reference.features[f.name] if reference is not None else None

@@ -285,12 +285,16 @@ def finite(obj: Any) -> Any:
     return obj
 
 
-def figure_json(fig: dict[str, Any]) -> str:
-    """Compact JSON of a figure that is safe inside a ``<script>`` element.
+def figure_json(fig: Any) -> str:
+    """Compact JSON of a figure (a dict, or a plotly ``Figure`` without its template) that is
+    safe inside a ``<script>`` element.
 
     >>> figure_json({"layout": {"title": {"text": "</script>"}}, "data": [{"y": [float("nan")]}]})
     '{"layout":{"title":{"text":"<\\\\/script>"}},"data":[{"y":[null]}]}'
     """
+    if hasattr(fig, "to_json"):  # a plotly Figure: its default template is styled by the page
+        fig = json.loads(fig.to_json())
+        fig.get("layout", {}).pop("template", None)
     text = json.dumps(finite(fig), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     # "</" would end the script element early; "<\/" means the same inside a JSON string.
     return text.replace("</", "<\\/")

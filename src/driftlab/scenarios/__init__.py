@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from driftlab.scenarios import ames, ames_crash, phishing
+from driftlab.scenarios import ames, ames_crash, credit, phishing
 from driftlab.scenarios.ames import AmesScenario, load_ames, prepare
 from driftlab.scenarios.base import Scenario
 
@@ -14,6 +14,7 @@ SCENARIOS: dict[str, Callable[[Path], Scenario]] = {
     "ames": ames.prepare,
     "phishing": phishing.prepare,
     "ames-crash": ames_crash.prepare,
+    "credit": credit.prepare,
 }
 
 

@@ -26,6 +26,10 @@ class Scenario:
     # Monitor the second phase together with the first: a change *point* (concept drift) is
     # only visible in a window that holds both sides of it.
     span_both_phases: bool = False
+    # Traffic sent after a promoted retraining and monitored on its own (the new model's
+    # window), e.g. to show what the challenger learned.
+    after_retrain: pd.DataFrame | None = None
+    after_title: str = ""
 
     def records(self, frame: pd.DataFrame) -> list[dict]:
         """Rows as JSON-ready request bodies (no target; NaN becomes null)."""

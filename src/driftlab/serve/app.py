@@ -19,6 +19,7 @@ from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
 from driftlab.serve.holder import ModelHolder
+from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.telemetry import Telemetry
@@ -36,11 +37,19 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion."""
     holder = ModelHolder(registry, project.model_name)
     telemetry = Telemetry()
+    cfg = project.store
     logger = PredictionLogger(
         store,
-        batch_size=project.store.batch_size,
-        interval_s=project.store.flush_interval_s,
+        batch_size=cfg.batch_size,
+        interval_s=cfg.flush_interval_s,
         on_failure=telemetry.log_failures.inc,
+        durability=cfg.durability,
+        spool_dir=cfg.spool_dir,
+        spool_max_bytes=cfg.spool_max_bytes,
+        segment_bytes=cfg.spool_segment_bytes,
+        fsync_interval_ms=cfg.fsync_interval_ms,
+        queue_max_records=cfg.queue_max_records,
+        metrics=LogMetrics(telemetry.registry),
     )
 
     @contextlib.asynccontextmanager

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from driftlab.errors import DriftlabError, SchemaError, UnknownRequestError
+from driftlab.errors import DriftlabError, SchemaError, SpoolError, UnknownRequestError
 
 __all__ = ["BodyLimitMiddleware", "install_error_handlers", "problems", "read_json"]
 
@@ -72,6 +72,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc.detail, dict):  # structured detail, e.g. {"problems": [...]}
             return error_body(exc.status_code, "request body is not valid", **exc.detail)
         return error_body(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(SpoolError)
+    async def _spool(request: Request, exc: SpoolError) -> JSONResponse:
+        # Logged (once per episode) by the prediction logger; the reason is safe to show.
+        response = error_body(503, str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(DriftlabError)
     async def _driftlab(request: Request, exc: DriftlabError) -> JSONResponse:

@@ -1,22 +1,48 @@
-"""Prediction logging off the request path: a queue drained in batches by one task.
+"""Prediction logging: nothing acknowledged is lost (in the ``durable`` and ``interval`` modes).
 
-Requests enqueue records and return; a background task inserts them in batches through the
-store in a worker thread, so no request waits on a database commit. (Durability across a
-crash, via an on-disk spool, is the production-serving issue's job.)
+``await logger.submit(records)`` returns once the records are where the durability mode
+promises (``store.durability``):
+
+- ``durable`` (default): appended to the local spool *and fsynced*. Concurrent requests
+  share one fsync (group commit): while one fsync runs, the records of the requests that
+  arrive meanwhile are appended, and the next fsync covers them all.
+- ``interval``: appended to the spool (in the kernel's page cache, so a crash of the
+  process loses nothing); fsynced every ``store.fsync_interval_ms``, so a power cut or a
+  kernel crash can lose that last interval.
+- ``best_effort``: put in a bounded in-memory queue (``store.queue_max_records``); lost if
+  the process dies, dropped (and counted) when the queue is full.
+
+A background task drains the spool (or queue) into the store in batches. The store skips
+request ids it already has, so a replay after a crash adds no duplicates. While the store
+is unreachable the spool grows, up to ``store.spool_max_bytes``; past it, ``submit`` raises
+SpoolError and the API answers 503 instead of returning a prediction it could not log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
 
+from driftlab.errors import SpoolError
+from driftlab.serve.log_metrics import LogMetrics
 from driftlab.store.base import ErrorRecord, PredictionRecord, Store
+from driftlab.store.spool import ReadBatch, Spool, frame
 
-__all__ = ["PredictionLogger"]
+__all__ = ["Durability", "PredictionLogger"]
 
 log = logging.getLogger(__name__)
+
+Durability = Literal["durable", "interval", "best_effort"]
+
+_MAX_BACKOFF_S = 1.0  # retry an unreachable store at least this often: recovery is quick
+_CLAIM_EVERY_S = 5.0  # look for segments of dead sibling processes this often
 
 
 class PredictionLogger:
@@ -27,63 +53,315 @@ class PredictionLogger:
         batch_size: int = 256,
         interval_s: float = 0.2,
         on_failure: Callable[[], None] | None = None,
+        durability: Durability = "best_effort",
+        spool_dir: Path | None = None,
+        spool_max_bytes: int = 1 << 30,
+        segment_bytes: int = 16 << 20,
+        fsync_interval_ms: float = 100.0,
+        queue_max_records: int = 100_000,
+        metrics: LogMetrics | None = None,
     ) -> None:
+        if durability != "best_effort" and spool_dir is None:
+            raise ValueError(f"durability {durability!r} needs a spool_dir")
         self.store = store
         self.on_failure = on_failure
         self.batch_size = batch_size
         self.interval_s = interval_s
-        self._pending: list[PredictionRecord] = []
-        self._errors: list[ErrorRecord] = []
+        self.durability = durability
+        self.fsync_interval_s = fsync_interval_ms / 1000.0
+        self.queue_max_records = queue_max_records
+        self.metrics = metrics or LogMetrics()
+        self.spool = (
+            Spool(spool_dir, segment_bytes=segment_bytes, max_bytes=spool_max_bytes)
+            if spool_dir is not None and durability != "best_effort"
+            else None
+        )
+        self._opened = False
+        self._queue: list[PredictionRecord] = []  # best_effort only
+        self._errors: list[ErrorRecord] = []  # error records are always best effort
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._flush_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._drain_lock = asyncio.Lock()
+        self._synced = 0
+        self._sync_task: asyncio.Task[None] | None = None
+        self.store_down_since: float | None = None
+        self._full_since: float | None = None
+        self._dropping = False
         self.written = 0
         self.failures = 0
-        self.dropped = 0
+        self.dropped = 0  # refused by the store, or over the best_effort queue
+        self.refused_requests = 0
+        self.corrupt_files: list[str] = []
 
+    # -- state ------------------------------------------------------------------------------
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        """Records accepted but not yet in the store."""
+        return self.spool.backlog_records if self.spool is not None else len(self._queue)
 
+    def status(self) -> dict[str, Any]:
+        """The log's health, for /health: ``degraded`` while the store is unreachable or
+        requests are refused."""
+        spool = self.spool
+        problems = []
+        if self.store_down_since is not None:
+            down_s = time.monotonic() - self.store_down_since
+            problems.append(f"the store has been unreachable for {down_s:.0f} s")
+        if self._full_since is not None:
+            problems.append("the spool is full: predict answers 503")
+        return {
+            "status": "degraded" if problems else "ok",
+            "problems": problems,
+            "durability": self.durability,
+            "backlog_records": self.pending,
+            "backlog_bytes": spool.backlog_bytes if spool is not None else None,
+            "spool_max_bytes": spool.max_bytes if spool is not None else None,
+            "dropped_records": self.dropped,
+            "refused_requests": self.refused_requests,
+            "corrupt_files": self.corrupt_files,
+        }
+
+    def _gauges(self) -> None:
+        self.metrics.backlog_records.set(self.pending)
+        if self.spool is not None:
+            self.metrics.backlog_bytes.set(self.spool.backlog_bytes)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self._opened or self.spool is None:
+            self._opened = True
+            return
+        self.spool.open()
+        self._opened = True
+        self._report_recovered()
+        self._gauges()
+
+    def _report_recovered(self) -> None:
+        assert self.spool is not None
+        for found in self.spool.recovered:
+            self.metrics.replayed.inc(found.records)
+            log.warning(
+                "replaying %d prediction records left in the spool by process %s",
+                found.records,
+                found.owner,
+            )
+            for path, problem in zip(found.corrupt_files, found.problems, strict=True):
+                self.metrics.corrupt.inc()
+                self.corrupt_files.append(str(path))
+                log.error(
+                    "damaged spool data (%s): the good frames before it are replayed, the "
+                    "bad bytes are kept in %s for inspection",
+                    problem,
+                    path,
+                )
+        self.spool.recovered.clear()
+
+    def start(self) -> None:
+        self._open()
+        self._tasks.append(asyncio.create_task(self._run(), name="driftlab-log-drain"))
+        if self.durability == "interval":
+            self._tasks.append(asyncio.create_task(self._fsync_every(), name="driftlab-fsync"))
+
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """Stop the background tasks and drain what is left (graceful shutdown). Whatever
+        the store does not take within ``timeout_s`` stays in the spool for the next start."""
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        deadline = time.monotonic() + timeout_s
+        while self.pending and time.monotonic() < deadline:
+            before = self.pending
+            await self.flush()
+            if self.pending >= before:
+                break  # the store is not taking records: keep them for the next start
+        await self._flush_errors()
+        if self._sync_task is not None:
+            with contextlib.suppress(Exception):
+                await self._sync_task
+        if self.spool is not None and self._opened:
+            left = await asyncio.to_thread(self.spool.close)
+            if left:
+                log.warning(
+                    "%d prediction records are still in the spool (%s); the next server "
+                    "started on this spool_dir writes them to the store",
+                    left,
+                    self.spool.dir,
+                )
+            self._opened = False
+
+    # -- submitting -------------------------------------------------------------------------
     def submit_error(self, record: ErrorRecord) -> None:
         self._errors.append(record)
 
-    def submit(self, records: list[PredictionRecord]) -> None:
-        self._pending.extend(records)
-        if len(self._pending) >= self.batch_size:
+    async def submit(self, records: list[PredictionRecord]) -> None:
+        """Accept the records of one answered request. Raises SpoolError when they cannot be
+        kept as the durability mode promises (the caller answers 503)."""
+        if not records:
+            return
+        if self.spool is None:
+            self._enqueue(records)
+            return
+        if not self._opened:
+            self._open()  # used without the app's lifespan (e.g. a bare TestClient)
+        data = frame(_encode(records), len(records))
+        try:
+            position = self.spool.append(data, len(records))
+        except SpoolError:
+            self.refused_requests += 1
+            self.metrics.refused.inc()
+            if self._full_since is None:
+                self._full_since = time.monotonic()
+                log.warning(
+                    "prediction spool cannot take more records (%s of %s bytes in %s); "
+                    "predict answers 503 until the store drains it",
+                    self.spool.backlog_bytes,
+                    self.spool.max_bytes,
+                    self.spool.dir,
+                )
+            raise
+        if self._full_since is not None:
+            self._full_since = None
+            log.info("prediction spool accepts records again")
+        self._gauges()
+        if self.spool.backlog_records >= self.batch_size:
+            self._wake.set()
+        if self.durability == "durable":
+            await self._durable(position)
+
+    def _enqueue(self, records: list[PredictionRecord]) -> None:
+        if len(self._queue) + len(records) > self.queue_max_records:
+            self.dropped += len(records)
+            self.metrics.dropped.labels("queue_full").inc(len(records))
+            if not self._dropping:
+                self._dropping = True
+                log.warning(
+                    "prediction log queue is full (store.queue_max_records = %d): dropping "
+                    "records until the store catches up",
+                    self.queue_max_records,
+                )
+            return
+        self._dropping = False
+        self._queue.extend(records)
+        self._gauges()
+        if len(self._queue) >= self.batch_size:
             self._wake.set()
 
-    async def flush(self) -> None:
-        """Write everything submitted so far (used by feedback and at shutdown)."""
-        async with self._flush_lock:
-            if self._errors:
-                errors, self._errors = self._errors, []
-                try:
-                    await asyncio.to_thread(self.store.log_errors, errors)
-                except Exception:
-                    self._errors = errors + self._errors
-                    log.exception("could not write %d error records; will retry", len(errors))
-            while self._pending:
-                batch = self._pending[: self.batch_size]
-                try:
-                    self.written += await asyncio.to_thread(self.store.log_predictions, batch)
-                except Exception:
-                    self.failures += 1
-                    if self.on_failure is not None:
-                        self.on_failure()
-                    if not await self._salvage(batch):
-                        log.exception(
-                            "could not write %d prediction records; will retry", len(batch)
-                        )
-                        return
-                del self._pending[: len(batch)]
+    # -- group commit -----------------------------------------------------------------------
+    async def _durable(self, position: int) -> None:
+        while self._synced < position:
+            task = self._sync_task
+            if task is None or task.done():
+                task = self._sync_task = asyncio.create_task(self._fsync())
+                # Retrieved here, so an fsync nobody awaits any more never warns.
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            # Shielded: a client that disconnects must not cancel the fsync others share.
+            await asyncio.shield(task)
 
-    async def _salvage(self, batch: list[PredictionRecord]) -> bool:
-        """After a failed batch, write its records one by one. If some succeed, the store is
-        up and the others are records it refuses: drop those (counted, logged by request
-        id) rather than block every later prediction behind them. If none succeed, the store
-        is down — unless a read still works, which means these records are refused: drop
-        them. Otherwise keep the batch for the next flush."""
+    async def _fsync(self) -> None:
+        assert self.spool is not None
+        target = self.spool.written
+        fds, dir_changed = self.spool.sync_work()
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(Spool.fsync, fds, self.spool.dir if dir_changed else None)
+        except OSError as e:
+            log.error("fsync of the prediction spool failed: %s", e)
+            raise SpoolError(
+                f"the prediction log spool cannot be made durable (fsync failed: {e}); retry later"
+            ) from e
+        self.metrics.fsync.observe(time.perf_counter() - started)
+        self.spool.synced(fds)
+        self._synced = max(self._synced, target)
+
+    async def _fsync_every(self) -> None:
+        assert self.spool is not None
+        while True:
+            await asyncio.sleep(self.fsync_interval_s)
+            if self.spool.written > self._synced:
+                with contextlib.suppress(SpoolError):
+                    await self._durable(self.spool.written)
+
+    # -- draining ---------------------------------------------------------------------------
+    async def flush(self) -> None:
+        """Write what was accepted so far to the store (used by feedback and at shutdown);
+        stops early, keeping the records, when the store is unreachable."""
+        await self._flush_errors()
+        rounds = self.pending // self.batch_size + 1
+        for _ in range(rounds):
+            if not self.pending or not await self._drain_once():
+                return
+
+    async def _flush_errors(self) -> None:
+        if not self._errors:
+            return
+        errors, self._errors = self._errors, []
+        try:
+            await asyncio.to_thread(self.store.log_errors, errors)
+        except Exception:
+            self._errors = errors + self._errors
+            log.warning("could not write %d error records; will retry", len(errors))
+
+    async def _drain_once(self) -> bool:
+        """Write one batch. False when there was nothing to write or the store is down."""
+        async with self._drain_lock:
+            batch, token = await self._read()
+            if not batch:
+                return False
+            try:
+                self.written += await asyncio.to_thread(self.store.log_predictions, batch)
+            except Exception as e:
+                self.failures += 1
+                if self.on_failure is not None:
+                    self.on_failure()
+                if not await self._salvage(batch, e):
+                    return False
+            self._commit(token)
+            if self.store_down_since is not None:
+                log.warning(
+                    "the store is reachable again after %.1f s; replaying %d spooled records",
+                    time.monotonic() - self.store_down_since,
+                    self.pending,
+                )
+                self.store_down_since = None
+                self.metrics.store_down.set(0)
+            self._gauges()
+            return True
+
+    async def _read(self) -> tuple[list[PredictionRecord], ReadBatch | int]:
+        if self.spool is None:
+            batch = self._queue[: self.batch_size]
+            return batch, len(batch)
+        read = await asyncio.to_thread(self.spool.read, self.batch_size)
+        records = [r for payload in read.payloads for r in _decode(payload)]
+        return records, read
+
+    def _commit(self, token: ReadBatch | int) -> None:
+        if isinstance(token, int):
+            del self._queue[:token]
+        else:
+            assert self.spool is not None
+            self.spool.commit(token)
+
+    async def _salvage(self, batch: list[PredictionRecord], error: Exception) -> bool:
+        """After a failed batch: if a read fails too, the store is down — keep the batch
+        (False). Otherwise some record is one the store refuses: write the batch one by one
+        and drop (count, log by request id) only the refused records."""
+        try:
+            await asyncio.to_thread(self.store.known_requests, [batch[0].request_id])
+        except Exception:
+            if self.store_down_since is None:
+                self.store_down_since = time.monotonic()
+                self.metrics.store_down.set(1)
+                log.warning(
+                    "the store is unreachable (%s); %d prediction records are kept in the "
+                    "%s and written when it is back",
+                    str(error).splitlines()[0] if str(error) else type(error).__name__,
+                    self.pending,
+                    "spool" if self.spool is not None else "in-memory queue",
+                )
+            return False
         refused = []
         for record in batch:
             try:
@@ -91,28 +369,73 @@ class PredictionLogger:
             except Exception:
                 refused.append(record)
         if len(refused) == len(batch):
-            try:
+            try:  # still readable: the store refuses these records, it is not down
                 await asyncio.to_thread(self.store.known_requests, [batch[0].request_id])
             except Exception:
-                return False  # the store is down: retry later, lose nothing
+                return False
         self.dropped += len(refused)
+        self.metrics.dropped.labels("refused_by_store").inc(len(refused))
         for record in refused:
             log.error("prediction %s refused by the store; dropped", record.request_id)
         return True
 
     async def _run(self) -> None:
+        delay = self.interval_s
+        next_claim = time.monotonic() + _CLAIM_EVERY_S
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
-            await self.flush()
+            try:
+                await self._flush_errors()
+                if self.spool is not None and self._opened and time.monotonic() > next_claim:
+                    # A sibling worker that died and was not replaced leaves its segments.
+                    next_claim = time.monotonic() + _CLAIM_EVERY_S
+                    if await asyncio.to_thread(self.spool.claim_orphans):
+                        self._report_recovered()
+                progressed = True
+                while progressed and self.pending:
+                    progressed = await self._drain_once()
+            except Exception:
+                # A bug or an unexpected file error must not end logging for good.
+                log.exception("prediction log drain failed; retrying")
+            if self.store_down_since is not None:
+                delay = min(max(delay * 2, 0.1), _MAX_BACKOFF_S)
+            else:
+                delay = self.interval_s
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="driftlab-prediction-logger")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.flush()
+def _plain(value: Any) -> Any:
+    # numpy scalars from a model (np.float64, np.int64) become their Python value.
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _encode(records: list[PredictionRecord]) -> bytes:
+    return json.dumps(
+        [
+            {
+                "request_id": r.request_id,
+                "ts": r.ts.isoformat(),
+                "model_name": r.model_name,
+                "model_version": r.model_version,
+                "features": r.features,
+                "prediction": r.prediction,
+                "probability": r.probability,
+                "latency_ms": r.latency_ms,
+                "probabilities": r.probabilities,
+                "attributes": r.attributes,
+            }
+            for r in records
+        ],
+        separators=(",", ":"),
+        default=_plain,
+    ).encode()
+
+
+def _decode(payload: bytes) -> list[PredictionRecord]:
+    return [
+        PredictionRecord(**{**item, "ts": datetime.fromisoformat(item["ts"])})
+        for item in json.loads(payload)
+    ]

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "WINDOW_COLUMNS",
     "ErrorRecord",
     "LabelOutcome",
@@ -18,6 +19,13 @@ __all__ = [
     "Store",
     "StoredRun",
 ]
+
+# Columns of every row returned by Store.audit (one compliance check of one window).
+AUDIT_COLUMNS = [
+    "id", "ts", "run_id", "model_name", "model_version", "window_start", "window_end",
+    "check", "feature", "prohibited", "value", "ci_low", "ci_high", "reference", "limit",
+    "n", "verdict", "message",
+]  # fmt: skip
 
 # Columns of every frame returned by Store.read_window, before the feature columns.
 WINDOW_COLUMNS = [
@@ -43,6 +51,9 @@ class PredictionRecord:
     probability: float | None
     latency_ms: float
     probabilities: dict[str, float] | None = None
+    # Protected attributes sent as request metadata (never model inputs); read_window
+    # returns them as columns beside the features.
+    attributes: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +159,16 @@ class Store(Protocol):
     def last_alert_sent(self, fingerprint: str) -> datetime | None: ...
 
     def save_decision(self, model_name: str, decision: dict[str, Any]) -> int: ...
+
+    def save_audit(self, run_id: int, result: dict[str, Any]) -> int:
+        """Append every compliance check of a stored run's result to the audit log."""
+        ...
+
+    def audit(
+        self, model_name: str | None = None, *, limit: int = 100, feature: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Audit rows (AUDIT_COLUMNS), newest first."""
+        ...
 
     def decisions(self, model_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]: ...
 

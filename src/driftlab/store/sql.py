@@ -16,12 +16,15 @@ from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
+from alembic.util import CommandError as AlembicError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from driftlab.errors import StoreError, UnknownRequestError, UnknownRunError
+from driftlab.store import migrate
 from driftlab.store.base import (
+    AUDIT_COLUMNS,
     WINDOW_COLUMNS,
     ErrorRecord,
     LabelOutcome,
@@ -34,6 +37,8 @@ __all__ = ["SqlStore"]
 
 T = TypeVar("T")
 
+# The tables as the code expects them. Change them only together with a new revision in
+# store/migrations/versions: a test checks that the migrated schema equals this metadata.
 metadata = sa.MetaData()
 
 predictions = sa.Table(
@@ -48,7 +53,10 @@ predictions = sa.Table(
     sa.Column("probability", sa.Float),
     sa.Column("probabilities", sa.JSON),
     sa.Column("latency_ms", sa.Float, nullable=False),
-    sa.Index("ix_predictions_model_ts", "model_name", "ts"),
+    # Protected attributes sent as request metadata, kept apart from the model inputs.
+    sa.Column("attributes", sa.JSON, nullable=True),
+    # Serves read_window (newest first) and iter_window's keyset pages without sorting.
+    sa.Index("ix_predictions_model_ts_id", "model_name", "ts", "request_id"),
 )
 
 labels = sa.Table(
@@ -100,12 +108,38 @@ alerts = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.Integer, nullable=False, index=True),
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("fingerprint", sa.String(200), nullable=False, index=True),
+    sa.Column("fingerprint", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(50), nullable=False),
     sa.Column("severity", sa.String(20), nullable=False),
     sa.Column("subject", sa.String(200)),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("sent", sa.Boolean, nullable=False),
+    sa.Index("ix_alerts_fingerprint_ts", "fingerprint", "ts"),  # the cooldown's lookup
+)
+
+# Every compliance check of every window, for audit: what was measured, against which limit,
+# on which model version and rows, and the verdict.
+compliance_audit = sa.Table(
+    "compliance_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.Integer, nullable=False, index=True),
+    sa.Column("model_name", sa.String(200), nullable=False, index=True),
+    sa.Column("model_version", sa.String(50)),
+    sa.Column("window_start", sa.String(40)),
+    sa.Column("window_end", sa.String(40)),
+    sa.Column("check", sa.String(20), nullable=False),
+    sa.Column("feature", sa.String(200), nullable=False),
+    sa.Column("prohibited", sa.Boolean, nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+    sa.Column("reference", sa.Float),
+    sa.Column("limit", sa.Float),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("verdict", sa.String(20), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
 )
 
 decisions = sa.Table(
@@ -154,7 +188,8 @@ def _window_query(model_name: str, start: datetime | None, end: datetime | None)
     q = (
         sa.select(
             p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
-            p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.features,
+            p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.attributes,
+            p.c.features,
         )
         .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
         .where(p.c.model_name == model_name)
@@ -167,11 +202,14 @@ def _window_query(model_name: str, start: datetime | None, end: datetime | None)
 
 
 def _window_frame(rows: list[Any]) -> pd.DataFrame:
-    """Rows of the window query as a table: WINDOW_COLUMNS, then one column per feature."""
-    base = pd.DataFrame([r[:-1] for r in rows], columns=WINDOW_COLUMNS)
+    """Rows of the window query as a table: WINDOW_COLUMNS, then one column per feature and
+    per logged attribute (protected attributes sent as request metadata)."""
+    base = pd.DataFrame([r[:-2] for r in rows], columns=WINDOW_COLUMNS)
     base["ts"] = [_utc(t) for t in base["ts"]]
     base["label_ts"] = [_utc(t) for t in base["label_ts"]]
-    feats = pd.DataFrame.from_records([r[-1] for r in rows], index=base.index)
+    # Rows logged before attributes were split out carry them inside the features.
+    merged = [{**(r[-2] or {}), **r[-1]} for r in rows]
+    feats = pd.DataFrame.from_records(merged, index=base.index)
     return pd.concat([base, feats], axis=1)
 
 
@@ -211,13 +249,25 @@ class SqlStore:
             # PostgreSQL's json type refuses NaN/Infinity (SQLite would store them, and then
             # they are not NULL): store non-finite numbers as null on every backend.
             self.engine = sa.create_engine(url, json_serializer=_json_dumps, **kwargs)
-            if create:
-                metadata.create_all(self.engine)
         except SQLAlchemyError as e:
             raise StoreError(
                 f"cannot open the store at {self._safe_url}: {e.__class__.__name__}: "
                 f"{str(e).splitlines()[0]}; check store.url"
             ) from e
+        opened = False
+        try:
+            if create:
+                # The schema is built and changed by the migrations only (store/migrate.py).
+                migrate.upgrade(self.engine)
+            opened = True
+        except (SQLAlchemyError, AlembicError) as e:
+            raise StoreError(
+                f"cannot open the store at {self._safe_url}: {e.__class__.__name__}: "
+                f"{str(e).splitlines()[0]}; check store.url"
+            ) from e
+        finally:
+            if not opened:
+                self.engine.dispose()  # no pooled connection outlives a store that never opened
         self.dialect = self.engine.dialect.name
 
     @property
@@ -250,12 +300,19 @@ class SqlStore:
                 "probability": r.probability,
                 "probabilities": r.probabilities,
                 "latency_ms": r.latency_ms,
+                "attributes": r.attributes or None,
             }
             for r in records
         ]
+        stmt = self._insert_ignore(predictions)
+        # The row count of a batch insert that skips duplicates is not per row on every driver
+        # (psycopg reports the batch size): count the ids the database says it inserted.
+        returning = self.dialect in ("postgresql", "sqlite")
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(self._insert_ignore(predictions), rows)
+                if returning:
+                    return len(conn.execute(stmt.returning(predictions.c.request_id), rows).all())
+                result = conn.execute(stmt, rows)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
         return (
@@ -506,6 +563,48 @@ class SqlStore:
                 {"id": r.id, "ts": _utc(r.ts).isoformat(), **r.decision}  # type: ignore[union-attr]
                 for r in conn.execute(q)
             ]
+
+    # -- compliance audit --------------------------------------------------------------------
+    @_store_errors
+    def save_audit(self, run_id: int, result: dict[str, Any]) -> int:
+        compliance = result.get("compliance")
+        if not compliance or not compliance.get("checks"):
+            return 0
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "ts": now, "run_id": run_id, "model_name": result["model_name"],
+                "model_version": result.get("model_version"),
+                "window_start": result.get("window_start"),
+                "window_end": result.get("window_end"), "check": c["check"],
+                "feature": c["feature"], "prohibited": bool(c["prohibited"]),
+                "value": _finite(c.get("value")),
+                "ci_low": _finite((c.get("interval") or [None, None])[0]),
+                "ci_high": _finite((c.get("interval") or [None, None])[1]),
+                "reference": _finite(c.get("reference")), "limit": _finite(c.get("limit")),
+                "n": int(c.get("n", 0)), "verdict": c["verdict"], "message": c["message"],
+            }
+            for c in compliance["checks"]
+        ]  # fmt: skip
+        with self.engine.begin() as conn:
+            conn.execute(compliance_audit.insert(), rows)
+        return len(rows)
+
+    @_store_errors
+    def audit(
+        self, model_name: str | None = None, *, limit: int = 100, feature: str | None = None
+    ) -> list[dict[str, Any]]:
+        t = compliance_audit
+        q = sa.select(*(t.c[c] for c in AUDIT_COLUMNS)).order_by(t.c.id.desc()).limit(limit)
+        if model_name:
+            q = q.where(t.c.model_name == model_name)
+        if feature:
+            q = q.where(t.c.feature == feature)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+        for r in rows:
+            r["ts"] = _utc(r["ts"]).isoformat()  # type: ignore[union-attr]
+        return rows
 
     # -- read-only views for the report and the dashboard ---------------------------------
     @_store_errors

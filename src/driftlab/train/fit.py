@@ -190,6 +190,14 @@ def _train(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) 
     elif task.value == "regression":
         loss_map = fit_loss_map(oof[PREDICTION].to_numpy(), y.to_numpy())
         info = info.with_extra(loss_map=loss_map.to_dict())
+    if project.protected_features or project.prohibited_features:
+        # Group rates and reliance on the training rows: the reference of every fairness and
+        # compliance check (import here: training reaches into monitoring only when asked).
+        from driftlab.fairness.model_checks import reference_extras
+
+        interim = ModelBundle(info=info, pipeline=final, reference=reference)
+        extras = reference_extras(project, interim, x, y, oof[PREDICTION].to_numpy())
+        info = info.with_extra(**extras)
     if project.monitor.fit_thresholds:
         # Import here: training only reaches into monitoring when asked to fit thresholds.
         from driftlab.monitor.run import policy_for

@@ -18,11 +18,13 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Liveness and readiness")
 async def health(holder: HolderDep, logger: LoggerDep) -> JSONResponse:
     ready = holder.bundle is not None
+    log_state = logger.status()
     body = {
-        "status": "ok" if ready else "no_model",
+        "status": log_state["status"] if ready else "no_model",  # "degraded": see "log"
         "model": holder.name,
         "model_version": holder.version,
         "pending_log_records": logger.pending,
+        "log": log_state,
     }
     return JSONResponse(body, status_code=200 if ready else 503)
 

@@ -117,6 +117,8 @@ async def predict(
     now = datetime.now(UTC)
     out = []
     logged = []
+    # Protected attributes that are not model inputs are request metadata, logged apart.
+    meta = {f.name for f in project.features if f.is_protected and not f.is_model_input}
     for i, rec in enumerate(records):
         rid = uuid.uuid4().hex
         out.append(
@@ -135,14 +137,15 @@ async def predict(
                 ts=now,
                 model_name=bundle.info.name,
                 model_version=bundle.version,
-                features=rec,
+                features={k: v for k, v in rec.items() if k not in meta},
                 prediction=batch.predictions[i],
                 probability=batch.probability[i],
                 latency_ms=elapsed * 1000.0,
                 probabilities=batch.probabilities[i],
+                attributes={k: rec[k] for k in meta if rec.get(k) is not None} or None,
             )
         )
-    logger.submit(logged)
+    await logger.submit(logged)  # durable before the answer leaves (store.durability)
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))
     return PredictionList(predictions=out) if is_list else out[0]

@@ -1,0 +1,411 @@
+"""An append-only, crash-safe spool of prediction records on local disk.
+
+Why: a prediction is answered only once its record is on disk here, so a crash, a kill -9
+or a database outage loses nothing the client was told about. A drainer copies the spool
+into the store in batches; replays are harmless because the store skips request ids it
+already has.
+
+Layout of ``spool_dir`` (one owner per serving process)::
+
+    <owner>.lock               held with flock(LOCK_EX) for the owner's lifetime
+    <owner>.<seq:08d>.seg      segments: MAGIC, then frames
+    <owner>.<seq:08d>.seg.corrupt   bytes after the last good frame of a damaged segment
+
+A frame is ``<u32 payload length><u32 record count><u32 crc32(count + payload)><payload>``
+(little endian), the payload being one JSON array of records: a frame is one request.
+
+A process that finds the lock of another owner free (its process is gone: the kernel
+drops flock locks with the process) claims that owner's segments: it renames them into
+its own name space, checks every frame, moves a damaged tail (a torn write, a bad crc)
+into a ``.corrupt`` file and replays the good frames. The lock of a live owner is never
+free, so live processes never take each other's segments.
+
+This module is synchronous and knows nothing of asyncio or the store; the prediction
+logger (driftlab.serve.logger) decides when to fsync and when to drain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import re
+import struct
+import threading
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from driftlab.errors import SpoolError, StoreError
+
+__all__ = ["MAGIC", "Recovered", "Segment", "Spool", "frame", "scan"]
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"DLSPOOL1"
+_HEADER = struct.Struct("<III")
+_SEGMENT = re.compile(r"^(?P<owner>[A-Za-z0-9-]+)\.(?P<seq>\d{8})\.seg$")
+
+
+def frame(payload: bytes, n_records: int) -> bytes:
+    """One framed entry: header (length, count, crc32 of count + payload), then payload."""
+    count = struct.pack("<I", n_records)
+    crc = zlib.crc32(payload, zlib.crc32(count))
+    return _HEADER.pack(len(payload), n_records, crc) + payload
+
+
+@dataclass
+class Scan:
+    good_end: int  # offset just past the last valid frame
+    records: int
+    frames: int
+    problem: str | None  # why the bytes after good_end are not valid frames
+
+
+def scan(data: bytes) -> Scan:
+    """Validate a segment's bytes frame by frame; stop at the first bad one."""
+    if len(data) < len(MAGIC):
+        # A segment created just before a crash may not even have its magic yet.
+        problem = None if data == MAGIC[: len(data)] else "not a spool file (bad magic)"
+        return Scan(0, 0, 0, problem if data else None)
+    if not data.startswith(MAGIC):
+        return Scan(0, 0, 0, "not a spool file (bad magic)")
+    pos, records, frames = len(MAGIC), 0, 0
+    while pos < len(data):
+        if len(data) - pos < _HEADER.size:
+            return Scan(pos, records, frames, "torn frame header")
+        length, count, crc = _HEADER.unpack_from(data, pos)
+        start = pos + _HEADER.size
+        if start + length > len(data):
+            return Scan(pos, records, frames, "torn frame (shorter than its length)")
+        if zlib.crc32(data[start : start + length], zlib.crc32(struct.pack("<I", count))) != crc:
+            return Scan(pos, records, frames, "crc mismatch")
+        pos = start + length
+        records += count
+        frames += 1
+    return Scan(pos, records, frames, None)
+
+
+@dataclass
+class Segment:
+    path: Path
+    size: int  # bytes of whole frames written (including MAGIC)
+    records: int
+    sealed: bool  # no more appends: deleted once fully drained
+    read_offset: int = len(MAGIC)
+    read_records: int = 0
+
+    @property
+    def backlog_bytes(self) -> int:
+        return max(self.size - self.read_offset, 0)
+
+    @property
+    def backlog_records(self) -> int:
+        return self.records - self.read_records
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What claiming the segments of a dead process found."""
+
+    owner: str
+    segments: int
+    records: int
+    corrupt_files: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReadBatch:
+    payloads: list[bytes]
+    # (segment, new read offset, records read) per segment touched, applied by commit().
+    advance: list[tuple[Segment, int, int]]
+
+
+class Spool:
+    def __init__(self, directory: Path, *, segment_bytes: int, max_bytes: int) -> None:
+        self.dir = Path(directory)
+        self.segment_bytes = segment_bytes
+        self.max_bytes = max_bytes
+        self.owner = ""  # set by open(), in the process that writes (after any fork)
+        self.written = 0  # bytes appended by this process: positions for group commit
+        self.recovered: list[Recovered] = []
+        self._segments: list[Segment] = []
+        self._lock = threading.Lock()  # the segment list, shared with the drain thread
+        self._seq = 0
+        self._fd: int | None = None  # current segment, O_APPEND
+        self._lock_fd: int | None = None
+        self._retired: list[int] = []  # fds of rotated segments, closed after their fsync
+        self._dir_dirty = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def open(self) -> None:
+        """Take this process's lock, claim segments of dead processes, open a segment."""
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = self._own_lock()
+            self.claim_orphans()
+            self._new_segment()
+            self._fsync_dir()
+        except OSError as e:
+            raise StoreError(
+                f"cannot open the prediction spool in {str(self.dir)!r}: {e}; "
+                "set store.spool_dir to a writable local folder"
+            ) from e
+
+    def _own_lock(self) -> int:
+        # Locked under a temporary name, then renamed: a claimer scanning for *.lock never
+        # sees this owner's lock unlocked.
+        tmp = self.dir / f".{self.owner}.lock.tmp"
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(tmp, self.dir / f"{self.owner}.lock")
+        return fd
+
+    def close(self) -> int:
+        """Close the files; delete the drained segments and, if none is left, the lock.
+        Returns the records still spooled (replayed by the next process to start)."""
+        for fd in [*self._retired, *([self._fd] if self._fd is not None else [])]:
+            with contextlib.suppress(OSError):
+                os.fsync(fd)
+            os.close(fd)
+        self._retired, self._fd = [], None
+        with self._lock:
+            for seg in self._segments:
+                if seg.backlog_records == 0:
+                    with contextlib.suppress(FileNotFoundError):
+                        seg.path.unlink()
+            self._segments = [s for s in self._segments if s.backlog_records > 0]
+            left = sum(s.backlog_records for s in self._segments)
+        if self._lock_fd is not None:
+            if not self._segments:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.dir / f"{self.owner}.lock").unlink()
+            os.close(self._lock_fd)  # releases the flock: a later process claims the rest
+            self._lock_fd = None
+        return left
+
+    # -- writing ----------------------------------------------------------------------------
+    def append(self, data: bytes, n_records: int) -> int:
+        """Append one frame; return the position to fsync up to for it to be durable.
+
+        Raises SpoolError, writing nothing, when the backlog would pass ``max_bytes`` or
+        the disk is full."""
+        backlog = self.backlog_bytes
+        if backlog + len(data) > self.max_bytes:
+            raise SpoolError(
+                f"the prediction log spool is full ({backlog} of {self.max_bytes} bytes, "
+                "store.spool_max_bytes) because the store is not taking records; "
+                "nothing was scored or logged; retry later"
+            )
+        seg = self._segments[-1]
+        if seg.size >= self.segment_bytes and seg.size > len(MAGIC):
+            try:
+                self._new_segment()
+            except OSError as e:
+                raise self._disk_error(e) from e
+            seg = self._segments[-1]
+        assert self._fd is not None
+        try:
+            _write_all(self._fd, data)
+        except OSError as e:
+            # Undo a partial write, so the segment stays a sequence of whole frames.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, seg.size)
+            raise self._disk_error(e) from e
+        seg.size += len(data)
+        seg.records += n_records
+        self.written += len(data)
+        return self.written
+
+    def _disk_error(self, e: OSError) -> SpoolError:
+        reason = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else str(e)
+        return SpoolError(
+            f"the prediction log spool cannot be written ({reason}, store.spool_dir); "
+            "nothing was scored or logged; retry later"
+        )
+
+    def _new_segment(self) -> None:
+        self._seq += 1
+        path = self.dir / f"{self.owner}.{self._seq:08d}.seg"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        try:
+            _write_all(fd, MAGIC)
+        except OSError:
+            os.close(fd)
+            path.unlink()
+            raise
+        if self._fd is not None:
+            self._retired.append(self._fd)
+        self._fd = fd
+        self._dir_dirty = True
+        with self._lock:
+            if self._segments:
+                self._segments[-1].sealed = True
+            self._segments.append(Segment(path, len(MAGIC), 0, sealed=False))
+        self.written += len(MAGIC)
+
+    def sync_work(self) -> tuple[list[int], bool]:
+        """The fds whose data must reach the disk (rotated ones first) and whether the
+        folder changed (new files). The caller fsyncs them, then calls :meth:`synced`."""
+        fds = [*self._retired, *([self._fd] if self._fd is not None else [])]
+        dirty, self._dir_dirty = self._dir_dirty, False
+        return fds, dirty
+
+    def synced(self, fds: list[int]) -> None:
+        for fd in fds:
+            if fd in self._retired:
+                self._retired.remove(fd)
+                os.close(fd)
+
+    def _fsync_dir(self) -> None:
+        fd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def fsync(fds: list[int], directory: Path | None) -> None:
+        """fsync each fd (and the folder, for new or renamed files). Runs in a thread."""
+        for fd in fds:
+            os.fsync(fd)
+        if directory is not None:
+            dfd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+    # -- draining --------------------------------------------------------------------------
+    @property
+    def backlog_bytes(self) -> int:
+        with self._lock:
+            return sum(s.backlog_bytes for s in self._segments)
+
+    @property
+    def backlog_records(self) -> int:
+        with self._lock:
+            return sum(s.backlog_records for s in self._segments)
+
+    def read(self, max_records: int) -> ReadBatch:
+        """Up to ``max_records`` records (whole frames, at least one) from the oldest
+        undrained position. Thread-safe against appends; does not move the cursor."""
+        with self._lock:
+            todo = [(s, s.read_offset, s.size) for s in self._segments if s.backlog_bytes]
+        payloads: list[bytes] = []
+        advance: list[tuple[Segment, int, int]] = []
+        taken = 0
+        for seg, offset, end in todo:
+            with seg.path.open("rb") as f:
+                f.seek(offset)
+                data = f.read(end - offset)
+            pos, got = 0, 0
+            while pos < len(data) and (taken == 0 or taken < max_records):
+                length, count, _crc = _HEADER.unpack_from(data, pos)
+                payloads.append(data[pos + _HEADER.size : pos + _HEADER.size + length])
+                pos += _HEADER.size + length
+                got += count
+                taken += count
+            advance.append((seg, offset + pos, got))
+            if taken >= max_records:
+                break
+        return ReadBatch(payloads, advance)
+
+    def commit(self, batch: ReadBatch) -> None:
+        """The batch is in the store: move the cursor, delete fully drained sealed segments."""
+        with self._lock:
+            for seg, offset, got in batch.advance:
+                seg.read_offset = offset
+                seg.read_records += got
+            done = [s for s in self._segments if s.sealed and s.backlog_bytes == 0]
+            self._segments = [s for s in self._segments if s not in done]
+        for seg in done:
+            with contextlib.suppress(FileNotFoundError):
+                seg.path.unlink()
+
+    # -- recovery --------------------------------------------------------------------------
+    def claim_orphans(self) -> list[Recovered]:
+        """Adopt the segments of every owner whose lock is free (its process is gone)."""
+        owners = {p.name.split(".")[0] for p in self.dir.glob("*.lock")}
+        owners |= {m["owner"] for p in self.dir.glob("*.seg") if (m := _SEGMENT.match(p.name))}
+        owners.discard(self.owner)
+        found = []
+        for owner in sorted(owners):
+            got = self._claim(owner)
+            if got is not None:
+                found.append(got)
+                self.recovered.append(got)
+        return found
+
+    def _claim(self, owner: str) -> Recovered | None:
+        lock_path = self.dir / f"{owner}.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None  # alive
+            try:
+                if os.fstat(fd).st_ino != os.stat(lock_path).st_ino:
+                    return None  # another claimer finished with it and removed it
+            except FileNotFoundError:
+                return None
+            paths = sorted(self.dir.glob(f"{owner}.*.seg"))
+            claimed = Recovered(owner, len(paths), 0)
+            records = 0
+            for path in paths:
+                self._seq += 1
+                mine = self.dir / f"{self.owner}.{self._seq:08d}.seg"
+                os.rename(path, mine)  # now covered by this process's lock
+                seg, corrupt, problem = _repair(mine)
+                records += seg.records
+                if corrupt is not None:
+                    claimed.corrupt_files.append(corrupt)
+                    claimed.problems.append(f"{path.name}: {problem}")
+                if seg.records == 0:
+                    mine.unlink()  # nothing to replay (any damaged bytes are kept aside)
+                    continue
+                with self._lock:
+                    # Before the current segment: the older records drain first.
+                    self._segments.insert(max(len(self._segments) - 1, 0), seg)
+            lock_path.unlink()
+            self._fsync_dir()
+            return Recovered(owner, len(paths), records, claimed.corrupt_files, claimed.problems)
+        finally:
+            os.close(fd)
+
+
+def _repair(path: Path) -> tuple[Segment, Path | None, str | None]:
+    """Check a claimed segment; move a damaged tail to ``<name>.corrupt``, keep the rest."""
+    data = path.read_bytes()
+    found = scan(data)
+    corrupt = None
+    if found.problem is not None:
+        corrupt = path.with_name(path.name + ".corrupt")
+        with corrupt.open("wb") as f:
+            f.write(data[found.good_end :])
+            f.flush()
+            os.fsync(f.fileno())
+        with path.open("r+b") as f:
+            if found.good_end < len(MAGIC):
+                f.seek(0)
+                f.write(MAGIC)
+                f.truncate(len(MAGIC))
+            else:
+                f.truncate(found.good_end)
+            f.flush()
+            os.fsync(f.fileno())
+    size = max(found.good_end, len(MAGIC))
+    return Segment(path, size, found.records, sealed=True), corrupt, found.problem
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]

@@ -1,0 +1,155 @@
+"""The prediction spool on a real disk: framing, rotation, full spool, claims across processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from driftlab.errors import SpoolError
+from driftlab.store.spool import MAGIC, Spool, frame, scan
+
+
+def _payload(i: int, n: int = 1) -> bytes:
+    return json.dumps([{"i": i, "k": k} for k in range(n)]).encode()
+
+
+def _drain(spool: Spool) -> list[bytes]:
+    out = []
+    while True:
+        batch = spool.read(100)
+        if not batch.payloads:
+            return out
+        out.extend(batch.payloads)
+        spool.commit(batch)
+
+
+def test_scan_finds_every_kind_of_damage() -> None:
+    good = MAGIC + frame(b'["a"]', 1) + frame(b'["b","c"]', 2)
+    assert (scan(good).records, scan(good).problem) == (3, None)
+    end = len(good)
+    assert scan(good + b"\x05\x00").problem == "torn frame header"
+    assert scan(good + frame(b'["d"]', 1)[:-2]).problem == "torn frame (shorter than its length)"
+    flipped = bytearray(good)
+    flipped[-2] ^= 0xFF
+    bad = scan(bytes(flipped))
+    assert bad.problem == "crc mismatch" and bad.good_end == len(MAGIC) + len(frame(b'["a"]', 1))
+    assert scan(b"garbage!" + good[8:]).problem == "not a spool file (bad magic)"
+    assert scan(b"").problem is None and scan(MAGIC[:3]).problem is None  # died at creation
+    assert scan(good + b"\x05\x00").good_end == end
+
+
+def test_append_read_commit_and_rotation(tmp_path: Path) -> None:
+    spool = Spool(tmp_path, segment_bytes=200, max_bytes=1 << 20)
+    spool.open()
+    for i in range(20):
+        spool.append(frame(_payload(i), 1), 1)
+    segments = sorted(tmp_path.glob("*.seg"))
+    assert len(segments) == 3  # 20 frames of 33 bytes, rotated past 200 bytes
+    assert spool.backlog_records == 20
+    got = [json.loads(p)[0]["i"] for p in _drain(spool)]
+    assert got == list(range(20))
+    assert spool.backlog_records == 0 and spool.backlog_bytes == 0
+    # Drained sealed segments are deleted; only the one being written is left.
+    assert len(list(tmp_path.glob("*.seg"))) == 1
+    assert spool.close() == 0
+    assert list(tmp_path.iterdir()) == []  # clean shutdown leaves nothing
+
+
+def test_full_spool_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    spool = Spool(tmp_path, segment_bytes=1 << 20, max_bytes=300)
+    spool.open()
+    spool.append(frame(_payload(0, 5), 5), 5)
+    size = sum(p.stat().st_size for p in tmp_path.glob("*.seg"))
+    with pytest.raises(SpoolError, match=r"spool is full .*store.spool_max_bytes.*retry later"):
+        spool.append(frame(_payload(1, 20), 20), 20)
+    assert sum(p.stat().st_size for p in tmp_path.glob("*.seg")) == size
+    assert spool.backlog_records == 5
+    spool.close()
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys, json, os, time
+    from pathlib import Path
+    from driftlab.store.spool import Spool, frame
+    spool = Spool(Path(sys.argv[1]), segment_bytes=300, max_bytes=1 << 20)
+    spool.open()
+    for i in range(int(sys.argv[2])):
+        spool.append(frame(json.dumps([{"i": i}]).encode(), 1), 1)
+    if sys.argv[3] == "torn":
+        # A frame cut short, as a kill -9 during write() leaves it.
+        os.write(spool._fd, frame(b'[{"i": -1}]', 1)[:9])
+    print("ready", flush=True)
+    time.sleep(60)
+    """
+)
+
+
+def _child(directory: Path, n: int, mode: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(directory), str(n), mode],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.stdout is not None
+    proc.stdout.close()
+
+
+def test_live_process_keeps_its_segments_dead_one_is_claimed(tmp_path: Path) -> None:
+    child = _child(tmp_path, 30, "clean")
+    try:
+        other = Spool(tmp_path, segment_bytes=1 << 20, max_bytes=1 << 20)
+        other.open()
+        assert other.recovered == [] and other.backlog_records == 0  # alive: not touched
+        _kill(child)
+        found = other.claim_orphans()
+        assert [(f.records, f.corrupt_files) for f in found] == [(30, [])]
+        assert sorted(json.loads(p)[0]["i"] for p in _drain(other)) == list(range(30))
+        assert not list(tmp_path.glob(f"{child.pid}-*"))  # its lock and segments are gone
+        other.close()
+    finally:
+        if child.poll() is None:
+            _kill(child)
+
+
+def test_torn_tail_after_kill_is_kept_aside_and_the_good_prefix_replayed(tmp_path: Path) -> None:
+    child = _child(tmp_path, 12, "torn")
+    _kill(child)
+    spool = Spool(tmp_path, segment_bytes=1 << 20, max_bytes=1 << 20)
+    spool.open()
+    [found] = spool.recovered
+    assert found.records == 12
+    [corrupt] = found.corrupt_files
+    assert corrupt.name.endswith(".seg.corrupt")
+    assert corrupt.read_bytes() == frame(b'[{"i": -1}]', 1)[:9]  # exactly the torn bytes
+    assert "torn frame" in found.problems[0]
+    assert sorted(json.loads(p)[0]["i"] for p in _drain(spool)) == list(range(12))
+    spool.close()
+    assert corrupt.exists()  # kept for inspection, never deleted by driftlab
+
+
+def test_a_second_claimer_finds_nothing_left(tmp_path: Path) -> None:
+    child = _child(tmp_path, 5, "clean")
+    _kill(child)
+    first = Spool(tmp_path, segment_bytes=1 << 20, max_bytes=1 << 20)
+    first.open()
+    second = Spool(tmp_path, segment_bytes=1 << 20, max_bytes=1 << 20)
+    second.open()  # first is alive and now owns the claimed segments
+    assert first.backlog_records == 5 and second.backlog_records == 0
+    first.close()
+    second.close()
