@@ -109,6 +109,21 @@ def test_browser_loads_runs_drills_down_and_draws(live) -> None:
             assert page.locator(f"#timeline-{name} svg.main-svg").count() >= 1, name
         page.screenshot(path=str(ARTIFACTS / "model.png"), full_page=True)
 
+        # A click on the first run's point of the drift timeline opens that run.
+        point = (
+            page.locator("#timeline-drift .scatterlayer .trace").first.locator(".points path").first
+        )
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)  # plotly clicks the point under the hover
+        page.mouse.click(x, y)
+        page.wait_for_url(f"**/dashboard/runs/{run_ids[0]}")
+        page.wait_for_selector("body[data-plots-ready=true]", timeout=60_000)
+        page.go_back()
+        page.wait_for_selector("body[data-plots-ready=true]", timeout=60_000)
+
         page.click(f"#runs a.run-link[href='/dashboard/runs/{run_ids[-1]}']")
         page.wait_for_url(f"**/dashboard/runs/{run_ids[-1]}")
         page.wait_for_selector("body[data-plots-ready=true]", timeout=60_000)

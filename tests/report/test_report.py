@@ -24,9 +24,10 @@ from driftlab.report import (
     write_report,
 )
 from driftlab.store import SqlStore
-from tests.browser import CHROMIUM_ARGS, chromium
+from tests.browser import CHROMIUM_ARGS, chromium, sync_playwright
 
 MODEL = "ames-housing"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "report"
 FIGURE = re.compile(r'<script type="application/json" data-plot="([^"]+)">(.*?)</script>', re.S)
 
 
@@ -245,31 +246,59 @@ def test_cli_report_html_and_json(seeded, ames, tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_report_draws_every_plot_in_headless_chromium(seeded, tmp_path: Path) -> None:
+def test_report_draws_every_plot_offline_in_headless_chromium(seeded, tmp_path: Path) -> None:
+    """Opened from disk with every network request refused: plotly.js comes out of the file."""
+    binary = chromium()
     path = write_report(load_report(*_latest(seeded)), tmp_path / "report.html")
-    out = subprocess.run(
-        [str(chromium()), *CHROMIUM_ARGS, "--disable-quic", f"--user-data-dir={tmp_path / 'p'}",
-         "--virtual-time-budget=15000", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert 'data-plots-ready="true"' in out.stdout, out.stderr[-2000:]
-    assert out.stdout.count('class="main-svg"') >= 17 + 5
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(binary), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("http*://**", lambda route: (problems.append(route.request.url),
+                                                route.abort()))  # fmt: skip
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)  # fmt: skip
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-plots-ready=true]", timeout=60_000)
+        assert page.locator(".plot").count() == 17 + 5
+        assert page.locator(".plot svg.main-svg").count() >= 17 + 5
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        browser.close()
+    assert problems == []
 
 
-def test_optional_sections_are_included_after_the_run_sections(seeded) -> None:
-    """The contract for fairness/compliance: a template in sections/ is included in the run's
-    page with the stored result; a section with no module gets an empty ``section``."""
+def test_optional_sections_are_included_after_the_run_sections(seeded, monkeypatch) -> None:
+    """The contract for fairness/compliance: a template in sections/ is included after the
+    run's sections with the stored result, and ``driftlab.report.<name>.context(result)`` (when
+    that module exists) gives it data, figures included."""
+    import types
+
     from jinja2 import DictLoader
 
     from driftlab.report.html import environment, run_view
+    from driftlab.report.plots import figure_json
 
+    module = types.ModuleType("driftlab.report.zz_extra")
+    module.context = lambda result: {  # type: ignore[attr-defined]
+        "rows": result["n_rows"],
+        "plot": {"id": "zz_extra-bars", "json": figure_json({"data": [{"type": "bar",
+                 "y": [1, 2]}], "layout": {"title": {"text": "extra"}}})},
+    }  # fmt: skip
+    monkeypatch.setitem(sys.modules, "driftlab.report.zz_extra", module)
     store, run_ids = seeded
     env = environment(DictLoader({
-        "sections/zz_extra.html.j2": '<section id="extra">{{ result.n_rows }} rows;'
-                                     ' {{ section | length }}</section>',
+        "sections/zz_extra.html.j2": '{% from "_plot.html.j2" import plot %}'
+            '<section id="zz_extra">{{ section.rows }} rows{{ plot(section.plot) }}</section>',
+        "sections/zz_plain.html.j2": '<section id="zz_plain">{{ section | length }}</section>',
     }))  # fmt: skip
     view = run_view(env, store.get_run(run_ids[-1]), [])
-    assert view["sections"][-1] == {"template": "sections/zz_extra.html.j2", "context": {}}
+    assert [s["template"] for s in view["sections"]][-2:] == [
+        "sections/zz_extra.html.j2", "sections/zz_plain.html.j2"
+    ]  # fmt: skip
     html = env.get_template("run.html.j2").render(**view)
-    assert '<section id="extra">200 rows; 0</section>' in html
-    assert html.index('id="run-service"') < html.index('id="extra"')
+    assert '<section id="zz_extra">200 rows<div class="plot" id="zz_extra-bars">' in html
+    assert '<section id="zz_plain">0</section>' in html
+    assert html.index('id="run-service"') < html.index('id="zz_extra"')
+    assert "zz_extra-bars" in _figures(html)

@@ -364,15 +364,15 @@ def report(
         int,
         typer.Option(
             min=1,
-            help="Earlier runs shown on the timelines (performance, drift, "
-            "service health over time).",
+            help="Runs on the timelines, this one and those before it (performance, "
+            "drift, service health over time).",
         ),
     ] = HISTORY_DEFAULT,
     verbose: VerboseOpt = False,
 ) -> None:
     """Write the report of a stored monitoring run: summary, alerts, data and prediction
-    drift, performance, service health, and the model's runs over time with alerts and
-    retraining events. Reads stored results only."""
+    drift, performance, service health, fairness and compliance, and the model's runs over
+    time with alerts and retraining events. Reads stored results only."""
     from driftlab.report import load_report, render_json, write_report
 
     compose.setup_logging(err_console, verbose)

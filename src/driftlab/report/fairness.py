@@ -8,19 +8,11 @@ import plotly.graph_objects as go
 
 from driftlab.report.plots import figure_json
 
-__all__ = ["compliance_figure", "context", "fairness_context", "group_rates_figure"]
+__all__ = ["compliance_figure", "fairness_context", "group_rates_figure"]
 
 _REF = "#7f8c8d"
 _WIN = "#e67e22"
 _PROHIBITED = "#c0392b"
-
-
-def _plain(fig: go.Figure) -> dict[str, Any]:
-    # A plain dict like the other report figures, without plotly's default template (7 kB per
-    # figure that the page's own style makes unnecessary).
-    d: dict[str, Any] = fig.to_plotly_json()
-    d.get("layout", {}).pop("template", None)
-    return d
 
 
 def _err(rates: list[float | None], cis: list[list[float]]) -> dict[str, Any]:
@@ -122,7 +114,7 @@ def fairness_context(result: dict[str, Any]) -> dict[str, Any]:
             plots.append(
                 {
                     "id": f"plot-fairness-{i}",
-                    "json": figure_json(_plain(group_rates_figure(attr, groups, ref))),
+                    "json": figure_json(group_rates_figure(attr, groups, ref)),
                 }
             )
     compliance_plot = None
@@ -137,7 +129,7 @@ def fairness_context(result: dict[str, Any]) -> dict[str, Any]:
         )
         compliance_plot = {
             "id": "plot-compliance",
-            "json": figure_json(_plain(compliance_figure(compliance["checks"], limit))),
+            "json": figure_json(compliance_figure(compliance["checks"], limit)),
         }
     return {
         "fairness": fairness,
@@ -145,8 +137,3 @@ def fairness_context(result: dict[str, Any]) -> dict[str, Any]:
         "fairness_plots": plots,
         "compliance_plot": compliance_plot,
     }
-
-
-def context(result: dict[str, Any]) -> dict[str, Any]:
-    """The optional-section hook (see templates/sections/README.md)."""
-    return fairness_context(result)

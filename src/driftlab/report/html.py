@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from driftlab import __version__
 from driftlab.report.data import ReportData
+from driftlab.report.fairness import fairness_context
 from driftlab.report.plots import (
     distribution_figure,
     drift_timeline,
@@ -119,6 +120,8 @@ def run_view(env: Environment, run: StoredRun, alert_log: list[dict[str, Any]]) 
         "prediction_plot": _plot("plot-prediction", distribution_figure(pred)) if pred else None,
         "deliveries": {a["fingerprint"]: a["sent"] for a in alert_log if a["run_id"] == run.id},
         "sections": _sections(env, result),
+        # fairness, compliance, fairness_plots, compliance_plot for _fairness.html.j2
+        **fairness_context(result),
     }
 
 

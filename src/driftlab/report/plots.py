@@ -128,8 +128,13 @@ def _hover(points: list[dict[str, Any]]) -> list[str]:
     return [f"run {p['run_id']} · v{p['model_version']} · {p['n_rows']} rows" for p in points]
 
 
-def _timeline(title: str, data: list[dict[str, Any]], decisions: list[dict[str, Any]],
-              **layout: Any) -> dict[str, Any]:  # fmt: skip
+def _timeline(title: str, points: list[dict[str, Any]], data: list[dict[str, Any]],
+              decisions: list[dict[str, Any]], **layout: Any) -> dict[str, Any]:  # fmt: skip
+    """A figure over runs. Each trace carries the run ids as ``customdata``, so a page can open
+    the run a clicked point stands for (the dashboard does)."""
+    ids = [p["run_id"] for p in points]
+    for trace in data:
+        trace["customdata"] = ids
     return {
         "data": data,
         "layout": {"title": {"text": title}, "xaxis": {"type": "date"}, **layout,
@@ -168,7 +173,7 @@ def drift_timeline(points: list[dict[str, Any]], decisions: list[dict[str, Any]]
              "line": {"dash": "dot", "color": _PALETTE[i % len(_PALETTE)]}}
         )  # fmt: skip
     return _timeline(
-        "Drift over time", data, decisions,
+        "Drift over time", points, data, decisions,
         yaxis={"title": {"text": "drifted share"}, "tickformat": ".0%", "range": [0, 1.05]},
         yaxis2={"title": {"text": "PSI"}, "overlaying": "y", "side": "right", "rangemode": "tozero",
                 "showgrid": False},
@@ -206,7 +211,7 @@ def performance_timeline(
         {"type": "scatter", "mode": "lines", "x": xs, "text": text, "name": "training holdout",
          "y": series["holdout"], "line": {"color": "#7f8c8d", "shape": "hv"}},
     ]  # fmt: skip
-    return _timeline(f"Performance over time — {metric}", data, decisions,
+    return _timeline(f"Performance over time — {metric}", own, data, decisions,
                      yaxis={"title": {"text": metric}})  # fmt: skip
 
 
@@ -222,7 +227,7 @@ def latency_timeline(
          "y": [p["latency_ms"].get(q) for p in points], "line": {"color": c}}
         for q, c in (("p50", "#16a085"), ("p95", "#e67e22"), ("p99", "#c0392b"))
     ]  # fmt: skip
-    return _timeline("Latency per window", data, decisions,
+    return _timeline("Latency per window", points, data, decisions,
                      yaxis={"title": {"text": "ms"}, "rangemode": "tozero"})  # fmt: skip
 
 
@@ -241,7 +246,7 @@ def error_timeline(
     # Scaled to the largest rate shown, at least 0 to 1 %: plotly would span 0 to 100 % when
     # every rate is zero, which makes a healthy service look like an empty chart.
     top = max((v for t in data for v in t["y"] if v is not None), default=0.0)
-    return _timeline("Error rate per window", data, decisions,
+    return _timeline("Error rate per window", points, data, decisions,
                      yaxis={"title": {"text": "share of answers"}, "tickformat": ".1%",
                             "range": [0, max(0.01, top * 1.15)]})  # fmt: skip
 
@@ -265,7 +270,7 @@ def events_figure(
              "hovertext": ["<br>".join(f"{a['kind']}: {a['subject']}" for a in h[:10])
                            + (f"<br>… {len(h) - 10} more" if len(h) > 10 else "") for h in hits]}
         )  # fmt: skip
-    return _timeline("Alerts and retraining", data, decisions, barmode="stack",
+    return _timeline("Alerts and retraining", points, data, decisions, barmode="stack",
                      yaxis={"title": {"text": "alerts"}, "rangemode": "tozero"})  # fmt: skip
 
 
@@ -280,12 +285,16 @@ def finite(obj: Any) -> Any:
     return obj
 
 
-def figure_json(fig: dict[str, Any]) -> str:
-    """Compact JSON of a figure that is safe inside a ``<script>`` element.
+def figure_json(fig: Any) -> str:
+    """Compact JSON of a figure (a dict, or a plotly ``Figure`` without its template) that is
+    safe inside a ``<script>`` element.
 
     >>> figure_json({"layout": {"title": {"text": "</script>"}}, "data": [{"y": [float("nan")]}]})
     '{"layout":{"title":{"text":"<\\\\/script>"}},"data":[{"y":[null]}]}'
     """
+    if hasattr(fig, "to_json"):  # a plotly Figure: its default template is styled by the page
+        fig = json.loads(fig.to_json())
+        fig.get("layout", {}).pop("template", None)
     text = json.dumps(finite(fig), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     # "</" would end the script element early; "<\/" means the same inside a JSON string.
     return text.replace("</", "<\\/")
