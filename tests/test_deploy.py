@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.telemetry import Telemetry
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -15,7 +16,9 @@ DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 def _exported() -> set[str]:
     names = set()
-    for metric in Telemetry().registry.collect():
+    telemetry = Telemetry()
+    LogMetrics(telemetry.registry)  # registered beside the telemetry by create_app
+    for metric in telemetry.registry.collect():
         for sample in metric.samples:
             names.add(sample.name)
         names.add(metric.name)

@@ -245,6 +245,10 @@ class SqlStore:
                         "set store.url to a writable path"
                     ) from e
                 kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            # A server restart leaves dead connections in the pool; test each one before use
+            # rather than fail the first batch after an outage.
+            kwargs["pool_pre_ping"] = True
         try:
             # PostgreSQL's json type refuses NaN/Infinity (SQLite would store them, and then
             # they are not NULL): store non-finite numbers as null on every backend.
