@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from prometheus_client import CollectorRegistry
 
 from driftlab.alerts.sinks.webhook import WebhookSink
 from driftlab.config import load_project
@@ -16,6 +17,7 @@ from driftlab.model import ModelBundle
 from driftlab.monitor import Window
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import credit
+from driftlab.serve.monitoring_metrics import MonitoringGauges
 from driftlab.store import SqlStore
 from driftlab.store.base import LabelRecord, PredictionRecord
 from driftlab.train import train_model
@@ -76,4 +78,29 @@ def test_alerts_reach_the_webhook_and_checks_reach_the_audit(tmp_path: Path) -> 
     assert zip_rows == {v1: "pass", v2: "alert"}
     proxies = [r for r in audit if r["check"] == "proxy"]
     assert {r["feature"] for r in proxies} == {"sex", "age"}
+
+    # Prometheus mirrors every stored statistic of the latest run, fairness and compliance too.
+    registry_ = CollectorRegistry()
+    MonitoringGauges(registry_, refresh_s=0).update(store, "credit")
+    result = store.get_run(second.run_id).result
+    get = registry_.get_sample_value
+    zip_check = next(
+        c for c in result["compliance"]["checks"]
+        if c["check"] == "reliance" and c["feature"] == "zip_code"
+    )  # fmt: skip
+    assert get(
+        "driftlab_compliance_value",
+        {"check": "reliance", "feature": "zip_code", "prohibited": "true"},
+    ) == pytest.approx(zip_check["value"])
+    assert get("driftlab_compliance_alert", {"check": "reliance", "feature": "zip_code"}) == 1.0
+    for m in result["fairness"]["metrics"]:
+        labels = {"attribute": m["attribute"], "metric": m["metric"]}
+        assert get("driftlab_fairness_violation", labels) == float(m["status"] == "violation")
+        if m["value"] is not None:
+            assert get("driftlab_fairness_metric", {**labels, "source": "window"}) == pytest.approx(
+                m["value"]
+            )
+    for q, v in result["service"]["latency_ms"].items():
+        assert get("driftlab_window_latency_ms", {"quantile": q}) == pytest.approx(v)
+    assert get("driftlab_prediction_psi") == pytest.approx(result["prediction_drift"]["psi"])
     store.close()

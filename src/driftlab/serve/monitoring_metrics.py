@@ -50,6 +50,60 @@ class MonitoringGauges:
         self.alerts = gauge(
             "driftlab_monitor_alerts", "Alerts raised by the latest run, by kind.", ("kind",)
         )
+        self.prediction_psi = gauge(
+            "driftlab_prediction_psi", "PSI of the model's outputs vs their training profile."
+        )
+        self.prediction_drifted = gauge(
+            "driftlab_prediction_drifted", "1 when the model's outputs drifted, else 0."
+        )
+        self.multivariate = gauge(
+            "driftlab_multivariate_statistic",
+            "Multivariate drift statistic (domain classifier AUC, PCA reconstruction error).",
+            ("method",),
+        )
+        self.multivariate_threshold = gauge(
+            "driftlab_multivariate_threshold", "The statistic's alert threshold.", ("method",)
+        )
+        self.multivariate_drifted = gauge(
+            "driftlab_multivariate_drifted", "1 when the method flagged joint drift.", ("method",)
+        )
+        self.concept = gauge(
+            "driftlab_concept_drift_detected",
+            "1 when the concept-drift detector fired in the latest window's labeled stream.",
+            ("method",),
+        )
+        self.window_error = gauge(
+            "driftlab_window_error_rate",
+            "Error rate of the labeled predictions in the window (classification).",
+        )
+        self.window_latency = gauge(
+            "driftlab_window_latency_ms",
+            "Latency quantiles of the window's logged predictions.",
+            ("quantile",),
+        )
+        self.window_http_errors = gauge(
+            "driftlab_window_http_error_rate", "Share of answers that were errors.", ("class",)
+        )
+        self.fairness = gauge(
+            "driftlab_fairness_metric",
+            "Fairness gap (or ratio) per protected attribute in the latest window.",
+            ("attribute", "metric", "source"),
+        )
+        self.fairness_violation = gauge(
+            "driftlab_fairness_violation",
+            "1 when the metric is beyond its limit and supported by the counts.",
+            ("attribute", "metric"),
+        )
+        self.compliance = gauge(
+            "driftlab_compliance_value",
+            "Reliance (share of decisions changed by shuffling) or proxy AUC per feature.",
+            ("check", "feature", "prohibited"),
+        )
+        self.compliance_alert = gauge(
+            "driftlab_compliance_alert",
+            "1 when the compliance check alerted.",
+            ("check", "feature"),
+        )
 
     def due(self) -> bool:
         return time.monotonic() - self._read_at >= self.refresh_s
@@ -77,7 +131,57 @@ class MonitoringGauges:
         estimated = result.get("estimated") or {}
         for name, value in (estimated.get("metrics") or {}).items():
             self.metric.labels(name, "estimated").set(value)
+        self._update_more(result)
         self.alerts.clear()
         kinds = Counter(alert["kind"] for alert in result.get("alerts", []))
         for kind, n in kinds.items():  # set, not inc: "mostrecent" gauges only take a value
             self.alerts.labels(kind).set(n)
+
+    def _update_more(self, result: dict[str, Any]) -> None:
+        """Prediction, multivariate and concept drift, window service health, fairness and
+        compliance: every statistic the run stored, so Alertmanager can alert on any of them.
+        Labelled families are cleared first: a label the latest run lacks must not linger."""
+        pred = result.get("prediction_drift") or {}
+        self.prediction_psi.set(_num(pred.get("psi")))
+        self.prediction_drifted.set(_num(None if not pred else float(bool(pred.get("drifted")))))
+        for fam in (self.multivariate, self.multivariate_threshold, self.multivariate_drifted,
+                    self.concept, self.window_latency, self.window_http_errors, self.fairness,
+                    self.fairness_violation, self.compliance, self.compliance_alert):  # fmt: skip
+            fam.clear()
+        for m in result.get("multivariate") or []:
+            self.multivariate.labels(m["method"]).set(_num(m.get("statistic")))
+            self.multivariate_threshold.labels(m["method"]).set(_num(m.get("threshold")))
+            self.multivariate_drifted.labels(m["method"]).set(1.0 if m.get("drifted") else 0.0)
+        concept = result.get("concept") or {}
+        if concept:
+            self.concept.labels(concept["method"]).set(1.0 if concept.get("detected") else 0.0)
+        self.window_error.set(_num(concept.get("window_error")))
+        service = result.get("service") or {}
+        for q, v in (service.get("latency_ms") or {}).items():
+            self.window_latency.labels(q).set(_num(v))
+        for cls, v in (service.get("error_rates") or {}).items():
+            self.window_http_errors.labels(cls).set(_num(v))
+        for m in (result.get("fairness") or {}).get("metrics") or []:
+            if m.get("value") is not None:
+                self.fairness.labels(m["attribute"], m["metric"], "window").set(_num(m["value"]))
+            if m.get("reference") is not None:
+                self.fairness.labels(m["attribute"], m["metric"], "training").set(
+                    _num(m["reference"])
+                )
+            self.fairness_violation.labels(m["attribute"], m["metric"]).set(
+                1.0 if m.get("status") == "violation" else 0.0
+            )
+        for c in (result.get("compliance") or {}).get("checks") or []:
+            if c.get("value") is not None:
+                self.compliance.labels(
+                    c["check"], c["feature"], str(bool(c["prohibited"])).lower()
+                ).set(_num(c["value"]))
+            self.compliance_alert.labels(c["check"], c["feature"]).set(
+                1.0 if c.get("verdict") == "alert" else 0.0
+            )
+
+
+def _num(value: Any) -> float:
+    # Stored results hold null for a value that could not be computed: export NaN, which
+    # Prometheus understands as "no number", rather than a misleading 0.
+    return float("nan") if value is None else float(value)
