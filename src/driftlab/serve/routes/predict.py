@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +64,13 @@ def _predict(served: Served, records: list[dict[str, Any]], threads: int) -> Pre
         threadpool_limits(limits=threads)
         _limited.threads = threads
     return served.predict(records)
+
+
+def request_ids(n: int) -> list[str]:
+    """``n`` random ids of 32 hex characters (128 bits, like a uuid4's hex) from one read of
+    the OS's random source: uuid4() per record was a fifth of a 1,000-record request's CPU."""
+    raw = os.urandom(16 * n).hex()
+    return [raw[i : i + 32] for i in range(0, 32 * n, 32)]
 
 
 def build_router(record_schema: dict[str, Any]) -> APIRouter:
@@ -141,8 +148,7 @@ async def predict(
     now = datetime.now(UTC)
     out = []
     logged = []
-    for i, rec in enumerate(records):
-        rid = uuid.uuid4().hex
+    for i, (rec, rid) in enumerate(zip(records, request_ids(len(records)), strict=True)):
         out.append(
             Prediction(
                 request_id=rid,
