@@ -123,7 +123,8 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         body = json.loads(raw, parse_constant=_no_constants)
         # A lone surrogate (e.g. "\ud800") is valid JSON but no valid text. The (costly)
         # re-encoding check runs only when the raw bytes could hold one.
-        if _SURROGATE_ESCAPE.search(raw):
+        maybe = b"\\u" in raw or b"\xed" in raw  # memchr-fast; the regex scans slowly
+        if maybe and _SURROGATE_ESCAPE.search(raw):
             json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (json.JSONDecodeError, UnicodeError) as e:
         raise HTTPException(400, f"request body is not valid JSON: {e}") from None

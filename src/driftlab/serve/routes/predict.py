@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
@@ -9,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from threadpoolctl import threadpool_limits
@@ -101,7 +102,7 @@ async def predict(
     logger: LoggerDep,
     project: ProjectDep,
     telemetry: TelemetryDep,
-) -> Prediction | PredictionList:
+) -> Response:
     started = time.perf_counter()
     body = await read_json(request, project.serve.max_body_bytes)
     is_list = isinstance(body, list)
@@ -148,17 +149,16 @@ async def predict(
     now = datetime.now(UTC)
     out = []
     logged = []
+    name, version = bundle.info.name, bundle.version
     for i, (rec, rid) in enumerate(zip(records, request_ids(len(records)), strict=True)):
-        out.append(
-            Prediction(
-                request_id=rid,
-                prediction=batch.predictions[i],
-                probability=batch.probability[i],
-                probabilities=batch.probabilities[i],
-                model_name=bundle.info.name,
-                model_version=bundle.version,
-            )
-        )
+        # Plain dicts, written as JSON below: the response is what Prediction documents, and
+        # a pydantic object per record (validated again on the way out) cost a fifth of a
+        # 1,000-record request.
+        out.append({
+            "request_id": rid, "prediction": batch.predictions[i],
+            "probability": batch.probability[i], "probabilities": batch.probabilities[i],
+            "model_name": name, "model_version": version,
+        })  # fmt: skip
         logged.append(
             PredictionRecord(
                 request_id=rid,
@@ -175,4 +175,5 @@ async def predict(
     logger.submit(logged)
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))
-    return PredictionList(predictions=out) if is_list else out[0]
+    payload = {"predictions": out} if is_list else out[0]
+    return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
