@@ -131,3 +131,17 @@ def test_export_writes_model_and_parity_report(bundle: ModelBundle, tmp_path: Pa
     }
     label, proba = session.run(None, feed)
     assert label[0] in ("high", "low") and abs(float(proba.sum()) - 1.0) < 1e-5
+
+
+@pytest.mark.parametrize(
+    ("estimator", "params"),
+    [("random_forest", {"n_estimators": 30}), ("logistic_regression", {})],
+)
+def test_other_estimators_convert_and_match(
+    project: Project, ames: AmesScenario, estimator: str, params: dict[str, Any]
+) -> None:
+    model = project.model.model_copy(update={"estimator": estimator, "params": params})
+    bundle = train_model(project.model_copy(update={"model": model}), ames.train)
+    outcome = compile_bundle(bundle)
+    assert outcome.model is not None, outcome.reason
+    assert outcome.parity.labels_equal and outcome.parity.max_abs_diff <= PROBA_ATOL

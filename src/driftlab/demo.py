@@ -80,6 +80,9 @@ def serve_subprocess(config: Path, port: int, log_path: Path) -> Iterator[str]:
     """Run ``driftlab serve`` on 127.0.0.1:port until the block exits; yield its base URL."""
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The demo's client sends no token: a DRIFTLAB_API_TOKEN in the user's shell would turn
+    # auth on for its feedback calls.
+    env.pop("DRIFTLAB_API_TOKEN", None)
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [

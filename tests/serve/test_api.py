@@ -210,7 +210,12 @@ def test_no_champion_answers_503(project: Project, tmp_path, ames) -> None:
 
 @pytest.mark.parametrize(
     ("content", "status"),
-    [(b'{"Gr_Liv_Area": NaN}', 400), (b'{"Gr_Liv_Area": Infinity}', 400), (b'["\\ud800"]', 400)],
+    [
+        (b'{"Gr_Liv_Area": NaN}', 400),
+        (b'{"Gr_Liv_Area": Infinity}', 400),
+        (b'["\\ud800"]', 400),
+        (b'["\xed\xa0\x80"]', 400),  # the same lone surrogate, UTF-8-encoded, not escaped
+    ],
 )
 def test_non_finite_numbers_and_broken_text_are_refused(api, content: bytes, status: int) -> None:
     client, _, _ = api

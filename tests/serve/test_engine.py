@@ -14,6 +14,7 @@ from driftlab.model import ModelBundle
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios.ames import TARGET
 from driftlab.serve import create_app
+from driftlab.serve.routes.predict import Prediction, PredictionList
 from driftlab.store import SqlStore
 from tests.live import LiveServer
 
@@ -35,7 +36,11 @@ def test_onnx_serves_and_answers_like_sklearn(project, registry, bundle, tmp_pat
         assert model["engine"] == "onnxruntime" and model["engine_reason"] is None
         assert model["onnx_parity"]["passed"] and model["onnx_parity"]["max_abs_diff"] <= 1e-6
         one = httpx.post(f"{live.url}/v1/predict", json=records[0]).json()
-        many = httpx.post(f"{live.url}/v1/predict", json=records).json()["predictions"]
+        many_body = httpx.post(f"{live.url}/v1/predict", json=records).json()
+    # The answers are built as plain JSON: they must still be what OpenAPI documents.
+    Prediction.model_validate(one, strict=True)
+    many = PredictionList.model_validate(many_body, strict=True).model_dump()["predictions"]
+    assert set(one) == set(Prediction.model_fields)
     expected = bundle.predict(records)
     assert [p["prediction"] for p in many] == expected.predictions
     got = np.array([p["probability"] for p in many])

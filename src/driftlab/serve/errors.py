@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -19,6 +20,9 @@ from driftlab.errors import DriftlabError, SchemaError, SpoolError, UnknownReque
 __all__ = ["BodyLimitMiddleware", "install_error_handlers", "problems", "read_json"]
 
 log = logging.getLogger(__name__)
+# An escaped surrogate (\ud800) or a UTF-8-encoded one (bytes ED A0..BF), which json.loads
+# decodes with "surrogatepass".
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
 def problems(err: ValidationError | RequestValidationError, *, list_body: bool) -> list[dict]:
@@ -124,8 +128,11 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         raise HTTPException(400, "request body is empty; send a JSON object or a JSON array")
     try:
         body = json.loads(raw, parse_constant=_no_constants)
-        # A lone surrogate (e.g. "\ud800") is valid JSON but no valid text.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        # A lone surrogate (e.g. "\ud800") is valid JSON but no valid text. The (costly)
+        # re-encoding check runs only when the raw bytes could hold one.
+        maybe = b"\\u" in raw or b"\xed" in raw  # memchr-fast; the regex scans slowly
+        if maybe and _SURROGATE_ESCAPE.search(raw):
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (json.JSONDecodeError, UnicodeError) as e:
         raise HTTPException(400, f"request body is not valid JSON: {e}") from None
     return body

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from threadpoolctl import threadpool_limits
@@ -66,6 +67,13 @@ def _predict(served: Served, records: list[dict[str, Any]], threads: int) -> Pre
     return served.predict(records)
 
 
+def request_ids(n: int) -> list[str]:
+    """``n`` random ids of 32 hex characters (128 bits, like a uuid4's hex) from one read of
+    the OS's random source: uuid4() per record was a fifth of a 1,000-record request's CPU."""
+    raw = os.urandom(16 * n).hex()
+    return [raw[i : i + 32] for i in range(0, 32 * n, 32)]
+
+
 def build_router(record_schema: dict[str, Any]) -> APIRouter:
     """The predict router, documenting this project's record schema in OpenAPI (the body is
     read by hand, as an object or an array, so FastAPI cannot infer it)."""
@@ -94,7 +102,7 @@ async def predict(
     logger: LoggerDep,
     project: ProjectDep,
     telemetry: TelemetryDep,
-) -> Prediction | PredictionList:
+) -> Response:
     started = time.perf_counter()
     body = await read_json(request, project.serve.max_body_bytes)
     is_list = isinstance(body, list)
@@ -143,18 +151,16 @@ async def predict(
     logged = []
     # Protected attributes that are not model inputs are request metadata, logged apart.
     meta = {f.name for f in project.features if f.is_protected and not f.is_model_input}
-    for i, rec in enumerate(records):
-        rid = uuid.uuid4().hex
-        out.append(
-            Prediction(
-                request_id=rid,
-                prediction=batch.predictions[i],
-                probability=batch.probability[i],
-                probabilities=batch.probabilities[i],
-                model_name=bundle.info.name,
-                model_version=bundle.version,
-            )
-        )
+    name, version = bundle.info.name, bundle.version
+    for i, (rec, rid) in enumerate(zip(records, request_ids(len(records)), strict=True)):
+        # Plain dicts, written as JSON below: the response is what Prediction documents, and
+        # a pydantic object per record (validated again on the way out) cost a fifth of a
+        # 1,000-record request.
+        out.append({
+            "request_id": rid, "prediction": batch.predictions[i],
+            "probability": batch.probability[i], "probabilities": batch.probabilities[i],
+            "model_name": name, "model_version": version,
+        })  # fmt: skip
         logged.append(
             PredictionRecord(
                 request_id=rid,
@@ -172,4 +178,5 @@ async def predict(
     await logger.submit(logged)  # durable before the answer leaves (store.durability)
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))
-    return PredictionList(predictions=out) if is_list else out[0]
+    payload = {"predictions": out} if is_list else out[0]
+    return Response(json.dumps(payload, allow_nan=False), media_type="application/json")

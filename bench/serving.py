@@ -1,0 +1,441 @@
+"""Serving benchmark: the same model served several ways, loaded over 127.0.0.1.
+
+Variants (one server process each, one worker, started and stopped by this script):
+
+- ``bare``: a minimal FastAPI + scikit-learn app: no validation, no logging, no metrics.
+  The floor any serving layer is measured against.
+- ``driftlab-sqlite``: ``driftlab serve`` (ONNX Runtime, SQLite prediction store).
+- ``driftlab-sqlite-sklearn``: the same with ``serve.onnx = false``.
+- ``driftlab-postgres``: ``driftlab serve`` on PostgreSQL (ONNX on); skipped when the
+  server in ``--postgres-url`` cannot be reached. A fresh database is created and dropped.
+- ``mlflow``: ``mlflow models serve --env-manager local`` on the registered MLflow model.
+
+Load comes from ``wrk`` (apt-get install wrk) at each ``--concurrency``; without it, from a
+small asyncio client in this script (a lower ceiling: say which in the results). For each run:
+requests/s, p50 and p99 latency, errors (transport errors and non-2xx answers), and the
+server's CPU time per request (utime + stime of its process tree, from /proc). Then the
+batch path: 1,000 records per request, rows/s, against the in-process scikit-learn (and ONNX)
+floor on the same 1,000 rows.
+
+    python bench/serving.py --quick            # ~3 s per run: checks that everything works
+    python bench/serving.py                    # 15 s per run, concurrency 1, 16, 64
+
+Results are printed as Markdown and appended as JSON lines to ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# At module level: the bare app's route annotations are resolved from the module's globals.
+from fastapi import Request
+
+HERE = Path(__file__).resolve().parent
+VENV_BIN = str(Path(sys.executable).parent)
+BATCH = 1000
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("%s", "rb"); wrk.body = f:read("*a"); f:close()
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %%d, "duration_s": %%f, "p50_ms": %%f, "p99_ms": %%f, "errors": %%d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(99) / 1e3, e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+# -- the bare app (run by this script as a subprocess: ``serving.py _bare``) ----------------
+def bare_app(project_file: Path, port: int) -> None:
+    """FastAPI + scikit-learn with nothing else: the serving floor."""
+    import pandas as pd
+    import uvicorn
+    from fastapi import FastAPI
+    from threadpoolctl import threadpool_limits
+
+    from driftlab.cli import compose
+    from driftlab.registry import CHAMPION
+
+    threadpool_limits(limits=1)  # as driftlab's serve.threads = 1: a fair comparison
+    p = compose.project(project_file)
+    registry = compose.open_registry(p)
+    bundle = registry.load(p.model_name, registry.alias_version(p.model_name, CHAMPION) or "1")
+    pipeline, columns = bundle.pipeline, [f.name for f in bundle.info.input_features]
+    classes = [str(c) for c in pipeline.classes_]
+    app = FastAPI()
+
+    @app.post("/predict")
+    async def predict(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        rows = body if isinstance(body, list) else [body]
+        proba = pipeline.predict_proba(pd.DataFrame.from_records(rows, columns=columns))
+        return {"predictions": [classes[i] for i in proba.argmax(axis=1)]}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- servers -----------------------------------------------------------------------------
+@dataclass
+class Variant:
+    name: str
+    cmd: list[str]
+    path: str  # the scoring route
+    wrap: str | None = None  # JSON key the records go under (MLflow: dataframe_records)
+    env: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    def body(self, records: list[dict[str, Any]], single: bool) -> bytes:
+        payload: Any = records[0] if single and self.wrap is None else records
+        if self.wrap is not None:
+            payload = {self.wrap: records}
+        return json.dumps(payload).encode()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """utime + stime (seconds) of a process and all its descendants."""
+    total, todo = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return total
+
+
+@contextlib.contextmanager
+def running(variant: Variant, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    env = {**os.environ, **variant.env, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [part.replace("{port}", str(port)) for part in variant.cmd],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            _wait_ready(proc, port, variant, log)
+            yield proc
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], port: int, variant: Variant, log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{variant.name} exited:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.TransportError):
+            resp = httpx.post(
+                f"http://127.0.0.1:{port}{variant.path}",
+                content=variant.body(_RECORDS[:1], single=True),
+                headers={"content-type": "application/json"},
+                timeout=10,
+            )
+            if resp.status_code == 200:
+                return
+        time.sleep(0.25)
+    raise RuntimeError(f"{variant.name} did not answer within 180 s:\n{log.read_text()[-3000:]}")
+
+
+# -- load --------------------------------------------------------------------------------
+def load_wrk(url: str, body: bytes, conns: int, seconds: float, tmp: Path) -> dict[str, Any]:
+    body_file = tmp / f"body-{len(body)}.json"
+    body_file.write_bytes(body)
+    script = tmp / "post.lua"
+    script.write_text(WRK_SCRIPT % body_file)
+    threads = str(min(conns, 2))
+    out = subprocess.run(
+        ["wrk", "-t", threads, "-c", str(conns), "-d", f"{max(1, round(seconds))}s",
+         "--timeout", "10s", "-s", str(script), url],
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
+    )  # fmt: skip
+    line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
+    r = json.loads(line)
+    r["rps"] = r["requests"] / r["duration_s"]
+    return r
+
+
+async def _load_async(url: str, body: bytes, conns: int, seconds: float) -> dict[str, Any]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
+    headers = {"content-type": "application/json"}
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+        end = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < end:
+                t0 = time.perf_counter()
+                try:
+                    resp = await client.post(url, content=body, headers=headers)
+                    ok = resp.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - t0)
+                errors += not ok
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(conns)))
+        took = time.perf_counter() - start
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "requests": n, "duration_s": took, "rps": n / took, "errors": errors,
+        "p50_ms": latencies[n // 2] * 1e3 if n else float("nan"),
+        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1e3 if n else float("nan"),
+    }  # fmt: skip
+
+
+def load(url: str, body: bytes, conns: int, seconds: float, tmp: Path) -> dict[str, Any]:
+    if shutil.which("wrk"):
+        return {**load_wrk(url, body, conns, seconds, tmp), "client": "wrk"}
+    return {**asyncio.run(_load_async(url, body, conns, seconds)), "client": "httpx"}
+
+
+# -- setup -------------------------------------------------------------------------------
+_RECORDS: list[dict[str, Any]] = []
+
+
+def prepare_project(work: Path) -> dict[str, Path]:
+    """The Ames demo project, trained and registered; TOML variants for ONNX off."""
+    from driftlab.scenarios import prepare
+    from driftlab.scenarios.ames import TARGET
+
+    ames = prepare(work)
+    text = ames.project_file.read_text().replace(
+        "reload_interval_s = 1.0", "reload_interval_s = 5.0"
+    )
+    ames.project_file.write_text(text)
+    sklearn_file = work / "driftlab-sklearn.toml"
+    sklearn_file.write_text(text.replace("[serve]\n", "[serve]\nonnx = false\n"))
+    subprocess.run([sys.executable, "-m", "driftlab", "train", "-c", str(ames.project_file)],
+                   check=True, capture_output=True)  # fmt: skip
+    rows = ames.normal.drop(columns=[TARGET]).head(BATCH)  # repeated up to BATCH when fewer
+    records = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        for r in rows.to_dict(orient="records")
+    ]
+    _RECORDS[:] = [{k: (None if v != v else v) for k, v in r.items()} for r in records]
+    return {"onnx": ames.project_file, "sklearn": sklearn_file}
+
+
+def _batch_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return (records * (BATCH // max(len(records), 1) + 1))[:BATCH]
+
+
+@contextlib.contextmanager
+def postgres_database(base_url: str) -> Iterator[str | None]:
+    """A fresh database on the server of ``base_url``, dropped afterwards; None if unreachable."""
+    try:
+        import psycopg
+    except ImportError:
+        yield None
+        return
+    name = f"driftlab_bench_{os.getpid()}"
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.Error as e:
+        print(f"PostgreSQL variant skipped: {e}", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield base_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def variants(files: dict[str, Path], work: Path, pg_url: str | None) -> list[Variant]:
+    py = sys.executable
+    serve = [py, "-m", "driftlab", "serve", "--port", "{port}", "-c"]
+    out = [
+        Variant("bare", [py, __file__, "_bare", str(files["onnx"]), "{port}"], "/predict"),
+        Variant("driftlab-sqlite", [*serve, str(files["onnx"])], "/v1/predict"),
+        Variant("driftlab-sqlite-sklearn", [*serve, str(files["sklearn"])], "/v1/predict"),
+    ]
+    if pg_url is not None:
+        out.append(Variant("driftlab-postgres", [*serve, str(files["onnx"])], "/v1/predict",
+                           env={"DRIFTLAB_STORE_URL": pg_url}))  # fmt: skip
+    out.append(
+        Variant(
+            "mlflow",
+            [
+                shutil.which("mlflow", path=VENV_BIN) or "mlflow",
+                "models",
+                "serve",
+                "-m",
+                "models:/ames-housing/1",
+                "--env-manager",
+                "local",
+                "-w",
+                "1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                "{port}",
+            ],
+            "/invocations",
+            wrap="dataframe_records",
+            env={"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"},
+            note="labels only (pyfunc predict), no logging",
+        )
+    )
+    return out
+
+
+def in_process_floor(project_file: Path) -> dict[str, float]:
+    """Rows/s of predict_proba on 1,000 rows in this process (scikit-learn and ONNX)."""
+    from threadpoolctl import threadpool_limits
+
+    from driftlab.cli import compose
+    from driftlab.compiled import compile_bundle
+
+    p = compose.project(project_file)
+    bundle = compose.open_registry(p).load(p.model_name, "1")
+    rows = _batch_rows(_RECORDS)
+    frame = bundle.model_frame(rows)
+    compiled = compile_bundle(bundle).model
+    out = {}
+    with threadpool_limits(limits=1):
+        runs = {
+            "sklearn": lambda: bundle.pipeline.predict_proba(frame),
+            "sklearn+frame": lambda: bundle.predict(rows),
+            "onnx": lambda: compiled.predict(rows) if compiled else None,
+        }
+        for name, fn in runs.items():
+            best = min(_timed(fn) for _ in range(5))
+            out[name] = BATCH / best
+    return out
+
+
+def _timed(fn: Any) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# -- report ------------------------------------------------------------------------------
+def table(
+    results: list[dict[str, Any]], batch: list[dict[str, Any]], floor: dict[str, float]
+) -> str:
+    bare = {r["concurrency"]: r["rps"] for r in results if r["variant"] == "bare"}
+    lines = [
+        "| variant | concurrency | req/s | p50 ms | p99 ms | errors | server CPU ms/req | "
+        "req/s vs bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = r["rps"] / bare[r["concurrency"]] if bare.get(r["concurrency"]) else float("nan")
+        lines.append(
+            f"| {r['variant']} | {r['concurrency']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} | {r['errors']} | {r['cpu_ms_per_req']:.2f} | {ratio:.2f}× |"
+        )
+    lines += ["", f"| batch of {BATCH} records per request | rows/s | vs in-process sklearn |",
+              "|---|---:|---:|"]  # fmt: skip
+    base = floor.get("sklearn", float("nan"))
+    for name, rate in floor.items():
+        lines.append(f"| in-process {name} (floor) | {rate:,.0f} | {rate / base:.2f}× |")
+    for b in batch:
+        lines.append(f"| {b['variant']} | {b['rows_per_s']:,.0f} | {b['rows_per_s'] / base:.2f}× |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_bare":
+        bare_app(Path(sys.argv[2]), int(sys.argv[3]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="3 s per run (a smoke check)")
+    ap.add_argument("--duration", type=float, default=15.0, help="seconds per load run")
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
+    ap.add_argument("--variants", nargs="+", help="only these variants (default: all)")
+    ap.add_argument("--postgres-url", default=os.environ.get("DRIFTLAB_BENCH_POSTGRES", POSTGRES))
+    ap.add_argument("--workdir", type=Path, help="keep the project and logs here")
+    ap.add_argument(
+        "--out", type=Path, default=HERE / "results" / f"serving-{datetime.now(UTC):%Y-%m-%d}.jsonl"
+    )
+    args = ap.parse_args()
+    seconds = 3.0 if args.quick else args.duration
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="driftlab-bench-serving-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"project and logs in {work}; {seconds:g} s per run", file=sys.stderr)
+    files = prepare_project(work)
+    results: list[dict[str, Any]] = []
+    batch: list[dict[str, Any]] = []
+    stamp = {"ts": datetime.now(UTC).isoformat(timespec="seconds"), "quick": args.quick,
+             "cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}  # fmt: skip
+    with postgres_database(args.postgres_url) as pg_url:
+        for v in variants(files, work, pg_url):
+            if args.variants and v.name not in args.variants:
+                continue
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}{v.path}"
+            print(f"{v.name}: starting", file=sys.stderr)
+            with running(v, port, work / f"{v.name}.log") as proc:
+                one = v.body(_RECORDS[:1], single=True)
+                load(url, one, 4, 1.0 if args.quick else 3.0, work)  # warm-up
+                for conns in args.concurrency:
+                    cpu0 = _tree_cpu_s(proc.pid)
+                    r = load(url, one, conns, seconds, work)
+                    cpu = _tree_cpu_s(proc.pid) - cpu0
+                    r.update(variant=v.name, concurrency=conns, note=v.note,
+                             cpu_ms_per_req=cpu / max(r["requests"], 1) * 1e3, **stamp)  # fmt: skip
+                    results.append(r)
+                    summary = (f"  c={conns}: {r['rps']:,.0f} req/s, p50 {r['p50_ms']:.2f} ms, "
+                               f"p99 {r['p99_ms']:.2f} ms, errors {r['errors']}")  # fmt: skip
+                    print(summary, file=sys.stderr)
+                rows = _batch_rows(_RECORDS)
+                r = load(url, v.body(rows, single=False), 1, seconds, work)
+                batch.append({"variant": v.name, "rows_per_s": r["rps"] * BATCH,
+                              "errors": r["errors"], "batch": BATCH, **stamp})  # fmt: skip
+    floor = in_process_floor(files["onnx"])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("a") as f:
+        for r in results + batch:
+            f.write(json.dumps(r) + "\n")
+        f.write(json.dumps({"floor_rows_per_s": floor, **stamp}) + "\n")
+    print(table(results, batch, floor))
+
+
+if __name__ == "__main__":
+    main()
