@@ -288,6 +288,9 @@ class ServeConfig(_Strict):
     token_envs: list[str] = Field(default_factory=lambda: ["DRIFTLAB_API_TOKEN"])
     auth_predict: bool = False
     auth_metrics: bool = False
+    # The dashboard (on the server and `driftlab dashboard`) shows monitoring results, fairness
+    # included: behind the token when auth is on. A browser logs in with it as the password.
+    auth_dashboard: bool = True
     # Token bucket per client (its token, else its IP), per worker process; 0 turns it off.
     rate_limit_per_s: Annotated[float, Field(ge=0)] = 0.0
     rate_limit_burst: Annotated[int, Field(ge=0)] = 0

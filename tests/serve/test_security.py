@@ -193,3 +193,36 @@ def test_webhook_url_and_secret_stay_out_of_debug_logs(tmp_path, caplog) -> None
                 dispatch([alert], [sink], store, cooldown=timedelta(0), context={})
     assert caplog.text  # something was logged at all
     assert "s3cret" not in caplog.text and "hmac-k3y" not in caplog.text
+
+
+def test_dashboard_needs_the_token_and_a_browser_can_log_in_with_it(live, project, tmp_path):
+    import base64
+
+    from driftlab.dashboard import create_dashboard_app
+    from driftlab.serve.security import Authenticator
+
+    def basic(user: str, password: str) -> dict[str, str]:
+        raw = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {raw}"}
+
+    client = live()
+    resp = client.get("/dashboard")
+    # A browser shows its login box on this challenge; the JSON says what to do.
+    assert resp.status_code == 401
+    assert resp.headers["www-authenticate"].startswith('Basic realm="driftlab dashboard"')
+    assert "API token as the password" in resp.json()["error"]
+    wrong = client.get("/dashboard", headers=basic("me", "tok-wrong"))
+    assert wrong.status_code == 401 and "not valid" in wrong.json()["error"]
+    assert client.get("/dashboard", headers=basic("me", GOOD)).status_code == 200
+    assert client.get("/dashboard", headers=basic("", ROTATED)).status_code == 200
+    assert client.get("/dashboard", headers=_bearer(GOOD)).status_code == 200
+    assert client.get("/dashboard/static/plotly.min.js").status_code == 401
+    # Basic is for the browser pages only: the API still wants a bearer token.
+    assert client.post("/v1/model/reload", headers=basic("me", GOOD)).status_code == 401
+    # Opt out, and the standalone dashboard takes the same settings.
+    assert live(auth_dashboard=False).get("/dashboard").status_code == 200
+    store = SqlStore(f"sqlite:///{tmp_path / 'standalone.db'}")
+    app = create_dashboard_app(store, auth=Authenticator.from_settings(project.serve))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as c:
+        assert c.get("/dashboard").status_code == 401
+        assert c.get("/dashboard", headers=basic("me", GOOD)).status_code == 200

@@ -402,7 +402,11 @@ def dashboard(
 
     compose.setup_logging(err_console, verbose)
     p = compose.project(config)
-    api = create_dashboard_app(compose.open_store(p), models=(p.model_name,))
+    from driftlab.serve.security import Authenticator
+
+    api = create_dashboard_app(
+        compose.open_store(p), models=(p.model_name,), auth=Authenticator.from_settings(p.serve)
+    )
     bind = host or p.serve.host
     err_console.print(f"Dashboard at http://{bind}:{port}{PREFIX} (Ctrl+C stops it)")
     uvicorn.run(api, host=bind, port=port, log_level="info" if verbose else "warning")

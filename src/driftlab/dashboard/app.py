@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from driftlab import __version__
 from driftlab.dashboard.router import PREFIX, build_router
 from driftlab.errors import DriftlabError
+from driftlab.serve.security import Authenticator, require_token
 from driftlab.store.base import Store
 
 __all__ = ["create_dashboard_app"]
@@ -19,12 +20,18 @@ __all__ = ["create_dashboard_app"]
 log = logging.getLogger(__name__)
 
 
-def create_dashboard_app(store: Store, *, models: tuple[str, ...] = ()) -> FastAPI:
+def create_dashboard_app(
+    store: Store, *, models: tuple[str, ...] = (), auth: Authenticator | None = None
+) -> FastAPI:
     """The dashboard's pages over ``store``; ``/`` redirects to them. Errors a client can cause
-    are 4xx with a JSON body ``{"error": ...}``; a store failure is a 503, never a traceback."""
+    are 4xx with a JSON body ``{"error": ...}``; a store failure is a 503, never a traceback.
+    With ``auth`` holding tokens (and ``serve.auth_dashboard``), every page needs one."""
     app = FastAPI(title="driftlab dashboard", version=__version__, docs_url=None,
                   redoc_url=None, openapi_url=None)  # fmt: skip
-    app.include_router(build_router(store, models=models))
+    app.state.auth = auth if auth is not None else Authenticator([])
+    app.include_router(
+        build_router(store, models=models), dependencies=[require_token("dashboard")]
+    )
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -32,7 +39,9 @@ def create_dashboard_app(store: Store, *, models: tuple[str, ...] = ()) -> FastA
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        # Keep WWW-Authenticate: it is what makes a browser ask for the token.
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

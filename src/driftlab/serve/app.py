@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from driftlab import __version__
 from driftlab.config import Project
-from driftlab.dashboard import build_router as dashboard_router
+from driftlab.dashboard.router import build_router as dashboard_router
 from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
@@ -24,7 +24,7 @@ from driftlab.serve.holder import ModelHolder
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
-from driftlab.serve.security import Authenticator, RateLimitMiddleware
+from driftlab.serve.security import Authenticator, RateLimitMiddleware, require_token
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import ErrorRecord, Store
 
@@ -109,7 +109,10 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(model.router)
     app.include_router(health.router)
-    app.include_router(dashboard_router(store, models=(project.model_name,)))
+    app.include_router(
+        dashboard_router(store, models=(project.model_name,)),
+        dependencies=[require_token("dashboard")],
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=serve.max_body_bytes)
     if serve.rate_limit_per_s > 0:
         app.add_middleware(

@@ -8,6 +8,8 @@ No token and no Authorization header is ever logged.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import math
@@ -30,6 +32,9 @@ __all__ = ["Authenticator", "RateLimitMiddleware", "bearer", "require_token"]
 # Liveness probes come often and from one address; limiting them would restart a healthy pod.
 _EXEMPT = frozenset({"/health"})
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="driftlab"'}
+# The dashboard is opened in a browser, which cannot send a bearer token by itself but asks
+# for a user name and password on a Basic challenge: the password is the token.
+_BROWSER_CHALLENGE = {"WWW-Authenticate": 'Basic realm="driftlab dashboard", charset="UTF-8"'}
 
 
 def _digest(token: str) -> bytes:
@@ -40,11 +45,17 @@ class Authenticator:
     """The accepted tokens (as digests) and which routes need one."""
 
     def __init__(
-        self, tokens: Iterable[str], *, predict: bool = False, metrics: bool = False
+        self,
+        tokens: Iterable[str],
+        *,
+        predict: bool = False,
+        metrics: bool = False,
+        dashboard: bool = True,
     ) -> None:
         self._digests = [_digest(t) for t in tokens if t]
         self.predict = predict
         self.metrics = metrics
+        self.dashboard = dashboard
 
     @property
     def enabled(self) -> bool:
@@ -64,7 +75,12 @@ class Authenticator:
                 "serve.auth = 'on' but no token is set; export one of "
                 f"{', '.join(serve.token_envs)} (e.g. DRIFTLAB_API_TOKEN=$(openssl rand -hex 32))"
             )
-        return cls(tokens, predict=serve.auth_predict, metrics=serve.auth_metrics)
+        return cls(
+            tokens,
+            predict=serve.auth_predict,
+            metrics=serve.auth_metrics,
+            dashboard=serve.auth_dashboard,
+        )
 
     def valid(self, token: str) -> bool:
         digest = _digest(token)
@@ -73,27 +89,43 @@ class Authenticator:
             ok |= hmac.compare_digest(digest, known)
         return ok
 
-    def token_of(self, authorization: str | None) -> str | None:
-        """The bearer token in an Authorization header value, or None when malformed."""
+    def token_of(self, authorization: str | None, *, basic: bool = False) -> str | None:
+        """The token in an Authorization header value — ``Bearer <token>``, or with ``basic``
+        (the dashboard, for browsers) also ``Basic`` with the token as the password and any
+        user name — or None when malformed."""
         if not authorization:
             return None
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
+        if basic and scheme.lower() == "basic" and token:
+            try:
+                decoded = base64.b64decode(token, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            _, sep, token = decoded.partition(":")
+            return token if sep and token else None
         if scheme.lower() != "bearer" or not token or " " in token:
             return None
         return token
 
-    def check(self, authorization: str | None) -> None:
-        """Raise 401 (no or malformed credentials) or 403 (a wrong token)."""
-        token = self.token_of(authorization)
+    def check(self, authorization: str | None, *, browser: bool = False) -> None:
+        """Raise 401 (no or malformed credentials) or 403 (a wrong token). ``browser``: answer
+        a wrong token with 401 and a Basic challenge too, so the browser asks again."""
+        token = self.token_of(authorization, basic=browser)
+        challenge = _BROWSER_CHALLENGE if browser else _CHALLENGE
         if token is None:
             problem = "missing" if not authorization else "malformed"
-            raise HTTPException(
-                401,
-                f"authorization {problem}; send the header 'Authorization: Bearer <token>'",
-                headers=_CHALLENGE,
+            how = (
+                "log in with the API token as the password"
+                if browser
+                else "send the header 'Authorization: Bearer <token>'"
             )
+            raise HTTPException(401, f"authorization {problem}; {how}", headers=challenge)
         if not self.valid(token):
+            if browser:
+                raise HTTPException(
+                    401, "the token is not valid for this server", headers=challenge
+                )
             raise HTTPException(403, "the token is not valid for this server")
 
 
@@ -107,7 +139,7 @@ async def _authenticator(request: Request) -> Authenticator:
 
 def require_token(kind: str = "admin") -> object:
     """A dependency that enforces a token for routes of ``kind`` ("admin", "predict",
-    "metrics") when auth is on; it also documents the bearer scheme in OpenAPI."""
+    "metrics", "dashboard") when auth is on; it also documents the bearer scheme in OpenAPI."""
 
     async def dependency(
         request: Request,
@@ -116,10 +148,10 @@ def require_token(kind: str = "admin") -> object:
     ) -> None:
         if not auth.enabled:
             return
-        optional = {"predict": auth.predict, "metrics": auth.metrics}
+        optional = {"predict": auth.predict, "metrics": auth.metrics, "dashboard": auth.dashboard}
         if not optional.get(kind, True):
             return
-        auth.check(request.headers.get("authorization"))
+        auth.check(request.headers.get("authorization"), browser=kind == "dashboard")
 
     return Depends(dependency)
 
