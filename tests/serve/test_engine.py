@@ -86,3 +86,16 @@ def test_value_beyond_float32_gives_the_same_answer_either_way(
         assert resp.status_code == 200
         answers.append({k: resp.json()[k] for k in ("prediction", "probability")})
     assert answers[0] == answers[1]
+
+
+def test_onnx_runtime_error_falls_back_to_sklearn(bundle: ModelBundle, ames, caplog) -> None:
+    from driftlab.serve.holder import Served
+
+    class Broken:
+        def predict(self, records: list[dict[str, Any]]) -> None:
+            raise RuntimeError("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT")
+
+    records = _records(ames, 3)
+    served = Served(bundle, compiled=Broken(), engine="onnxruntime")
+    assert served.predict(records) == bundle.predict(records)
+    assert "ONNX Runtime failed (RuntimeError); scikit-learn answers" in caplog.text
