@@ -179,9 +179,10 @@ def load_wrk(url: str, body: bytes, conns: int, seconds: float, tmp: Path) -> di
     script = tmp / "post.lua"
     script.write_text(WRK_SCRIPT % body_file)
     threads = str(min(conns, 2))
+    duration = f"{max(1, round(seconds))}s"  # wrk takes whole seconds only
     out = subprocess.run(
-        ["wrk", "-t", threads, "-c", str(conns), "-d", f"{max(1, round(seconds))}s",
-         "--timeout", "10s", "-s", str(script), url],
+        ["wrk", "-t", threads, "-c", str(conns), "-d", duration, "--timeout", "10s",
+         "-s", str(script), url],
         capture_output=True, text=True, check=True, timeout=seconds + 60,
     )  # fmt: skip
     line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -86,3 +87,43 @@ def test_value_beyond_float32_gives_the_same_answer_either_way(
         assert resp.status_code == 200
         answers.append({k: resp.json()[k] for k in ("prediction", "probability")})
     assert answers[0] == answers[1]
+
+
+def test_onnx_runtime_error_falls_back_to_sklearn(bundle: ModelBundle, ames, caplog) -> None:
+    from driftlab.serve.holder import Served
+
+    class Broken:
+        def predict(self, records: list[dict[str, Any]]) -> None:
+            raise RuntimeError("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT")
+
+    records = _records(ames, 3)
+    served = Served(bundle, compiled=Broken(), engine="onnxruntime")
+    assert served.predict(records) == bundle.predict(records)
+    assert "ONNX Runtime failed (RuntimeError); scikit-learn answers" in caplog.text
+
+
+def test_refused_artifact_on_reload_keeps_the_current_version(
+    project, bundle: ModelBundle, tmp_path, ames, caplog
+) -> None:
+    from driftlab.errors import RegistryError
+
+    class Tampered(MemoryRegistry):
+        tampered = False
+
+        def load(self, name: str, version: str) -> ModelBundle:
+            if self.tampered and version == "2":  # as MlflowRegistry.load on a bad sha256
+                raise RegistryError("artifact digest does not match; refusing to load it")
+            return super().load(name, version)
+
+    registry = Tampered()
+    registry.set_alias(bundle.info.name, CHAMPION, registry.register(bundle))
+    with _served(project, registry, tmp_path, reload_interval_s=0.1) as live:
+        v2 = registry.register(bundle)
+        registry.tampered = True  # before the alias moves: no poll may load v2 in between
+        registry._aliases[(bundle.info.name, CHAMPION)] = v2  # set_alias would load it
+        reload = httpx.post(f"{live.url}/v1/model/reload")
+        time.sleep(0.5)  # a few polls
+        answer = httpx.post(f"{live.url}/v1/predict", json=_records(ames, 1)[0])
+    assert reload.status_code == 503  # the explicit reload says it failed, as JSON
+    assert answer.status_code == 200 and answer.json()["model_version"] == "1"
+    assert "champion reload failed; still serving version 1" in caplog.text

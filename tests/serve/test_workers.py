@@ -106,7 +106,7 @@ def test_promoted_champion_reaches_every_worker(served: dict[str, Any]) -> None:
     registry.set_alias(name, CHAMPION, v2)
     promoted = time.monotonic()
     # Every worker polls every POLL_S and then loads (and compiles) v2: a few seconds at most.
-    deadline = promoted + 30
+    deadline = promoted + POLL_S + 20
     while time.monotonic() < deadline:
         versions = {_fresh(url, "/v1/predict", json=record).json()["model_version"]
                     for _ in range(10)}  # fmt: skip

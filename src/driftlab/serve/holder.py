@@ -32,7 +32,12 @@ class Served:
 
     def predict(self, records: list[dict[str, Any]]) -> PredictionBatch:
         if self.compiled is not None:
-            batch: PredictionBatch | None = self.compiled.predict(records)
+            try:
+                batch: PredictionBatch | None = self.compiled.predict(records)
+            except Exception as e:  # ONNX Runtime raises its own types; never a 500 for it
+                log.warning("ONNX Runtime failed (%s); scikit-learn answers this request",
+                            e.__class__.__name__)  # fmt: skip
+                batch = None
             if batch is not None:
                 return batch
         # No compiled model, or a value ONNX's float32 cannot hold: scikit-learn answers

@@ -179,4 +179,11 @@ async def predict(
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))
     payload = {"predictions": out} if is_list else out[0]
-    return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
+    try:
+        text = json.dumps(payload, allow_nan=False)
+    except ValueError:  # a NaN probability: JSON cannot carry it, and it is no answer
+        raise HTTPException(
+            422, "the model produced a non-finite probability; check that the inputs are "
+            "within the range the model was trained on",
+        ) from None  # fmt: skip
+    return Response(text, media_type="application/json")
