@@ -196,3 +196,17 @@ def test_gap_that_widened_since_training_alerts_within_its_limit() -> None:
     (small, *_) = fairness_metrics("attr", rates(low=14, n=20), rates(low=16, n=20), few, "1",
                                    labeled=False)  # fmt: skip
     assert small.status == "ok"
+
+
+def test_attribute_never_sent_gives_insufficient_data_not_an_error() -> None:
+    import pandas as pd
+
+    from driftlab.fairness import window_fairness
+
+    sex = Feature(name="sex", kind="categorical", role="protected")
+    frame = pd.DataFrame({"prediction": ["yes", "no"] * 50, "label": [None] * 100})
+    out = window_fairness(frame, [sex], FairnessConfig(), "yes", expected=None, reference=None,
+                          min_labels=30)  # fmt: skip
+    (only,) = out.metrics
+    assert only.status == "insufficient_data" and "send it with each prediction" in only.message
+    assert out.message == "Fairness: insufficient data for a verdict on sex."
