@@ -236,6 +236,9 @@ class FairnessConfig(_Strict):
     max_odds_gap: Annotated[float, Field(gt=0, lt=1)] = 0.1  # equalized odds difference
     # A gap beyond its limit alerts only when a two-proportion test says it is real.
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    # A gap that widened this much since training (significantly) alerts even within its
+    # limit; unset: only the limits decide.
+    max_gap_increase: Annotated[float, Field(gt=0, lt=1)] | None = None
     # Combinations of protected attributes judged as one (e.g. [["sex", "age"]]).
     intersections: list[Annotated[list[str], Field(min_length=2)]] = Field(default_factory=list)
 

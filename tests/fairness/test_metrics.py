@@ -172,3 +172,41 @@ def test_intersection_of_unknown_attribute_is_a_config_error(tmp_path) -> None:
     }
     with pytest.raises(ConfigError, match=r"fairness\.intersections names 'a'"):
         project_from_dict(raw, tmp_path)
+
+
+def test_gap_that_widened_since_training_alerts_within_its_limit() -> None:
+    def rates(low: int, n: int = 400) -> list:
+        g = np.array(["a"] * n + ["b"] * n, dtype=object)
+        pred = np.array([True] * int(0.8 * n) + [False] * (n - int(0.8 * n))
+                        + [True] * low + [False] * (n - low))  # fmt: skip
+        return group_rates("attr", g, pred, None, None, min_group_size=10)
+
+    reference = rates(low=316)  # 80% vs 79%: a 1-point gap at training
+    window = rates(low=280)  # 80% vs 70%: 10 points, within a 15-point limit
+    cfg = FairnessConfig(min_group_size=10, max_selection_gap=0.15)
+    (plain, *_) = fairness_metrics("attr", window, reference, cfg, "1", labeled=False)
+    assert plain.status == "ok"
+    widening = cfg.model_copy(update={"max_gap_increase": 0.05})
+    (dp, *_) = fairness_metrics("attr", window, reference, widening, "1", labeled=False)
+    assert dp.status == "violation" and "widened from 1 point at training to 10 points" in (
+        dp.message
+    )
+    # The same widening on a few rows is not evidence.
+    few = cfg.model_copy(update={"max_gap_increase": 0.05})
+    (small, *_) = fairness_metrics("attr", rates(low=14, n=20), rates(low=16, n=20), few, "1",
+                                   labeled=False)  # fmt: skip
+    assert small.status == "ok"
+
+
+def test_attribute_never_sent_gives_insufficient_data_not_an_error() -> None:
+    import pandas as pd
+
+    from driftlab.fairness import window_fairness
+
+    sex = Feature(name="sex", kind="categorical", role="protected")
+    frame = pd.DataFrame({"prediction": ["yes", "no"] * 50, "label": [None] * 100})
+    out = window_fairness(frame, [sex], FairnessConfig(), "yes", expected=None, reference=None,
+                          min_labels=30)  # fmt: skip
+    (only,) = out.metrics
+    assert only.status == "insufficient_data" and "send it with each prediction" in only.message
+    assert out.message == "Fairness: insufficient data for a verdict on sex."

@@ -10,7 +10,7 @@ import math
 
 from scipy import stats
 
-__all__ = ["newcombe_interval", "two_proportion_test", "wilson_interval"]
+__all__ = ["gap_widening_test", "newcombe_interval", "two_proportion_test", "wilson_interval"]
 
 _Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 
@@ -76,3 +76,28 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> float:
         return 1.0
     z = (x1 / n1 - x2 / n2) / math.sqrt(var)
     return float(2 * stats.norm.sf(abs(z)))
+
+
+def gap_widening_test(
+    window: tuple[float, float, float, float], reference: tuple[float, float, float, float]
+) -> float:
+    """One-sided p-value that the gap p_a − p_b widened from the reference to the window.
+
+    Each argument is ``(x_a, n_a, x_b, n_b)``. With d = (p_a − p_b)_window − (p_a − p_b)_ref
+    and independent samples, z = d / sqrt(Σ p(1 − p)/n over the four proportions) (Wald), and
+    p = P(Z > z). No rows in a group, or no variance, give p = 1 unless d > 0 exactly.
+
+    >>> round(gap_widening_test((80, 100, 50, 100), (75, 100, 70, 100)), 5)
+    0.0027
+    """
+    props = []
+    for x, n in ((window[0], window[1]), (window[2], window[3]),
+                 (reference[0], reference[1]), (reference[2], reference[3])):  # fmt: skip
+        if n <= 0:
+            return 1.0
+        props.append((x / n, n))
+    d = (props[0][0] - props[1][0]) - (props[2][0] - props[3][0])
+    var = sum(p * (1 - p) / n for p, n in props)
+    if var <= 0:
+        return 0.0 if d > 0 else 1.0
+    return float(stats.norm.sf(d / math.sqrt(var)))

@@ -17,11 +17,15 @@ when a two-proportion z-test between the two groups gives p < alpha; otherwise i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from driftlab.config import FairnessConfig
-from driftlab.fairness.intervals import newcombe_interval, two_proportion_test
+from driftlab.fairness.intervals import (
+    gap_widening_test,
+    newcombe_interval,
+    two_proportion_test,
+)
 from driftlab.fairness.result import FairnessMetric, GroupRates
 from driftlab.text import p_value
 
@@ -89,7 +93,13 @@ def _short(groups: list[GroupRates], rate: _Rate, min_size: int) -> str:
 
 
 def _points(x: float) -> str:
-    return f"{x * 100:.0f} points"
+    """A share difference in percentage points.
+
+    >>> _points(0.2), _points(0.01), _points(-0.004)
+    ('20 points', '1 point', '-0 points')
+    """
+    text = f"{x * 100:.0f}"
+    return f"{text} point" if text in ("1", "-1") else f"{text} points"
 
 
 def fairness_metrics(
@@ -118,6 +128,8 @@ def fairness_metrics(
             size,
             favorable,
             False,
+            ref_groups=reference,
+            max_increase=cfg.max_gap_increase,
         )
     )
     out.append(_ratio(attribute, dp, ref_dp, cfg, groups, favorable))
@@ -136,6 +148,8 @@ def fairness_metrics(
             size,
             favorable,
             not labeled,
+            ref_groups=reference,
+            max_increase=cfg.max_gap_increase,
         )
     )
     if labeled:
@@ -158,9 +172,32 @@ def fairness_metrics(
                 size,
                 favorable,
                 False,
+                ref_groups=reference,
+                max_increase=cfg.max_gap_increase,
             )
         )
     return out
+
+
+def _widening(
+    gap: _Gap, ref_groups: Sequence[GroupRates], max_increase: float | None, alpha: float
+) -> float | None:
+    """The training gap between the window's two groups, when the window's gap exceeds it
+    by more than ``max_increase`` and a one-sided test says it widened; else None."""
+    if max_increase is None:
+        return None
+    ref = {g.group: g for g in ref_groups}
+    lo, hi, r = ref.get(gap.low.group), ref.get(gap.high.group), gap.rate
+    if lo is None or hi is None or not r.n(lo) or not r.n(hi):
+        return None
+    before = r.x(hi) / r.n(hi) - r.x(lo) / r.n(lo)
+    if gap.value - before <= max_increase:
+        return None
+    p = gap_widening_test(
+        (r.x(gap.high), r.n(gap.high), r.x(gap.low), r.n(gap.low)),
+        (r.x(hi), r.n(hi), r.x(lo), r.n(lo)),
+    )
+    return before if p < alpha else None
 
 
 def _describe(rate: _Rate, favorable: str) -> str:
@@ -190,6 +227,9 @@ def _difference(
     size: int,
     favorable: str,
     estimated: bool,
+    *,
+    ref_groups: Sequence[GroupRates] = (),
+    max_increase: float | None = None,
 ) -> FairnessMetric:
     pretty = metric.replace("_", " ")
     reference = ref.value if ref is not None else None
@@ -211,6 +251,9 @@ def _difference(
     p, interval = gap.p(), gap.interval()
     beyond = gap.value > limit
     status = "ok" if not beyond else ("violation" if p < alpha else "beyond_limit")
+    widened = _widening(gap, ref_groups, max_increase, alpha) if not estimated else None
+    if status != "violation" and widened is not None:
+        status = "violation"
     est = "Estimated without labels: " if estimated else ""
     detail = (
         f"{_describe(gap.rate, favorable)} {gap.share(gap.low):.0%} for {attribute} = "
@@ -219,7 +262,14 @@ def _difference(
         f"(limit {_points(limit)}; 95% CI {interval[0] * 100:.0f} to {interval[1] * 100:.0f}, "
         f"{p_value(p)}){_reference_text(ref)}"
     )
-    if status == "violation":
+    if status == "violation" and not beyond and widened is not None:
+        message = (
+            f"Fairness alert on {attribute} ({pretty}): the gap between {gap.low.group} and "
+            f"{gap.high.group} widened from {_points(widened)} at training to "
+            f"{_points(gap.value)} (allowed increase {_points(max_increase or 0)}, "
+            f"{p_value(p)}); {est}{detail}."
+        )
+    elif status == "violation":
         message = f"Fairness alert on {attribute} ({pretty}): {est}{detail}."
     elif status == "beyond_limit":
         message = (
