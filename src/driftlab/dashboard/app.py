@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,8 +13,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from driftlab import __version__
 from driftlab.dashboard.router import PREFIX, build_router
 from driftlab.errors import DriftlabError
-from driftlab.serve.security import Authenticator, require_token
 from driftlab.store.base import Store
+
+if TYPE_CHECKING:
+    from driftlab.serve.security import Authenticator
 
 __all__ = ["create_dashboard_app"]
 
@@ -28,6 +31,9 @@ def create_dashboard_app(
     With ``auth`` holding tokens (and ``serve.auth_dashboard``), every page needs one."""
     app = FastAPI(title="driftlab dashboard", version=__version__, docs_url=None,
                   redoc_url=None, openapi_url=None)  # fmt: skip
+    # Imported here: importing the dashboard must not load the server (and the model stack).
+    from driftlab.serve.security import Authenticator, require_token
+
     app.state.auth = auth if auth is not None else Authenticator([])
     app.include_router(
         build_router(store, models=models), dependencies=[require_token("dashboard")]
