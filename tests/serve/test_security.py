@@ -199,7 +199,7 @@ def test_dashboard_needs_the_token_and_a_browser_can_log_in_with_it(live, projec
     import base64
 
     from driftlab.dashboard import create_dashboard_app
-    from driftlab.serve.security import Authenticator
+    from driftlab.serve.security import Authenticator, require_token
 
     def basic(user: str, password: str) -> dict[str, str]:
         raw = base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -222,7 +222,11 @@ def test_dashboard_needs_the_token_and_a_browser_can_log_in_with_it(live, projec
     # Opt out, and the standalone dashboard takes the same settings.
     assert live(auth_dashboard=False).get("/dashboard").status_code == 200
     store = SqlStore(f"sqlite:///{tmp_path / 'standalone.db'}")
-    app = create_dashboard_app(store, auth=Authenticator.from_settings(project.serve))
+    app = create_dashboard_app(  # as `driftlab dashboard` builds it
+        store,
+        dependencies=[require_token("dashboard")],
+        state={"auth": Authenticator.from_settings(project.serve)},
+    )
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as c:
         assert c.get("/dashboard").status_code == 401
         assert c.get("/dashboard", headers=basic("me", GOOD)).status_code == 200

@@ -402,10 +402,14 @@ def dashboard(
 
     compose.setup_logging(err_console, verbose)
     p = compose.project(config)
-    from driftlab.serve.security import Authenticator
+    from driftlab.serve.security import Authenticator, require_token
 
+    # The server's token check, so the standalone dashboard is as closed as /dashboard.
     api = create_dashboard_app(
-        compose.open_store(p), models=(p.model_name,), auth=Authenticator.from_settings(p.serve)
+        compose.open_store(p),
+        models=(p.model_name,),
+        dependencies=[require_token("dashboard")],
+        state={"auth": Authenticator.from_settings(p.serve)},
     )
     bind = host or p.serve.host
     err_console.print(f"Dashboard at http://{bind}:{port}{PREFIX} (Ctrl+C stops it)")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,29 +16,28 @@ from driftlab.dashboard.router import PREFIX, build_router
 from driftlab.errors import DriftlabError
 from driftlab.store.base import Store
 
-if TYPE_CHECKING:
-    from driftlab.serve.security import Authenticator
-
 __all__ = ["create_dashboard_app"]
 
 log = logging.getLogger(__name__)
 
 
 def create_dashboard_app(
-    store: Store, *, models: tuple[str, ...] = (), auth: Authenticator | None = None
+    store: Store,
+    *,
+    models: tuple[str, ...] = (),
+    dependencies: Sequence[Any] = (),
+    state: Mapping[str, Any] | None = None,
 ) -> FastAPI:
     """The dashboard's pages over ``store``; ``/`` redirects to them. Errors a client can cause
     are 4xx with a JSON body ``{"error": ...}``; a store failure is a 503, never a traceback.
-    With ``auth`` holding tokens (and ``serve.auth_dashboard``), every page needs one."""
+
+    ``dependencies`` run before every page (the CLI passes the server's token check, with the
+    authenticator in ``state``): the dashboard itself stays below the server in the layers."""
     app = FastAPI(title="driftlab dashboard", version=__version__, docs_url=None,
                   redoc_url=None, openapi_url=None)  # fmt: skip
-    # Imported here: importing the dashboard must not load the server (and the model stack).
-    from driftlab.serve.security import Authenticator, require_token
-
-    app.state.auth = auth if auth is not None else Authenticator([])
-    app.include_router(
-        build_router(store, models=models), dependencies=[require_token("dashboard")]
-    )
+    for key, value in (state or {}).items():
+        setattr(app.state, key, value)
+    app.include_router(build_router(store, models=models), dependencies=list(dependencies))
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
