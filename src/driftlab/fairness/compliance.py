@@ -125,20 +125,14 @@ def _reliance_check(
         f"{ref_txt}; {n} rows, {cfg.repeats} shuffles."
     )
     details: dict[str, Any] = {"repeats": cfg.repeats, "seed": cfg.seed}
+
+    def check(verdict: str, message: str) -> ComplianceCheck:
+        limit = cfg.max_reliance if prohibited else None
+        return ComplianceCheck("reliance", name, prohibited, share, [low, high], ref, limit, n,
+                               verdict, message, details)  # fmt: skip
+
     if not prohibited:
-        return ComplianceCheck(
-            "reliance",
-            name,
-            False,
-            share,
-            [low, high],
-            ref,
-            None,
-            n,
-            "info",
-            f"{share:.0%} of decisions change when {name} is shuffled.",
-            details,
-        )
+        return check("info", f"{share:.0%} of decisions change when {name} is shuffled.")
     over = share > cfg.max_reliance
     rise = ref is not None and share - ref > cfg.max_reliance_increase
     supported = (over and low > cfg.max_reliance) or (
@@ -148,46 +142,10 @@ def _reliance_check(
         why = (
             "" if over else f" (risen by more than {cfg.max_reliance_increase:.0%} since training)"
         )
-        return ComplianceCheck(
-            "reliance",
-            name,
-            True,
-            share,
-            [low, high],
-            ref,
-            cfg.max_reliance,
-            n,
-            "alert",
-            f"Compliance alert: {body}{why}",
-            details,
-        )
+        return check("alert", f"Compliance alert: {body}{why}")
     if over or rise:
-        return ComplianceCheck(
-            "reliance",
-            name,
-            True,
-            share,
-            [low, high],
-            ref,
-            cfg.max_reliance,
-            n,
-            "beyond_limit",
-            f"Not yet supported by the counts: {body}",
-            details,
-        )
-    return ComplianceCheck(
-        "reliance",
-        name,
-        True,
-        share,
-        [low, high],
-        ref,
-        cfg.max_reliance,
-        n,
-        "pass",
-        f"Within limits: {body}",
-        details,
-    )
+        return check("beyond_limit", f"Not yet supported by the counts: {body}")
+    return check("pass", f"Within limits: {body}")
 
 
 def _proxy_check(
