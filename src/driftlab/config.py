@@ -312,6 +312,20 @@ class ServeConfig(_Strict):
         return names
 
 
+# What a monitoring run can alert on (alerts.rules raises exactly these), plus the all-clear
+# notice; a channel may take only some of them (``kinds``).
+ALERT_KINDS = (
+    "data_drift",
+    "prediction_drift",
+    "multivariate_drift",
+    "performance",
+    "concept_drift",
+    "service",
+    "fairness",
+    "compliance",
+)
+
+
 class AlertChannel(_Strict):
     """One ``[[alerts.channels]]`` entry: ``console``, ``webhook``, ``slack`` or ``email``.
 
@@ -327,6 +341,9 @@ class AlertChannel(_Strict):
 
     type: Literal["console", "webhook", "slack", "email"]
     min_severity: Literal["info", "warning", "critical"] = "info"
+    # Route by finding: e.g. fairness and compliance to the compliance officer's mailbox. Empty
+    # means every kind. A resolved notice goes where the alert it ends went.
+    kinds: list[str] = Field(default_factory=list)
     url: SecretStr | None = None
     secret: SecretStr | None = None
     secret_env: str | None = None
@@ -342,6 +359,16 @@ class AlertChannel(_Strict):
     timeout_s: Annotated[float, Field(gt=0)] = 5.0
     retries: Annotated[int, Field(ge=0, le=10)] = 3
     backoff_s: Annotated[float, Field(ge=0, le=60)] = 0.5
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        unknown = [k for k in kinds if k not in ALERT_KINDS]
+        if unknown:
+            raise ValueError(
+                f"unknown alert kind(s) {unknown}; use some of: {', '.join(ALERT_KINDS)}"
+            )
+        return kinds
 
     _NETWORK: ClassVar[tuple[str, ...]] = ("webhook", "slack", "email")
     _EMAIL_KEYS: ClassVar[tuple[str, ...]] = (

@@ -34,3 +34,16 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
     for mod in (driftlab.alerts, driftlab.alerts.sinks):
         for name in mod.__all__:
             assert hasattr(mod, name), f"{mod.__name__}.{name} is exported but missing"
+
+
+def test_every_kind_the_rules_raise_can_be_routed() -> None:
+    # A channel's `kinds` is checked against ALERT_KINDS; a kind the rules raise but the
+    # settings do not know could never be routed on its own.
+    import re
+    from pathlib import Path
+
+    import driftlab.alerts.rules as rules
+    from driftlab.config import ALERT_KINDS
+
+    raised = set(re.findall(r'kind="([a-z_]+)"', Path(rules.__file__).read_text()))
+    assert raised == set(ALERT_KINDS)

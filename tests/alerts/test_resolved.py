@@ -179,3 +179,39 @@ def test_resolved_notice_wording_in_slack_and_email() -> None:
         store = SqlStore("sqlite://")
         dispatch([n], [SlackSink(rx.url)], store, cooldown=timedelta(0), context=context)
     assert rx.received[0]["blocks"][1]["text"]["text"] == n.message
+
+
+def test_channels_take_only_their_kinds_and_the_all_clear_follows(tmp_path: Path) -> None:
+    from driftlab.alerts import build_sinks
+    from driftlab.config import AlertsConfig
+
+    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    drift = _result(["a"]).alerts[0]
+    fair = Alert("fairness", "critical", "sex:equal_opportunity_difference", "Fairness alert…",
+                 "m:fairness:sex:equal_opportunity_difference")  # fmt: skip
+    with WebhookReceiver() as everyone, WebhookReceiver() as officer:
+        config = AlertsConfig.model_validate(
+            {
+                "allow_hosts": ["127.0.0.1"],
+                "channels": [
+                    {"type": "webhook", "url": everyone.url},
+                    {"type": "webhook", "url": officer.url, "kinds": ["fairness", "compliance"]},
+                ],
+            }
+        )
+        sinks = build_sinks(config)
+        out = dispatch([drift, fair], sinks, store, cooldown=timedelta(0), context={})
+        assert [d.sent_to for d in out] == [["webhook#0"], ["webhook#0", "webhook#1"]]
+        assert [m["kind"] for m in officer.received] == ["fairness"]
+        # The all-clear of the fairness alert reaches the officer too; the drift one does not.
+        officer.received.clear()
+        notices = [
+            Alert("resolved", "info", a.subject, f"Resolved: {a.kind}", f"{a.fingerprint}:ok",
+                  {"resolves": a.fingerprint, "resolved_kind": a.kind, "severity_was": "critical"})
+            for a in (drift, fair)
+        ]  # fmt: skip
+        out = dispatch(notices, sinks, store, cooldown=timedelta(0), context={})
+        assert [d.sent_to for d in out] == [["webhook#0"], ["webhook#0", "webhook#1"]]
+        assert [m["details"]["resolved_kind"] for m in officer.received] == ["fairness"]
+    with pytest.raises(ValueError, match=r"unknown alert kind\(s\) \['fairnes'\]"):
+        AlertsConfig.model_validate({"channels": [{"type": "console", "kinds": ["fairnes"]}]})

@@ -30,13 +30,18 @@ class Delivery:
 
 
 def _routes(alert: Alert, sink: Sink) -> bool:
-    """Whether ``sink`` takes ``alert``. An all-clear goes where the alert it ends went: it is
-    routed by the severity that alert had, or everywhere when that is unknown."""
-    severity = alert.severity
+    """Whether ``sink`` takes ``alert``: its severity reaches the sink's minimum and its kind is
+    one the sink takes (``kinds``; empty or absent: all). An all-clear goes where the alert it
+    ends went: routed by that alert's severity and kind, or everywhere when unknown."""
+    severity, kind = alert.severity, alert.kind
     if alert.kind == RESOLVED:
         severity = str(alert.details.get("severity_was", SEVERITIES[-1]))
         if severity not in SEVERITIES:
             severity = SEVERITIES[-1]
+        kind = str(alert.details.get("resolved_kind", ""))
+    kinds = getattr(sink, "kinds", None)
+    if kinds and kind and kind not in kinds:
+        return False
     return SEVERITIES.index(severity) >= SEVERITIES.index(sink.min_severity)
 
 

@@ -102,4 +102,6 @@ def build_sinks(
                 retry=retry,
             )
         out.append(sink)
+    for sink, ch in zip(out, config.channels, strict=True):
+        sink.kinds = tuple(ch.kinds)  # type: ignore[attr-defined]  # read by dispatch's routing
     return out
