@@ -30,6 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Docstrings wrap at 100 columns; markdown mode joins their lines into paragraphs.
+    rich_markup_mode="markdown",
 )
 console = Console(stderr=False)
 err_console = Console(stderr=True)
