@@ -68,6 +68,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
         # Caps OpenMP/BLAS pools created from now on in this process (the event loop's thread
         # and, through the inherited defaults, the worker threads): N workers × 1 thread.
         threadpool_limits(limits=serve.threads)
+        app.state.model_executor = predict.model_executor()  # fresh: a prior stop shut it
         if not auth.enabled:
             why = "serve.auth = off" if serve.auth == "off" else ", ".join(serve.token_envs)
             log.warning("no API token is set (%s): /v1/feedback and /v1/model/reload are open", why)
@@ -86,6 +87,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
             await logger.stop()
+            app.state.model_executor.shutdown(wait=False)
             telemetry.worker_exited()
 
     record = record_model(project)
@@ -103,6 +105,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.auth = auth
     app.state.record_adapter = TypeAdapter(record)
     app.state.records_adapter = TypeAdapter(list[record])  # type: ignore[valid-type]
+    app.state.model_executor = predict.model_executor()
 
     install_error_handlers(app)
     app.include_router(predict.build_router(record.model_json_schema()))
