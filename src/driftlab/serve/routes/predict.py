@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import os
 import threading
@@ -12,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from threadpoolctl import threadpool_limits
@@ -194,11 +194,19 @@ async def predict(
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))
     payload = {"predictions": out} if is_list else out[0]
-    try:
-        text = json.dumps(payload, allow_nan=False)
-    except ValueError:  # a NaN probability: JSON cannot carry it, and it is no answer
+    if not _finite(batch):  # a NaN probability: JSON cannot carry it, and it is no answer
         raise HTTPException(
             422, "the model produced a non-finite probability; check that the inputs are "
             "within the range the model was trained on",
-        ) from None  # fmt: skip
-    return Response(text, media_type="application/json")
+        )  # fmt: skip
+    # orjson: the json module took a tenth of a 1,000-record request writing the answer.
+    return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY),
+                    media_type="application/json")  # fmt: skip
+
+
+def _finite(batch: PredictionBatch) -> bool:
+    """No NaN or infinity among the probabilities (orjson would write them as null)."""
+    isfinite = math.isfinite
+    if not all(p is None or isfinite(p) for p in batch.probability):
+        return False
+    return all(d is None or all(isfinite(v) for v in d.values()) for d in batch.probabilities)
