@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -35,6 +36,22 @@ _SCORED_ROUTES = frozenset({"/v1/predict", "/v1/feedback"})
 log = logging.getLogger(__name__)
 
 
+def freeze_heap() -> None:
+    """Move what is alive now (modules, the model, its ONNX session: some 400,000 objects)
+    out of the garbage collector's sight. Otherwise every full collection walked them all,
+    100-250 ms with the event loop stopped: the p99 of requests whose p50 was 13 ms. Run
+    after each model load; the previous model's objects are collected first.
+
+    >>> import gc
+    >>> freeze_heap(); gc.get_freeze_count() > 0
+    True
+    >>> gc.unfreeze()
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     """Build the API around the given adapters. The lifespan loads the champion, starts the
     prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion.
@@ -47,7 +64,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     cfg = project.store
     holder = ModelHolder(
         registry, project.model_name, onnx=serve.onnx, threads=serve.threads,
-        on_swap=telemetry.model_swapped,
+        on_swap=lambda served: (telemetry.model_swapped(served), freeze_heap()),
     )  # fmt: skip
     logger = PredictionLogger(
         store,
