@@ -21,7 +21,7 @@ from driftlab.dashboard.router import build_router as dashboard_router
 from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
-from driftlab.serve.holder import ModelHolder
+from driftlab.serve.holder import ModelHolder, Served
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
@@ -62,10 +62,14 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     auth = Authenticator.from_settings(serve)
     telemetry = Telemetry()
     cfg = project.store
+
+    def swapped(served: Served) -> None:
+        telemetry.model_swapped(served)
+        freeze_heap()
+
     holder = ModelHolder(
-        registry, project.model_name, onnx=serve.onnx, threads=serve.threads,
-        on_swap=lambda served: (telemetry.model_swapped(served), freeze_heap()),
-    )  # fmt: skip
+        registry, project.model_name, onnx=serve.onnx, threads=serve.threads, on_swap=swapped
+    )
     logger = PredictionLogger(
         store,
         batch_size=cfg.batch_size,
