@@ -93,6 +93,11 @@ def encode_records(records: list[PredictionRecord]) -> bytes:
     >>> decode_records(encode_records([r])) == [r]
     True
     """
+    try:
+        # orjson writes the dataclasses themselves (ts as ISO 8601, as isoformat() does).
+        return orjson.dumps(records, option=_ORJSON, default=_plain)
+    except orjson.JSONEncodeError:
+        pass
     items = [
         {
             "request_id": r.request_id,
@@ -108,10 +113,7 @@ def encode_records(records: list[PredictionRecord]) -> bytes:
         }
         for r in records
     ]
-    try:
-        return orjson.dumps(items, option=_ORJSON, default=_plain)
-    except orjson.JSONEncodeError:
-        return json.dumps(items, separators=(",", ":"), default=_plain).encode()
+    return json.dumps(items, separators=(",", ":"), default=_plain).encode()
 
 
 def decode_records(payload: bytes) -> list[PredictionRecord]:
