@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from driftlab.dashboard.router import build_router as dashboard_router
 from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
-from driftlab.serve.holder import ModelHolder
+from driftlab.serve.holder import ModelHolder, Served
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
@@ -35,6 +36,22 @@ _SCORED_ROUTES = frozenset({"/v1/predict", "/v1/feedback"})
 log = logging.getLogger(__name__)
 
 
+def freeze_heap() -> None:
+    """Move what is alive now (modules, the model, its ONNX session: some 400,000 objects)
+    out of the garbage collector's sight. Otherwise every full collection walked them all,
+    100-250 ms with the event loop stopped: the p99 of requests whose p50 was 13 ms. Run
+    after each model load; the previous model's objects are collected first.
+
+    >>> import gc
+    >>> freeze_heap(); gc.get_freeze_count() > 0
+    True
+    >>> gc.unfreeze()
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     """Build the API around the given adapters. The lifespan loads the champion, starts the
     prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion.
@@ -45,10 +62,14 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     auth = Authenticator.from_settings(serve)
     telemetry = Telemetry()
     cfg = project.store
+
+    def swapped(served: Served) -> None:
+        telemetry.model_swapped(served)
+        freeze_heap()
+
     holder = ModelHolder(
-        registry, project.model_name, onnx=serve.onnx, threads=serve.threads,
-        on_swap=telemetry.model_swapped,
-    )  # fmt: skip
+        registry, project.model_name, onnx=serve.onnx, threads=serve.threads, on_swap=swapped
+    )
     logger = PredictionLogger(
         store,
         batch_size=cfg.batch_size,
@@ -68,6 +89,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
         # Caps OpenMP/BLAS pools created from now on in this process (the event loop's thread
         # and, through the inherited defaults, the worker threads): N workers × 1 thread.
         threadpool_limits(limits=serve.threads)
+        app.state.model_executor = predict.model_executor()  # fresh: a prior stop shut it
         if not auth.enabled:
             why = "serve.auth = off" if serve.auth == "off" else ", ".join(serve.token_envs)
             log.warning("no API token is set (%s): /v1/feedback and /v1/model/reload are open", why)
@@ -86,6 +108,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
             await logger.stop()
+            app.state.model_executor.shutdown(wait=False)
             telemetry.worker_exited()
 
     record = record_model(project)
@@ -103,6 +126,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.auth = auth
     app.state.record_adapter = TypeAdapter(record)
     app.state.records_adapter = TypeAdapter(list[record])  # type: ignore[valid-type]
+    app.state.model_executor = predict.model_executor()
 
     install_error_handlers(app)
     app.include_router(predict.build_router(record.model_json_schema()))

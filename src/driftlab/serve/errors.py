@@ -8,6 +8,7 @@ import math
 import re
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -126,6 +127,13 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         raise HTTPException(400, "request body is empty; send a JSON object or a JSON array")
+    try:
+        # orjson takes strict JSON only (no NaN, no lone surrogate) and is several times
+        # faster on 1,000-record bodies; what it refuses gets the json module's checks and
+        # messages below. (An integer past 64 bits arrives as a float: as the model reads it.)
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
     try:
         body = json.loads(raw, parse_constant=_no_constants)
         # A lone surrogate (e.g. "\ud800") is valid JSON but no valid text. The (costly)

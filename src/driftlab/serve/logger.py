@@ -339,9 +339,13 @@ class PredictionLogger:
         if self.spool is None:
             batch = self._queue[: self.batch_size]
             return batch, len(batch)
-        read = await asyncio.to_thread(self.spool.read, self.batch_size)
-        records = [r for payload in read.payloads for r in decode_records(payload)]
-        return records, read
+        # Decoded in the worker thread too: on the event loop it delayed answers.
+        return await asyncio.to_thread(self._read_spool)
+
+    def _read_spool(self) -> tuple[list[PredictionRecord], ReadBatch]:
+        assert self.spool is not None
+        read = self.spool.read(self.batch_size)
+        return [r for payload in read.payloads for r in decode_records(payload)], read
 
     def _commit(self, token: ReadBatch | int) -> None:
         if isinstance(token, int):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 import pandas as pd
 import sqlalchemy as sa
 from alembic.util import CommandError as AlembicError
@@ -172,8 +173,25 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
+_PREDICTION_COLUMNS = (
+    "request_id", "ts", "model_name", "model_version", "features", "prediction",
+    "probability", "probabilities", "latency_ms", "attributes",
+)  # fmt: skip
+
+
 def _json_dumps(obj: Any) -> str:
-    return json.dumps(_finite(obj), allow_nan=False)
+    """JSON text for the store: non-finite numbers as null. orjson does that itself (and is
+    the drainer's main cost otherwise); json covers what orjson refuses (huge integers).
+
+    >>> _json_dumps({"a": float("nan"), "b": [1, 2.5], 3: "x"})
+    '{"a":null,"b":[1,2.5],"3":"x"}'
+    """
+    try:
+        return orjson.dumps(
+            obj, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+        ).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(_finite(obj), allow_nan=False)
 
 
 def _utc_bound(ts: datetime) -> datetime:
@@ -293,6 +311,8 @@ class SqlStore:
     def log_predictions(self, records: list[PredictionRecord]) -> int:
         if not records:
             return 0
+        if self.dialect == "sqlite":
+            return self._log_predictions_sqlite(records)
         rows = [
             {
                 "request_id": r.request_id,
@@ -324,6 +344,36 @@ class SqlStore:
             if result.rowcount is not None and result.rowcount >= 0
             else len(rows)
         )
+
+    def _log_predictions_sqlite(self, records: list[PredictionRecord]) -> int:
+        """The drainer's insert on SQLite, without SQLAlchemy's per-row statement machinery
+        (three quarters of the drainer's CPU, held under the GIL while requests waited): the
+        columns' own bind processors (same text as the Core insert) and one executemany.
+        ON CONFLICT skips stored ids only; any other refusal still raises."""
+        ts, js = self._bind("ts"), self._bind("features")
+        rows = [
+            (
+                r.request_id, ts(r.ts), r.model_name, r.model_version, js(r.features),
+                js(r.prediction), r.probability, js(r.probabilities), r.latency_ms,
+                js(r.attributes or None),
+            )
+            for r in records
+        ]  # fmt: skip
+        names = ", ".join(_PREDICTION_COLUMNS)
+        sql = (
+            f"INSERT INTO {predictions.name} ({names}) VALUES "
+            f"({', '.join('?' * len(_PREDICTION_COLUMNS))}) ON CONFLICT (request_id) DO NOTHING"
+        )
+        try:
+            with self.engine.begin() as conn:
+                return int(conn.exec_driver_sql(sql, rows).rowcount)
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
+
+    def _bind(self, column: str) -> Callable[[Any], Any]:
+        dialect = self.engine.dialect  # the dialect's type: SQLite's DATETIME writes the text
+        process = predictions.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        return process if process is not None else (lambda v: v)
 
     @_store_errors
     def known_requests(self, request_ids: list[str]) -> set[str]:
