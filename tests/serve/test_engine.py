@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -127,3 +128,40 @@ def test_refused_artifact_on_reload_keeps_the_current_version(
     assert reload.status_code == 503  # the explicit reload says it failed, as JSON
     assert answer.status_code == 200 and answer.json()["model_version"] == "1"
     assert "champion reload failed; still serving version 1" in caplog.text
+
+
+class _NanProba(ClassifierMixin, BaseEstimator):
+    """A fitted classifier stand-in whose probabilities are NaN (a broken model)."""
+
+    def __init__(self, classes: np.ndarray | None = None) -> None:
+        self.classes = classes
+        self.classes_ = classes
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def fit(self, x: Any, y: Any) -> _NanProba:
+        return self
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        return np.full((len(x), len(self.classes_)), np.nan)
+
+    def predict(self, x: Any) -> np.ndarray:
+        return np.repeat(self.classes_[:1], len(x))
+
+
+def test_non_finite_probability_is_422_and_nothing_is_logged(
+    project, bundle: ModelBundle, tmp_path, ames
+) -> None:
+    features = bundle.pipeline.steps[0][1]
+    broken = Pipeline([("features", features), ("model", _NanProba(bundle.pipeline.classes_))])
+    registry = MemoryRegistry()
+    registry.set_alias(
+        bundle.info.name, CHAMPION, registry.register(replace(bundle, pipeline=broken))
+    )
+    store = SqlStore(f"sqlite:///{tmp_path / 'nan.db'}")
+    with LiveServer(create_app(project, store, registry)) as live:
+        resp = httpx.post(f"{live.url}/v1/predict", json=_records(ames, 1)[0])
+    assert resp.status_code == 422 and "non-finite probability" in resp.json()["error"]
+    # The client got no request id, so the store must hold no prediction for it.
+    assert store.read_window(bundle.info.name).empty

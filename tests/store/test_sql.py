@@ -142,3 +142,22 @@ def test_profile_from_store_equals_profile_of_the_whole_window(store: SqlStore) 
     streamed = profile_from_store(store, "m", feats, ref, chunk_rows=7, sample_size=5)
     direct = build_profile(whole, feats, reference=ref, sample_size=5)
     assert streamed.to_dict() == direct.to_dict()
+
+
+def test_non_finite_probability_and_offset_times_are_stored_alike(store: SqlStore) -> None:
+    # The same records on SQLite and PostgreSQL: NaN and inf become null (not NaN on one and
+    # null on the other), and a time with an offset is the same instant on both.
+    from driftlab.store.base import PredictionRecord
+
+    plus2 = timezone(timedelta(hours=2))
+    when = datetime(2026, 1, 1, 3, 4, tzinfo=plus2)
+    recs = [
+        PredictionRecord("nan", when, "m", "1", {"x": 1.0}, "a", float("nan"), 1.0),
+        PredictionRecord("inf", when, "m", "1", {"x": 1.0}, "a", float("inf"), 1.0),
+    ]
+    assert store.log_predictions(recs) == 2
+    with store.engine.connect() as conn:
+        nulls = conn.execute(sa.text("SELECT count(*) FROM predictions WHERE probability IS NULL"))
+        assert nulls.scalar() == 2
+    frame = store.read_window("m").set_index("request_id")
+    assert {t.isoformat() for t in frame["ts"]} == {"2026-01-01T01:04:00+00:00"}

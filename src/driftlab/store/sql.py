@@ -163,6 +163,12 @@ def _utc(ts: Any) -> datetime | None:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
+def _as_utc(ts: datetime) -> datetime:
+    # SQLite keeps the wall-clock text and drops the offset: convert first, so both databases
+    # hold the same instant (a naive time is taken as UTC, as everywhere in driftlab).
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
 def _finite(obj: Any) -> Any:
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
@@ -316,12 +322,12 @@ class SqlStore:
         rows = [
             {
                 "request_id": r.request_id,
-                "ts": r.ts,
+                "ts": _as_utc(r.ts),
                 "model_name": r.model_name,
                 "model_version": r.model_version,
                 "features": r.features,
                 "prediction": r.prediction,
-                "probability": r.probability,
+                "probability": _finite(r.probability),
                 "probabilities": r.probabilities,
                 "latency_ms": r.latency_ms,
                 "attributes": r.attributes or None,
@@ -353,8 +359,8 @@ class SqlStore:
         ts, js = self._bind("ts"), self._bind("features")
         rows = [
             (
-                r.request_id, ts(r.ts), r.model_name, r.model_version, js(r.features),
-                js(r.prediction), r.probability, js(r.probabilities), r.latency_ms,
+                r.request_id, ts(_as_utc(r.ts)), r.model_name, r.model_version, js(r.features),
+                js(r.prediction), _finite(r.probability), js(r.probabilities), r.latency_ms,
                 js(r.attributes or None),
             )
             for r in records

@@ -161,6 +161,12 @@ async def predict(
             422, f"the model produced a non-finite prediction for record {bad[0]}; check that "
             "the inputs are within the range the model was trained on"
         )  # fmt: skip
+    # Before anything is logged: a refused answer must leave no prediction in the store.
+    if not _finite(batch):  # a NaN probability: JSON cannot carry it, and it is no answer
+        raise HTTPException(
+            422, "the model produced a non-finite probability; check that the inputs are "
+            "within the range the model was trained on",
+        )  # fmt: skip
     elapsed = time.perf_counter() - started
     now = datetime.now(UTC)
     out = []
@@ -197,11 +203,6 @@ async def predict(
     telemetry.latency.observe(elapsed)
     telemetry.predictions.labels(bundle.version).inc(len(records))
     payload = {"predictions": out} if is_list else out[0]
-    if not _finite(batch):  # a NaN probability: JSON cannot carry it, and it is no answer
-        raise HTTPException(
-            422, "the model produced a non-finite probability; check that the inputs are "
-            "within the range the model was trained on",
-        )  # fmt: skip
     # orjson: the json module took a tenth of a 1,000-record request writing the answer.
     return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY),
                     media_type="application/json")  # fmt: skip
