@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +85,27 @@ def test_bad_rows_are_named_and_leave_no_output(
         predict_file(project, registry, src, out, id_column="nope")
     with pytest.raises(DataError, match="would overwrite the input"):
         predict_file(project, registry, src, src)
+
+
+def test_protected_attributes_are_logged_apart_like_the_api(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from driftlab.config import load_project
+    from driftlab.registry import CHAMPION
+    from driftlab.scenarios import credit
+    from driftlab.train import train_model
+
+    s = credit.prepare(tmp_path / "credit")
+    project = load_project(s.project_file)
+    registry = MemoryRegistry()
+    registry.set_alias("credit", CHAMPION, registry.register(train_model(project, s.train)))
+    src = tmp_path / "rows.csv"
+    s.normal.drop(columns=[credit.TARGET]).head(30).to_csv(src, index=False)
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    predict_file(project, registry, src, tmp_path / "out.csv", store=store)
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT features, attributes FROM predictions")).all()
+    assert len(rows) == 30
+    for features, attributes in rows:
+        assert not {"sex", "age"} & set(json.loads(features))
+        assert set(json.loads(attributes)) == {"sex", "age"}

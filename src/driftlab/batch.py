@@ -163,6 +163,8 @@ def predict_file(
             raise ModelNotFoundError(f"model {name!r} has no champion; run 'driftlab train'")
     bundle = registry.load(name, version)
     logged_names = [f.name for f in project.features]
+    # Protected attributes that are not model inputs are logged apart, as the API logs them.
+    meta = {f.name for f in project.features if f.is_protected and not f.is_model_input}
     started = time.perf_counter()
     # Written beside the target and renamed at the end: a failed job leaves no half file.
     partial = output.with_name(output.name + ".partial")
@@ -204,11 +206,12 @@ def predict_file(
                         ts=now,
                         model_name=name,
                         model_version=version,
-                        features=row,
+                        features={k: v for k, v in row.items() if k not in meta},
                         prediction=batch.predictions[i],
                         probability=batch.probability[i],
                         latency_ms=per_row_ms,
                         probabilities=batch.probabilities[i],
+                        attributes={k: row[k] for k in meta if row.get(k) is not None} or None,
                     )
                     for i, row in enumerate(feats.to_dict(orient="records"))
                 ]

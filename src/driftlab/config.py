@@ -312,8 +312,8 @@ class ServeConfig(_Strict):
         return names
 
 
-# What a monitoring run can alert on (alerts.rules raises exactly these), plus the all-clear
-# notice; a channel may take only some of them (``kinds``).
+# What a monitoring run can alert on (alerts.rules raises exactly these); a channel may take
+# only some of them (``kinds``), and an all-clear notice follows the kind it ends.
 ALERT_KINDS = (
     "data_drift",
     "prediction_drift",

@@ -159,7 +159,7 @@ def export_onnx(
             "--out",
             "-o",
             help="Folder for model.onnx and parity.json "
-            "(default: onnx-<model>-v<version> in the project folder).",
+            "(default: `onnx-<model>-v<version>` in the project folder).",
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -349,7 +349,7 @@ def report(
         typer.Option(
             "--out",
             "-o",
-            help="File to write (default: report-run<ID>.html next to the project file; "
+            help="File to write (default: `report-run<ID>.html` next to the project file; "
             "with --format json, standard output).",
         ),
     ] = None,
