@@ -215,3 +215,39 @@ def test_channels_take_only_their_kinds_and_the_all_clear_follows(tmp_path: Path
         assert [m["details"]["resolved_kind"] for m in officer.received] == ["fairness"]
     with pytest.raises(ValueError, match=r"unknown alert kind\(s\) \['fairnes'\]"):
         AlertsConfig.model_validate({"channels": [{"type": "console", "kinds": ["fairnes"]}]})
+
+
+def test_no_all_clear_for_a_fairness_or_compliance_check_without_a_verdict() -> None:
+    from types import SimpleNamespace
+
+    from driftlab.alerts.rules import undecided_subjects
+
+    m = SimpleNamespace
+    result = m(
+        fairness=m(metrics=[
+            m(attribute="sex", metric="equal_opportunity_difference", status="insufficient_data"),
+            m(attribute="sex", metric="demographic_parity_difference", status="beyond_limit"),
+            m(attribute="age", metric="demographic_parity_difference", status="ok"),
+        ]),
+        compliance=m(checks=[
+            m(check="reliance", feature="zip_code", verdict="insufficient_data"),
+            m(check="proxy", feature="sex", verdict="pass"),
+        ]),
+    )  # fmt: skip
+    undecided = undecided_subjects(result)  # type: ignore[arg-type]
+    assert undecided == {
+        ("fairness", "sex:equal_opportunity_difference"),
+        ("fairness", "sex:demographic_parity_difference"),
+        ("compliance", "reliance:zip_code"),
+    }
+    active = {
+        f"m:{kind}:{subject}": T0
+        for kind, subject in [*undecided, ("fairness", "age:demographic_parity_difference")]
+    }
+    notices = resolved_alerts(
+        [], active, "m", decided_kinds={"fairness", "compliance"}, undecided=undecided
+    )
+    # Only the check that reached "ok" clears its alert; silence elsewhere is not "fixed".
+    assert [n.details["resolves"] for n in notices] == [
+        "m:fairness:age:demographic_parity_difference"
+    ]

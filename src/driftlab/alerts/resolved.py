@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
-from driftlab.alerts.rules import decided_kinds
+from driftlab.alerts.rules import decided_kinds, undecided_subjects
 from driftlab.monitor.result import Alert, MonitoringResult
 from driftlab.store.base import Store
 
@@ -44,12 +44,15 @@ def resolved_alerts(
     *,
     decided_kinds: Collection[str] | None = None,
     severities: Mapping[str, str] | None = None,
+    undecided: Collection[tuple[str, str]] = (),
 ) -> list[Alert]:
     """One ``resolved`` notice (severity ``info``) per fingerprint of ``model`` that was active
     (alerted and sent; mapped to when it was last sent) and is absent from ``current``.
 
     ``decided_kinds`` limits notices to the alert kinds the current run reached a verdict on
-    (see :func:`~driftlab.alerts.rules.decided_kinds`); None means all. ``severities`` gives
+    (see :func:`~driftlab.alerts.rules.decided_kinds`); None means all. ``undecided`` names
+    (kind, subject) pairs whose own check reached no verdict (no notice for them either).
+    ``severities`` gives
     the severity each fingerprint last had, so dispatch can send the notice to the channels
     that received the alert (``details["severity_was"]``). The notice's fingerprint is the
     alert's plus ``:resolved``, so it has its own cooldown and never suppresses the alert.
@@ -71,6 +74,8 @@ def resolved_alerts(
         if kind == RESOLVED or fingerprint.endswith(f":{RESOLVED}"):
             continue
         if decided_kinds is not None and kind not in decided_kinds:
+            continue
+        if (kind, subject) in undecided:
             continue
         default = kind.replace("_", " ") + (" on {subject}" if subject else "")
         what = _PHRASES.get(kind, default).format(subject=subject)
@@ -131,4 +136,5 @@ def resolution_notices(result: MonitoringResult, store: Store) -> list[Alert]:
         model,
         decided_kinds=decided_kinds(result),
         severities=severities,
+        undecided=undecided_subjects(result),
     )

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from driftlab.monitor.result import Alert, MonitoringResult
 
-__all__ = ["SEVERITIES", "alerts_for", "decided_kinds", "with_alerts"]
+__all__ = ["SEVERITIES", "alerts_for", "decided_kinds", "undecided_subjects", "with_alerts"]
 
 SEVERITIES = ("info", "warning", "critical")
 # PSI above this is conventionally a major shift.
@@ -177,6 +177,27 @@ def decided_kinds(result: MonitoringResult) -> set[str]:
     if result.compliance is not None and result.compliance.checks:
         kinds.add("compliance")
     return kinds
+
+
+def undecided_subjects(result: MonitoringResult) -> set[tuple[str, str]]:
+    """(kind, subject) pairs of a decided kind whose own check reached no verdict this time:
+    a fairness metric with too little data or a gap not (yet) supported by the counts, a
+    compliance check without enough rows. Their earlier alerts are not "resolved" by silence.
+    """
+    out: set[tuple[str, str]] = set()
+    if result.fairness is not None:
+        out |= {
+            ("fairness", f"{m.attribute}:{m.metric}")
+            for m in result.fairness.metrics
+            if m.status not in ("ok", "violation")
+        }
+    if result.compliance is not None:
+        out |= {
+            ("compliance", f"{c.check}:{c.feature}")
+            for c in result.compliance.checks
+            if c.verdict not in ("pass", "alert")
+        }
+    return out
 
 
 def with_alerts(result: MonitoringResult) -> MonitoringResult:
