@@ -25,6 +25,7 @@ from driftlab.config import Project
 from driftlab.errors import DataError, ModelNotFoundError
 from driftlab.model import ModelBundle, PredictionBatch
 from driftlab.registry.base import CHAMPION, Registry
+from driftlab.schema import metadata_names, split_metadata
 from driftlab.store.base import PredictionRecord, Store
 
 __all__ = ["BatchOutcome", "predict_file"]
@@ -164,7 +165,7 @@ def predict_file(
     bundle = registry.load(name, version)
     logged_names = [f.name for f in project.features]
     # Protected attributes that are not model inputs are logged apart, as the API logs them.
-    meta = {f.name for f in project.features if f.is_protected and not f.is_model_input}
+    meta = metadata_names(project.features)
     started = time.perf_counter()
     # Written beside the target and renamed at the end: a failed job leaves no half file.
     partial = output.with_name(output.name + ".partial")
@@ -200,21 +201,23 @@ def predict_file(
                 now = datetime.now(UTC)
                 present = [n for n in logged_names if n in chunk.columns]
                 feats = chunk[present].astype(object).where(chunk[present].notna(), None)
-                records = [
-                    PredictionRecord(
-                        request_id=ids[i],
-                        ts=now,
-                        model_name=name,
-                        model_version=version,
-                        features={k: v for k, v in row.items() if k not in meta},
-                        prediction=batch.predictions[i],
-                        probability=batch.probability[i],
-                        latency_ms=per_row_ms,
-                        probabilities=batch.probabilities[i],
-                        attributes={k: row[k] for k in meta if row.get(k) is not None} or None,
+                records = []
+                for i, row in enumerate(feats.to_dict(orient="records")):
+                    features, attributes = split_metadata(row, meta)
+                    records.append(
+                        PredictionRecord(
+                            request_id=ids[i],
+                            ts=now,
+                            model_name=name,
+                            model_version=version,
+                            features=features,
+                            prediction=batch.predictions[i],
+                            probability=batch.probability[i],
+                            latency_ms=per_row_ms,
+                            probabilities=batch.probabilities[i],
+                            attributes=attributes,
+                        )
                     )
-                    for i, row in enumerate(feats.to_dict(orient="records"))
-                ]
                 logged += store.log_predictions(records)
             rows += len(chunk)
             if progress is not None:

@@ -18,7 +18,7 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictStr, crea
 from driftlab.config import Feature, FeatureKind, Project
 from driftlab.errors import SchemaError
 
-__all__ = ["coerce_frame", "record_model", "validate_columns"]
+__all__ = ["coerce_frame", "metadata_names", "record_model", "split_metadata", "validate_columns"]
 
 
 # Strict (no strings, no booleans), and finite: NaN/Infinity are not data.
@@ -47,6 +47,27 @@ def record_model(project: Project) -> type[BaseModel]:
         __config__=ConfigDict(extra="forbid"),
         **fields,
     )
+
+
+def metadata_names(features: list[Feature]) -> frozenset[str]:
+    """Protected attributes that are not model inputs: sent with a record as request metadata,
+    logged apart from the features (the ``attributes`` column), never fed to the model."""
+    return frozenset(f.name for f in features if f.is_protected and not f.is_model_input)
+
+
+def split_metadata(
+    record: dict[str, Any], meta: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """``record`` as (features, attributes) to log; attributes None when none was sent.
+
+    >>> split_metadata({"x": 1.0, "sex": "f", "age": None}, frozenset({"sex", "age"}))
+    ({'x': 1.0}, {'sex': 'f'})
+    """
+    if not meta:  # the common case, on the request path: no copy
+        return record, None
+    features = {k: v for k, v in record.items() if k not in meta}
+    attributes = {k: record[k] for k in meta if record.get(k) is not None}
+    return features, attributes or None
 
 
 def validate_columns(frame: pd.DataFrame, project: Project, *, need_target: bool) -> None:

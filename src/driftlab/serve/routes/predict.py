@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from threadpoolctl import threadpool_limits
 
 from driftlab.model import PredictionBatch
+from driftlab.schema import metadata_names, split_metadata
 from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, TelemetryDep
 from driftlab.serve.errors import problems, read_json
 from driftlab.serve.holder import Served
@@ -172,9 +173,10 @@ async def predict(
     out = []
     logged = []
     # Protected attributes that are not model inputs are request metadata, logged apart.
-    meta = {f.name for f in project.features if f.is_protected and not f.is_model_input}
+    meta = metadata_names(project.features)
     name, version = bundle.info.name, bundle.version
     for i, (rec, rid) in enumerate(zip(records, request_ids(len(records)), strict=True)):
+        features, attributes = split_metadata(rec, meta)
         # Plain dicts, written as JSON below: the response is what Prediction documents, and
         # a pydantic object per record (validated again on the way out) cost a fifth of a
         # 1,000-record request.
@@ -189,14 +191,12 @@ async def predict(
                 ts=now,
                 model_name=bundle.info.name,
                 model_version=bundle.version,
-                features={k: v for k, v in rec.items() if k not in meta} if meta else rec,
+                features=features,
                 prediction=batch.predictions[i],
                 probability=batch.probability[i],
                 latency_ms=elapsed * 1000.0,
                 probabilities=batch.probabilities[i],
-                attributes=(
-                    {k: rec[k] for k in meta if rec.get(k) is not None} or None if meta else None
-                ),
+                attributes=attributes,
             )
         )
     await logger.submit(logged)  # durable before the answer leaves (store.durability)
