@@ -234,20 +234,11 @@ def _difference(
     pretty = metric.replace("_", " ")
     reference = ref.value if ref is not None else None
     if gap is None:
-        return FairnessMetric(
-            attribute,
-            metric,
-            None,
-            reference,
-            limit,
-            [],
-            None,
-            None,
-            "insufficient_data",
-            estimated,
+        return _insufficient(
+            attribute, metric, reference, limit, estimated,
             f"{attribute}: insufficient data for {pretty}: fewer than {size} rows in "
             f"{_short(groups, rate, size)} (fairness.min_group_size).",
-        )
+        )  # fmt: skip
     p, interval = gap.p(), gap.interval()
     beyond = gap.value > limit
     status = "ok" if not beyond else ("violation" if p < alpha else "beyond_limit")
@@ -293,6 +284,19 @@ def _difference(
     )
 
 
+def _insufficient(
+    attribute: str,
+    metric: str,
+    reference: float | None,
+    limit: float,
+    estimated: bool,
+    message: str,
+) -> FairnessMetric:
+    """A metric with no verdict: a group it compares has fewer rows than min_group_size."""
+    return FairnessMetric(attribute, metric, None, reference, limit, [], None, None,
+                          "insufficient_data", estimated, message)  # fmt: skip
+
+
 def _ratio(
     attribute: str,
     gap: _Gap | None,
@@ -309,20 +313,11 @@ def _ratio(
 
     reference = ratio(ref) if ref is not None else None
     if gap is None:
-        return FairnessMetric(
-            attribute,
-            metric,
-            None,
-            reference,
-            limit,
-            [],
-            None,
-            None,
-            "insufficient_data",
-            False,
+        return _insufficient(
+            attribute, metric, reference, limit, False,
             f"{attribute}: insufficient data for the four-fifths rule: fewer than "
             f"{cfg.min_group_size} rows in {_short(groups, _SELECTION, cfg.min_group_size)}.",
-        )
+        )  # fmt: skip
     value, p = ratio(gap), gap.p()
     below = value < limit
     status = "ok" if not below else ("violation" if p < cfg.alpha else "beyond_limit")
