@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from driftlab.config import Project
 from driftlab.errors import DataError, ModelNotFoundError
+from driftlab.ids import new_request_ids
 from driftlab.model import ModelBundle, PredictionBatch
 from driftlab.registry.base import CHAMPION, Registry
 from driftlab.schema import metadata_names, split_metadata
@@ -98,7 +98,7 @@ def _request_ids(
     chunk: pd.DataFrame, id_column: str | None, seen: set[str], start: int
 ) -> list[str]:
     if id_column is None:
-        return [uuid.uuid4().hex for _ in range(len(chunk))]
+        return new_request_ids(len(chunk))
     ids = [str(v) for v in chunk[id_column].tolist()]
     for i, rid in enumerate(ids):
         line = start + i + 2  # header line, 1-based (CSV view of the row)

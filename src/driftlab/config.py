@@ -186,6 +186,9 @@ class StoreConfig(_Strict):
     spool_segment_bytes: Annotated[int, Field(ge=4096)] = 16 << 20
     fsync_interval_ms: Annotated[float, Field(gt=0, le=60_000)] = 100.0
     queue_max_records: Annotated[int, Field(ge=1)] = 100_000
+    # Write spooled predictions to the database from a child process of each serving worker
+    # (off the worker's GIL; README, "Workers"). Off: a thread of the worker does it.
+    drain_process: bool = True
 
 
 class MlflowConfig(_Strict):

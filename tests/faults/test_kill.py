@@ -10,6 +10,7 @@ import pytest
 
 from driftlab.scenarios import AmesScenario
 from tests.faults.conftest import Load, Server, in_process, project_file, wait_stored
+from tests.procs import pool_children, wait_gone
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +26,9 @@ def test_kill_9_under_load_loses_no_acknowledged_prediction(
     server.start()
     with Load(server.url, champion.records(champion.normal), threads=4) as load:
         time.sleep(3)
+        assert server.proc is not None
+        drainers = pool_children(server.proc.pid)
+        assert drainers, "the server writes through a drain child process by default"
         server.kill()  # SIGKILL: no shutdown, no drain, whatever was in flight is cut
         acked = load.acked_now()
         time.sleep(0.3)
@@ -44,6 +48,7 @@ def test_kill_9_under_load_loses_no_acknowledged_prediction(
     )
 
     assert not missing, f"{len(missing)} acknowledged predictions lost"
+    assert not wait_gone(drainers, timeout_s=10), "the drain child outlived the killed server"
     assert rows["request_id"].is_unique
     # Rows never acknowledged can only be requests cut by the kill: at most one per client.
     assert len(rows) - len(acked) <= load.threads

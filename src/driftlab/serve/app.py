@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import multiprocessing
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -52,6 +53,16 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
+def _drain_url(store: Store, wanted: bool) -> str | None:
+    """The database URL for a drain child process (serve/drain_process.py), or None to drain
+    in a thread: when turned off, for a store that is not a database URL (e.g. a test
+    double), or in a daemonic process, which may not start children."""
+    url = getattr(store, "url", None)
+    if not wanted or not isinstance(url, str) or multiprocessing.current_process().daemon:
+        return None
+    return url
+
+
 def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     """Build the API around the given adapters. The lifespan loads the champion, starts the
     prediction logger and, when ``serve.reload_interval_s`` > 0, polls for a new champion.
@@ -82,6 +93,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
         fsync_interval_ms=cfg.fsync_interval_ms,
         queue_max_records=cfg.queue_max_records,
         metrics=LogMetrics(telemetry.registry),
+        drain_url=_drain_url(store, cfg.drain_process),
     )
 
     @contextlib.asynccontextmanager

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from driftlab.errors import SpoolError
+from driftlab.serve.drain_process import DrainProcess, usable_url
 from driftlab.serve.log_metrics import LogMetrics
-from driftlab.store.base import ErrorRecord, PredictionRecord, Store
-from driftlab.store.frames import decode_records, encode_records, frame
+from driftlab.store.base import ErrorRecord, PredictionGroup, PredictionRecord, Store
+from driftlab.store.frames import decode_records, encode_group, encode_records, frame
 from driftlab.store.spool import ReadBatch, Spool
 
 __all__ = ["Durability", "PredictionLogger"]
@@ -60,6 +61,7 @@ class PredictionLogger:
         fsync_interval_ms: float = 100.0,
         queue_max_records: int = 100_000,
         metrics: LogMetrics | None = None,
+        drain_url: str | None = None,
     ) -> None:
         if durability != "best_effort" and spool_dir is None:
             raise ValueError(f"durability {durability!r} needs a spool_dir")
@@ -74,6 +76,13 @@ class PredictionLogger:
         self.spool = (
             Spool(spool_dir, segment_bytes=segment_bytes, max_bytes=spool_max_bytes)
             if spool_dir is not None and durability != "best_effort"
+            else None
+        )
+        # With a spool and a database URL a child process can open, the inserts run there
+        # (serve/drain_process.py: off this process's GIL).
+        self._process = (
+            DrainProcess(drain_url)
+            if drain_url is not None and self.spool is not None and usable_url(drain_url)
             else None
         )
         self._opened = False
@@ -187,6 +196,8 @@ class PredictionLogger:
             if self.pending >= before:
                 break  # the store is not taking records: keep them for the next start
         await self._flush_errors()
+        if self._process is not None:
+            await asyncio.to_thread(self._process.close)
         if self._sync_task is not None:
             with contextlib.suppress(Exception):
                 await self._sync_task
@@ -205,17 +216,21 @@ class PredictionLogger:
     def submit_error(self, record: ErrorRecord) -> None:
         self._errors.append(record)
 
-    async def submit(self, records: list[PredictionRecord]) -> None:
-        """Accept the records of one answered request. Raises SpoolError when they cannot be
-        kept as the durability mode promises (the caller answers 503)."""
-        if not records:
+    async def submit(self, records: list[PredictionRecord] | PredictionGroup) -> None:
+        """Accept the records of one answered request (a list, or the columns of a
+        PredictionGroup). Raises SpoolError when they cannot be kept as the durability mode
+        promises (the caller answers 503)."""
+        if not len(records):
             return
         if self.spool is None:
-            self._enqueue(records)
+            self._enqueue(records.records() if isinstance(records, PredictionGroup) else records)
             return
         if not self._opened:
             self._open()  # used without the app's lifespan (e.g. a bare TestClient)
-        data = frame(encode_records(records), len(records))
+        if isinstance(records, PredictionGroup):
+            data = frame(encode_group(records), len(records))
+        else:
+            data = frame(encode_records(records), len(records))
         try:
             position = self.spool.append(data, len(records))
         except SpoolError as e:
@@ -312,18 +327,18 @@ class PredictionLogger:
     async def _drain_once(self) -> bool:
         """Write one batch. False when there was nothing to write or the store is down."""
         async with self._drain_lock:
-            batch, token = await self._read()
-            if not batch:
+            read = await self._read()
+            if isinstance(read, int):
                 return False
             try:
-                self.written += await asyncio.to_thread(self.store.log_predictions, batch)
+                self.written += await self._write(read)
             except Exception as e:
                 self.failures += 1
                 if self.on_failure is not None:
                     self.on_failure()
-                if not await self._salvage(batch, e):
+                if not await self._salvage(await self._records(read), e):
                     return False
-            self._commit(token)
+            self._commit(read)
             if self.store_down_since is not None:
                 log.warning(
                     "the store is reachable again after %.1f s; replaying %d spooled records",
@@ -335,24 +350,33 @@ class PredictionLogger:
             self._gauges()
             return True
 
-    async def _read(self) -> tuple[list[PredictionRecord], ReadBatch | int]:
+    async def _read(self) -> ReadBatch | list[PredictionRecord] | int:
+        """The next batch: spool frames, queued records, or 0 when there is none."""
         if self.spool is None:
-            batch = self._queue[: self.batch_size]
-            return batch, len(batch)
+            return self._queue[: self.batch_size] or 0
+        read = await asyncio.to_thread(self.spool.read, self.batch_size)
+        return read if read.payloads else 0
+
+    async def _write(self, read: ReadBatch | list[PredictionRecord]) -> int:
+        if isinstance(read, list):
+            return await asyncio.to_thread(self.store.log_predictions, read)
+        if self._process is not None:
+            return await self._process.write(read.payloads)
         # Decoded in the worker thread too: on the event loop it delayed answers.
-        return await asyncio.to_thread(self._read_spool)
+        return await asyncio.to_thread(lambda: self.store.log_predictions(_decode(read.payloads)))
 
-    def _read_spool(self) -> tuple[list[PredictionRecord], ReadBatch]:
-        assert self.spool is not None
-        read = self.spool.read(self.batch_size)
-        return [r for payload in read.payloads for r in decode_records(payload)], read
+    @staticmethod
+    async def _records(read: ReadBatch | list[PredictionRecord]) -> list[PredictionRecord]:
+        if isinstance(read, list):
+            return read
+        return await asyncio.to_thread(_decode, read.payloads)
 
-    def _commit(self, token: ReadBatch | int) -> None:
-        if isinstance(token, int):
-            del self._queue[:token]
+    def _commit(self, read: ReadBatch | list[PredictionRecord]) -> None:
+        if isinstance(read, list):
+            del self._queue[: len(read)]
         else:
             assert self.spool is not None
-            self.spool.commit(token)
+            self.spool.commit(read)
 
     async def _salvage(self, batch: list[PredictionRecord], error: Exception) -> bool:
         """After a failed batch: if a read fails too, the store is down — keep the batch
@@ -415,3 +439,7 @@ class PredictionLogger:
                 delay = min(max(delay * 2, 0.1), _MAX_BACKOFF_S)
             else:
                 delay = self.interval_s
+
+
+def _decode(payloads: list[bytes]) -> list[PredictionRecord]:
+    return [r for payload in payloads for r in decode_records(payload)]

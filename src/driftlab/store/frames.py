@@ -2,8 +2,13 @@
 prediction records.
 
 A frame is ``<u32 payload length><u32 record count><u32 crc32(count + payload)><payload>``
-(little endian); the payload is a JSON array of records. The length says where the next
-frame starts, the CRC tells a torn or flipped frame from a good one.
+(little endian). The length says where the next frame starts, the CRC tells a torn or flipped
+frame from a good one. The payload is JSON, in one of two forms (both are read):
+
+- an array of records (``encode_records``), one object per prediction;
+- an object of columns (``encode_group``, what the API writes): ``{"v": 2, "ts", "model_name",
+  "model_version", "latency_ms"`` once, then one list per column. A 1,000-record request
+  encodes in a quarter of the time and decodes without parsing its time 1,000 times.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from typing import Any
 
 import orjson
 
-from driftlab.store.base import PredictionRecord
+from driftlab.store.base import PredictionGroup, PredictionRecord
 
-__all__ = ["HEADER", "MAGIC", "Scan", "decode_records", "encode_records", "frame", "scan"]
+__all__ = [
+    "HEADER", "MAGIC", "Scan", "decode_records", "encode_group", "encode_records", "frame",
+    "scan",
+]  # fmt: skip
 
 MAGIC = b"DLSPOOL1"
 HEADER = struct.Struct("<III")
@@ -116,11 +124,47 @@ def encode_records(records: list[PredictionRecord]) -> bytes:
     return json.dumps(items, separators=(",", ":"), default=_plain).encode()
 
 
+def encode_group(group: PredictionGroup) -> bytes:
+    """One frame's payload for the predictions of one request, column by column.
+
+    >>> from datetime import UTC, datetime
+    >>> g = PredictionGroup(datetime(2026, 1, 2, tzinfo=UTC), "m", "1", 2.0, ["a", "b"],
+    ...                     [{"x": 1.5}, {"x": None}], ["yes", "no"], [0.75, 0.25],
+    ...                     [{"no": 0.25, "yes": 0.75}, {"no": 0.75, "yes": 0.25}])
+    >>> decode_records(encode_group(g)) == g.records()
+    True
+    """
+    columns = {
+        "v": 2,
+        "ts": group.ts,
+        "model_name": group.model_name,
+        "model_version": group.model_version,
+        "latency_ms": group.latency_ms,
+        "request_id": group.request_ids,
+        "features": group.features,
+        "prediction": group.predictions,
+        "probability": group.probability,
+        "probabilities": group.probabilities,
+        "attributes": group.attributes,
+    }
+    try:
+        return orjson.dumps(columns, option=_ORJSON, default=_plain)
+    except orjson.JSONEncodeError:  # an integer past 64 bits: the json module writes it
+        columns["ts"] = group.ts.isoformat()
+        return json.dumps(columns, separators=(",", ":"), default=_plain).encode()
+
+
 def decode_records(payload: bytes) -> list[PredictionRecord]:
     try:
         items = orjson.loads(payload)
     except orjson.JSONDecodeError:  # frames written by json before: NaN literals
         items = json.loads(payload)
+    if isinstance(items, dict):  # a group (encode_group): columns
+        return PredictionGroup(
+            datetime.fromisoformat(items["ts"]), items["model_name"], items["model_version"],
+            items["latency_ms"], items["request_id"], items["features"], items["prediction"],
+            items["probability"], items["probabilities"], items["attributes"],
+        ).records()  # fmt: skip
     return [
         PredictionRecord(**{**item, "ts": datetime.fromisoformat(item["ts"])}) for item in items
     ]

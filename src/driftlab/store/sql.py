@@ -356,12 +356,24 @@ class SqlStore:
         (three quarters of the drainer's CPU, held under the GIL while requests waited): the
         columns' own bind processors (same text as the Core insert) and one executemany.
         ON CONFLICT skips stored ids only; any other refusal still raises."""
-        ts, js = self._bind("ts"), self._bind("features")
+        ts_bind, js = self._bind("ts"), self._bind("features")
+        # The records of one request share their time and mostly lack probabilities and
+        # attributes: convert each distinct time once, write null once.
+        times: dict[datetime, Any] = {}
+        null = js(None)
+
+        def ts(value: datetime) -> Any:
+            text = times.get(value)
+            if text is None:
+                text = times[value] = ts_bind(_as_utc(value))
+            return text
+
         rows = [
             (
-                r.request_id, ts(_as_utc(r.ts)), r.model_name, r.model_version, js(r.features),
-                js(r.prediction), _finite(r.probability), js(r.probabilities), r.latency_ms,
-                js(r.attributes or None),
+                r.request_id, ts(r.ts), r.model_name, r.model_version, js(r.features),
+                js(r.prediction), _finite(r.probability),
+                null if r.probabilities is None else js(r.probabilities), r.latency_ms,
+                null if not r.attributes else js(r.attributes),
             )
             for r in records
         ]  # fmt: skip

@@ -1,0 +1,107 @@
+"""The drain child process: real spawn, real SQLite file, a killed child, a killed parent."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from driftlab.errors import StoreError
+from driftlab.serve.drain_process import DrainProcess, usable_url
+from driftlab.serve.log_metrics import LogMetrics
+from driftlab.serve.logger import PredictionLogger
+from driftlab.store import PredictionGroup, SqlStore
+from driftlab.store.frames import encode_group
+from tests.procs import alive, pool_children, wait_gone
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _group(start: int, n: int) -> PredictionGroup:
+    ids = [f"r{i:05d}" for i in range(start, start + n)]
+    return PredictionGroup(
+        T0, "m", "1", 1.5, ids, [{"x": float(i)} for i in range(n)], ["a"] * n, [0.5] * n
+    )
+
+
+def test_usable_url_refuses_in_memory_sqlite() -> None:
+    assert usable_url("sqlite:///x.db") and usable_url("postgresql+psycopg://h/db")
+    assert not usable_url("sqlite://") and not usable_url("sqlite:///:memory:")
+
+
+def test_child_writes_frames_once_and_a_killed_child_is_replaced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = SqlStore(url)
+    drain = DrainProcess(url)
+
+    async def main() -> None:
+        payloads = [encode_group(_group(0, 3)), encode_group(_group(3, 2))]
+        assert await drain.write(payloads) == 5
+        assert await drain.write(payloads) == 0  # a replay adds nothing
+        (child,) = pool_children(os.getpid())
+        os.kill(child, signal.SIGKILL)
+        with pytest.raises(StoreError, match="drain process stopped"):
+            for _ in range(50):  # the pool notices the death on its next use
+                await drain.write([encode_group(_group(100, 1))])
+                await asyncio.sleep(0.05)
+        assert await drain.write([encode_group(_group(5, 2))]) == 2  # a new child
+
+    try:
+        asyncio.run(main())
+    finally:
+        drain.close()
+    ids = sorted(store.read_window("m")["request_id"])
+    assert ids[:7] == [f"r{i:05d}" for i in range(7)]
+    assert not [c for c in pool_children(os.getpid()) if alive(c)], "close() left the child"
+
+
+def test_logger_drains_through_the_child(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = SqlStore(url)
+    logger = PredictionLogger(
+        store, durability="durable", spool_dir=tmp_path / "spool", interval_s=0.05,
+        metrics=LogMetrics(), drain_url=url,
+    )  # fmt: skip
+
+    async def main() -> None:
+        logger.start()
+        for i in range(0, 40, 4):
+            await logger.submit(_group(i, 4))
+        await logger.stop()
+
+    asyncio.run(main())
+    assert len(store.read_window("m")) == 40
+    assert logger.written == 40 and logger.pending == 0
+
+
+_PARENT = """
+import asyncio, os, sys
+from driftlab.serve.drain_process import DrainProcess
+from driftlab.store import SqlStore
+url = sys.argv[1]
+SqlStore(url)
+drain = DrainProcess(url)
+asyncio.run(drain.write([]))
+print(os.getpid(), flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_child_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with subprocess.Popen(
+        [sys.executable, "-c", _PARENT, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    ) as parent:
+        assert parent.stdout is not None
+        parent.stdout.readline()
+        (child,) = pool_children(parent.pid)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        left = wait_gone([child], timeout_s=10)
+    assert not left, "the drain child outlived its killed parent"
