@@ -83,6 +83,7 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "ErrorRecord",
         "LabelOutcome",
         "LabelRecord",
+        "PredictionGroup",
         "PredictionRecord",
         "SqlStore",
         "Store",

@@ -105,3 +105,28 @@ def test_child_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
         parent.wait()
         left = wait_gone([child], timeout_s=10)
     assert not left, "the drain child outlived its killed parent"
+
+
+def test_logger_writes_a_batch_itself_when_the_child_died(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = SqlStore(url)
+    logger = PredictionLogger(
+        store, durability="durable", spool_dir=tmp_path / "spool", interval_s=60,
+        metrics=LogMetrics(), drain_url=url,
+    )  # fmt: skip
+
+    async def main() -> None:
+        await logger.submit(_group(0, 3))
+        await logger.flush()  # through the child
+        (child,) = pool_children(os.getpid())
+        os.kill(child, signal.SIGKILL)
+        assert not wait_gone([child], timeout_s=10)
+        await logger.submit(_group(3, 4))
+        await logger.flush()  # the child is gone: this process writes the batch
+        await logger.submit(_group(7, 2))
+        await logger.flush()  # a new child
+        await logger.stop()
+
+    asyncio.run(main())
+    assert sorted(store.read_window("m")["request_id"]) == [f"r{i:05d}" for i in range(9)]
+    assert logger.failures == 1 and logger.dropped == 0 and logger.pending == 0

@@ -51,8 +51,13 @@ def openapi_body(record_schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# Up to this many records, ONNX Runtime answers in tens of microseconds: cheaper on the event
-# loop than a hop to the thread pool and back. Larger batches still go to a worker thread.
+# Up to this many records the model runs on the event loop, as the bare FastAPI app does:
+# ONNX Runtime answers in tens of microseconds, cheaper than a hop to a thread and back. For
+# scikit-learn (about 5 ms a record, nearly all of it under the GIL) the hop gained nothing
+# either: the model thread and the loop only took turns on the GIL, and each handoff cost
+# CPU (single records at concurrency 16: 91 requests/s through the thread, 116 inline, bare
+# app 120). Larger batches still go to the model thread, so the loop keeps reading,
+# validating and logging other requests while one scores.
 _INLINE_RECORDS = 32
 
 
@@ -60,20 +65,20 @@ _limited = threading.local()
 
 
 def model_executor() -> ThreadPoolExecutor:
-    """The one thread a worker runs its model calls on. The shared thread pool (40 threads)
-    ran up to one scikit-learn call per concurrent request at once: they only took turns on
-    the GIL, each switch cost CPU, and at concurrency 16 a request cost 1.7× the CPU it did
-    alone (the ``bare`` benchmark app, which scores on the event loop, stayed flat). One
-    thread runs them in turn, as fast as one core can, while the loop keeps reading,
-    validating and logging other requests."""
+    """The one thread a worker runs its large model calls on (over ``_INLINE_RECORDS``
+    records). The shared thread pool (40 threads) ran up to one scikit-learn call per
+    concurrent request at once: they only took turns on the GIL, each switch cost CPU, and
+    at concurrency 16 a request cost 1.7× the CPU it did alone. One thread runs them in turn
+    (ONNX Runtime releases the GIL while it computes)."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="driftlab-model")
 
 
 def _predict(served: Served, records: list[dict[str, Any]], threads: int) -> PredictionBatch:
     if served.compiled is None and getattr(_limited, "threads", None) != threads:
-        # OpenMP thread limits are per calling thread, so they are set in the worker thread
-        # that runs the model, once per thread: the limit stays in force, and entering
-        # threadpool_limits on every request cost 2.5 ms of CPU, more than the model.
+        # OpenMP thread limits are per calling thread, so they are set in the thread that
+        # runs the model (the model thread or the event loop's), once per thread: the limit
+        # stays in force, and entering threadpool_limits on every request cost 2.5 ms of CPU,
+        # more than the model.
         threadpool_limits(limits=threads)
         _limited.threads = threads
     return served.predict(records)
@@ -137,7 +142,7 @@ async def predict(
     if served is None or bundle is None or bundle.version is None:
         raise HTTPException(503, "no champion model is loaded yet; run 'driftlab train'")
     try:
-        if served.compiled is not None and len(records) <= _INLINE_RECORDS:
+        if len(records) <= _INLINE_RECORDS:
             batch = _predict(served, records, project.serve.threads)
         else:
             executor = request.app.state.model_executor
