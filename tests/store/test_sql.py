@@ -161,3 +161,28 @@ def test_non_finite_probability_and_offset_times_are_stored_alike(store: SqlStor
         assert nulls.scalar() == 2
     frame = store.read_window("m").set_index("request_id")
     assert {t.isoformat() for t in frame["ts"]} == {"2026-01-01T01:04:00+00:00"}
+
+
+def test_json_columns_hold_the_same_text_on_every_database(store: SqlStore) -> None:
+    # Each database has its own fast insert (an executemany on SQLite, arrays on PostgreSQL):
+    # both must write what SQLAlchemy's JSON type writes (non-finite numbers as null, None as
+    # JSON null, text as UTF-8), and count only the rows they inserted.
+    from driftlab.store.base import PredictionRecord
+
+    recs = [
+        PredictionRecord("a", T0, "m", "1", {"x": float("nan"), "c": "é \"q\""}, 3.5, None,
+                         1.0, None, {"sex": "f"}),
+        PredictionRecord("b", T0, "m", "1", {"x": 2}, "yes", 0.5, 1.0, {"yes": 0.5}, None),
+    ]  # fmt: skip
+    assert store.log_predictions(recs) == 2
+    assert store.log_predictions([*recs, _rec(1)]) == 1
+    # As text: SQLite gives a JSON number back as a number (the column's numeric affinity).
+    names = ("features", "prediction", "probabilities", "attributes")
+    cols = ", ".join(f"CAST({c} AS TEXT)" for c in names)
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text(f"SELECT {cols} FROM predictions ORDER BY request_id"))
+        got = [tuple(r) for r in rows][:2]
+    assert got == [
+        ('{"x":null,"c":"é \\"q\\""}', "3.5", "null", '{"sex":"f"}'),
+        ('{"x":2}', '"yes"', '{"yes":0.5}', "null"),
+    ]
