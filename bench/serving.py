@@ -20,6 +20,7 @@ until driftlab's log has reached the database).
 
     python bench/serving.py --quick            # ~3 s per run: checks that everything works
     python bench/serving.py                    # 15 s per run, concurrency 1, 16, 64
+    python bench/serving.py --rounds 3 --duration 10   # medians of 3 interleaved rounds
 
 Results are printed as Markdown and appended as JSON lines to ``bench/results/``.
 """
@@ -34,6 +35,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -371,32 +373,93 @@ def _timed(fn: Any) -> float:
 
 
 # -- report ------------------------------------------------------------------------------
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _span(ratios: list[float]) -> str:
+    """Median ratio, and the range over rounds when there were several."""
+    if not ratios:
+        return "n/a"
+    med = f"{_median(ratios):.2f}×"
+    return med if len(ratios) == 1 else f"{med} ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
 def table(
-    results: list[dict[str, Any]], batch: list[dict[str, Any]], floor: dict[str, float]
+    results: list[dict[str, Any]], batch: list[dict[str, Any]], floors: list[dict[str, float]]
 ) -> str:
-    bare = {r["concurrency"]: r["rps"] for r in results if r["variant"] == "bare"}
+    """Medians over rounds; each ratio is taken within its round (the bare app and the floor
+    measured minutes apart, not hours), then its median and range are shown."""
+    bare = {(r["round"], r["concurrency"]): r["rps"] for r in results if r["variant"] == "bare"}
     lines = [
         "| variant | concurrency | req/s | p50 ms | p99 ms | errors | server CPU ms/req | "
-        "req/s vs bare |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "req/s vs bare | p99 vs bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        ratio = r["rps"] / bare[r["concurrency"]] if bare.get(r["concurrency"]) else float("nan")
+    bare_p99 = {(r["round"], r["concurrency"]): r["p99_ms"]
+                for r in results if r["variant"] == "bare"}  # fmt: skip
+    keys = list(dict.fromkeys((r["variant"], r["concurrency"]) for r in results))
+    for name, conns in keys:
+        runs = [r for r in results if (r["variant"], r["concurrency"]) == (name, conns)]
+        ratio = [r["rps"] / bare[(r["round"], conns)] for r in runs if (r["round"], conns) in bare]
+        p99 = [r["p99_ms"] / bare_p99[(r["round"], conns)]
+               for r in runs if (r["round"], conns) in bare_p99]  # fmt: skip
         lines.append(
-            f"| {r['variant']} | {r['concurrency']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | "
-            f"{r['p99_ms']:.2f} | {r['errors']} | {r['cpu_ms_per_req']:.2f} | {ratio:.2f}× |"
+            f"| {name} | {conns} | {_median([r['rps'] for r in runs]):,.0f} | "
+            f"{_median([r['p50_ms'] for r in runs]):.2f} | "
+            f"{_median([r['p99_ms'] for r in runs]):.2f} | {sum(r['errors'] for r in runs)} | "
+            f"{_median([r['cpu_ms_per_req'] for r in runs]):.2f} | {_span(ratio)} | {_span(p99)} |"
         )
     lines += ["", f"| batch of {BATCH} records per request | rows/s answered | "
               "vs in-process sklearn | rows/s stored (until the log drained) | vs in-process "
               "sklearn |", "|---|---:|---:|---:|---:|"]  # fmt: skip
-    base = floor.get("sklearn", float("nan"))
-    for name, rate in floor.items():
-        lines.append(f"| in-process {name} (floor) | {rate:,.0f} | {rate / base:.2f}× | | |")
-    for b in batch:
-        stored = b["stored_rows_per_s"]
-        lines.append(f"| {b['variant']} | {b['rows_per_s']:,.0f} | {b['rows_per_s'] / base:.2f}× "
-                     f"| {stored:,.0f} | {stored / base:.2f}× |")  # fmt: skip
+    for name in floors[0]:
+        rates = [f[name] for f in floors]
+        ratio = [f[name] / f["sklearn"] for f in floors]
+        lines.append(f"| in-process {name} (floor) | {_median(rates):,.0f} | {_span(ratio)} | | |")
+    for name in dict.fromkeys(b["variant"] for b in batch):
+        runs = [b for b in batch if b["variant"] == name]
+        answered = [b["rows_per_s"] / floors[b["round"]]["sklearn"] for b in runs]
+        stored = [b["stored_rows_per_s"] / floors[b["round"]]["sklearn"] for b in runs]
+        lines.append(
+            f"| {name} | {_median([b['rows_per_s'] for b in runs]):,.0f} | {_span(answered)} | "
+            f"{_median([b['stored_rows_per_s'] for b in runs]):,.0f} | {_span(stored)} |"
+        )
     return "\n".join(lines)
+
+
+def run_variant(
+    v: Variant, work: Path, seconds: float, concurrency: list[int], quick: bool, stamp: dict
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One server of this variant: single-record runs at each concurrency, then the batch."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}{v.path}"
+    print(f"{v.name} (round {stamp['round'] + 1}): starting", file=sys.stderr)
+    results = []
+    with running(v, port, work / f"{v.name}.log") as proc:
+        one = v.body(_RECORDS[:1], single=True)
+        load(url, one, 4, 1.0 if quick else 3.0, work)  # warm-up
+        for conns in concurrency:
+            cpu0 = _tree_cpu_s(proc.pid)
+            r = load(url, one, conns, seconds, work)
+            cpu = _tree_cpu_s(proc.pid) - cpu0
+            r.update(variant=v.name, concurrency=conns, note=v.note,
+                     cpu_ms_per_req=cpu / max(r["requests"], 1) * 1e3, **stamp)  # fmt: skip
+            results.append(r)
+            summary = (f"  c={conns}: {r['rps']:,.0f} req/s, p50 {r['p50_ms']:.2f} ms, "
+                       f"p99 {r['p99_ms']:.2f} ms, errors {r['errors']}")  # fmt: skip
+            print(summary, file=sys.stderr)
+        rows = _batch_rows(_RECORDS)
+        r = load(url, v.body(rows, single=False), 1, seconds, work)
+        # Answered is not stored: wait for the log to reach the database, so a drainer that
+        # falls behind shows as a lower stored rate.
+        tail = drain_tail_s(f"http://127.0.0.1:{port}") if v.logs else 0.0
+    answered = r["rps"] * BATCH
+    batch = {"variant": v.name, "rows_per_s": answered,
+             "stored_rows_per_s": answered * r["duration_s"] / (r["duration_s"] + tail),
+             "drain_tail_s": tail, "errors": r["errors"], "batch": BATCH, **stamp}  # fmt: skip
+    print(f"  batch: {answered:,.0f} rows/s answered, stored {tail:.1f} s later", file=sys.stderr)
+    return results, batch
 
 
 def main() -> None:
@@ -408,6 +471,11 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=15.0, help="seconds per load run")
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
     ap.add_argument("--variants", nargs="+", help="only these variants (default: all)")
+    ap.add_argument(
+        "--rounds", type=int, default=1,
+        help="run every variant this many times, interleaved; report medians and, per ratio, "
+        "its range over rounds (this machine's speed drifts by ±20%% over minutes)",
+    )  # fmt: skip
     ap.add_argument("--postgres-url", default=os.environ.get("DRIFTLAB_BENCH_POSTGRES", POSTGRES))
     ap.add_argument("--workdir", type=Path, help="keep the project and logs here")
     ap.add_argument(
@@ -421,46 +489,26 @@ def main() -> None:
     files = prepare_project(work)
     results: list[dict[str, Any]] = []
     batch: list[dict[str, Any]] = []
-    stamp = {"ts": datetime.now(UTC).isoformat(timespec="seconds"), "quick": args.quick,
-             "cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}  # fmt: skip
+    floors: list[dict[str, float]] = []
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     with postgres_database(args.postgres_url) as pg_url:
-        for v in variants(files, work, pg_url):
-            if args.variants and v.name not in args.variants:
-                continue
-            port = _free_port()
-            url = f"http://127.0.0.1:{port}{v.path}"
-            print(f"{v.name}: starting", file=sys.stderr)
-            with running(v, port, work / f"{v.name}.log") as proc:
-                one = v.body(_RECORDS[:1], single=True)
-                load(url, one, 4, 1.0 if args.quick else 3.0, work)  # warm-up
-                for conns in args.concurrency:
-                    cpu0 = _tree_cpu_s(proc.pid)
-                    r = load(url, one, conns, seconds, work)
-                    cpu = _tree_cpu_s(proc.pid) - cpu0
-                    r.update(variant=v.name, concurrency=conns, note=v.note,
-                             cpu_ms_per_req=cpu / max(r["requests"], 1) * 1e3, **stamp)  # fmt: skip
-                    results.append(r)
-                    summary = (f"  c={conns}: {r['rps']:,.0f} req/s, p50 {r['p50_ms']:.2f} ms, "
-                               f"p99 {r['p99_ms']:.2f} ms, errors {r['errors']}")  # fmt: skip
-                    print(summary, file=sys.stderr)
-                rows = _batch_rows(_RECORDS)
-                r = load(url, v.body(rows, single=False), 1, seconds, work)
-                # Answered is not stored: wait for the log to reach the database, so a drainer
-                # that falls behind shows as a lower stored rate.
-                tail = drain_tail_s(f"http://127.0.0.1:{port}") if v.logs else 0.0
-                answered = r["rps"] * BATCH
-                batch.append({"variant": v.name, "rows_per_s": answered,
-                              "stored_rows_per_s": answered * r["duration_s"]
-                              / (r["duration_s"] + tail),
-                              "drain_tail_s": tail, "errors": r["errors"], "batch": BATCH,
-                              **stamp})  # fmt: skip
-    floor = in_process_floor(files["onnx"])
+        chosen = [v for v in variants(files, work, pg_url)
+                  if not args.variants or v.name in args.variants]  # fmt: skip
+        for n in range(args.rounds):
+            stamp = {"ts": started, "round": n, "quick": args.quick, "cpus": os.cpu_count(),
+                     "load_avg_1m": os.getloadavg()[0]}  # fmt: skip
+            floors.append(in_process_floor(files["onnx"]))  # no server running meanwhile
+            for v in chosen:
+                got, one_batch = run_variant(v, work, seconds, args.concurrency, args.quick, stamp)
+                results += got
+                batch.append(one_batch)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("a") as f:
         for r in results + batch:
             f.write(json.dumps(r) + "\n")
-        f.write(json.dumps({"floor_rows_per_s": floor, **stamp}) + "\n")
-    print(table(results, batch, floor))
+        for n, floor in enumerate(floors):
+            f.write(json.dumps({"floor_rows_per_s": floor, "ts": started, "round": n}) + "\n")
+    print(table(results, batch, floors))
 
 
 if __name__ == "__main__":
