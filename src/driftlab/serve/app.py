@@ -141,7 +141,10 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.model_executor = predict.model_executor()
 
     install_error_handlers(app)
-    app.include_router(predict.build_router(record.model_json_schema()))
+    predict_token = auth.enabled and auth.predict
+    app.include_router(
+        predict.build_router(record.model_json_schema(), token_required=predict_token)
+    )
     app.include_router(feedback.router)
     app.include_router(model.router)
     app.include_router(health.router)
