@@ -61,13 +61,19 @@ def test_child_writes_frames_once_and_a_killed_child_is_replaced(tmp_path: Path)
     assert not [c for c in pool_children(os.getpid()) if alive(c)], "close() left the child"
 
 
-def test_logger_drains_through_the_child(tmp_path: Path) -> None:
+def _child_logger(tmp_path: Path, interval_s: float) -> tuple[SqlStore, PredictionLogger]:
+    """A durable logger on a real spool that drains through a child into a SQLite file."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
     store = SqlStore(url)
     logger = PredictionLogger(
-        store, durability="durable", spool_dir=tmp_path / "spool", interval_s=0.05,
+        store, durability="durable", spool_dir=tmp_path / "spool", interval_s=interval_s,
         metrics=LogMetrics(), drain_url=url,
     )  # fmt: skip
+    return store, logger
+
+
+def test_logger_drains_through_the_child(tmp_path: Path) -> None:
+    store, logger = _child_logger(tmp_path, interval_s=0.05)
 
     async def main() -> None:
         logger.start()
@@ -108,12 +114,7 @@ def test_child_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
 
 
 def test_logger_writes_a_batch_itself_when_the_child_died(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    store = SqlStore(url)
-    logger = PredictionLogger(
-        store, durability="durable", spool_dir=tmp_path / "spool", interval_s=60,
-        metrics=LogMetrics(), drain_url=url,
-    )  # fmt: skip
+    store, logger = _child_logger(tmp_path, interval_s=60)
 
     async def main() -> None:
         await logger.submit(_group(0, 3))

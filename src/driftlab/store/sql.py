@@ -384,11 +384,7 @@ class SqlStore:
             f"INSERT INTO {predictions.name} ({names}) VALUES "
             f"({', '.join('?' * len(_PREDICTION_COLUMNS))}) ON CONFLICT (request_id) DO NOTHING"
         )
-        try:
-            with self.engine.begin() as conn:
-                return int(conn.exec_driver_sql(sql, rows).rowcount)
-        except SQLAlchemyError as e:
-            raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
+        return self._insert(sql, rows)
 
     def _log_predictions_postgresql(self, records: list[PredictionRecord]) -> int:
         """The drainer's insert on PostgreSQL: one statement over ten arrays (unnest), not a
@@ -421,9 +417,13 @@ class SqlStore:
             f"INSERT INTO {predictions.name} ({', '.join(_PREDICTION_COLUMNS)}) "
             f"SELECT * FROM unnest({arrays}) ON CONFLICT (request_id) DO NOTHING"
         )
+        return self._insert(sql, columns)
+
+    def _insert(self, sql: str, params: Any) -> int:
+        """Run one of the fast inserts above; its row count is the rows it inserted."""
         try:
             with self.engine.begin() as conn:
-                return int(conn.exec_driver_sql(sql, columns).rowcount)
+                return int(conn.exec_driver_sql(sql, params).rowcount)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
 
