@@ -131,3 +131,8 @@ def test_logger_writes_a_batch_itself_when_the_child_died(tmp_path: Path) -> Non
     asyncio.run(main())
     assert sorted(store.read_window("m")["request_id"]) == [f"r{i:05d}" for i in range(9)]
     assert logger.failures == 1 and logger.dropped == 0 and logger.pending == 0
+
+
+def test_a_group_whose_columns_disagree_is_refused_before_it_is_spooled() -> None:
+    with pytest.raises(ValueError, match="probability of another length"):
+        PredictionGroup(T0, "m", "1", 1.0, ["a", "b"], [{}, {}], ["x", "y"], [0.5])

@@ -268,3 +268,46 @@ def test_damaged_spool_left_by_a_dead_process_is_reported_and_its_good_part_stor
     assert Path(kept).read_bytes() == torn and Path(kept).parent == spool_dir
     assert _stored(flaky) == [f"r{i:05d}" for i in range(10)]
     assert "damaged spool data (4242-deadbeef.00000003.seg: torn frame" in caplog.text
+
+
+def test_a_record_the_store_refuses_is_dropped_alone(flaky: Flaky, tmp_path: Path) -> None:
+    # model_name is NOT NULL: the real database refuses that one record (IntegrityError).
+    bad = PredictionRecord("bad", T0, None, "1", {"x": 1.0}, "a", 0.5, 1.0)  # type: ignore[arg-type]
+    logger = _logger(flaky, tmp_path)
+
+    async def main() -> None:
+        await logger.submit([*_recs(0, 3), bad, *_recs(3, 2)])
+        await logger.flush()
+
+    asyncio.run(main())
+    assert _stored(flaky) == [f"r{i:05d}" for i in range(5)]
+    assert logger.dropped == 1 and logger.pending == 0
+
+
+def test_a_store_that_reads_but_cannot_write_loses_nothing(flaky: Flaky, tmp_path: Path) -> None:
+    # A real SQLite store gone read-only (as when locked, full or failed over): writes fail,
+    # reads work. Nothing may be dropped as "refused"; it is written once writes work again.
+    import sqlalchemy as sa
+
+    readonly = True
+
+    @sa.event.listens_for(flaky.store.engine, "connect")
+    def _mode(dbapi_conn: Any, _: Any) -> None:
+        dbapi_conn.execute(f"PRAGMA query_only = {'ON' if readonly else 'OFF'}")
+
+    flaky.store.engine.dispose()
+    logger = _logger(flaky, tmp_path)
+
+    async def main() -> None:
+        nonlocal readonly
+        await logger.submit(_recs(0, 4))
+        await logger.flush()
+        assert logger.pending == 4 and logger.dropped == 0
+        assert logger.store_down_since is not None
+        readonly = False
+        flaky.store.engine.dispose()
+        await logger.flush()
+
+    asyncio.run(main())
+    assert _stored(flaky) == [f"r{i:05d}" for i in range(4)]
+    assert logger.dropped == 0 and logger.pending == 0 and logger.store_down_since is None

@@ -40,9 +40,9 @@ def usable_url(url: str) -> bool:
 
 
 def _init(url: str, parent: int) -> None:
-    # The serving process handles Ctrl+C and SIGTERM and then stops this child itself.
+    # Ctrl+C reaches the whole process group: the serving process handles it and then stops
+    # this child itself. SIGTERM keeps its default: the pool terminates a child with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     global _store
     from driftlab.store.sql import SqlStore  # in the child only
 
@@ -73,8 +73,12 @@ class DrainProcess:
     def __init__(self, url: str) -> None:
         self.url = url
         self._pool: ProcessPoolExecutor | None = None
+        self.closed = False  # after close(): writes fail (the logger writes in-process)
+        self._broken = False  # a child died: logged once until a write succeeds again
 
     def _executor(self) -> ProcessPoolExecutor:
+        if self.closed:
+            raise StoreError("the drain process is closed")
         if self._pool is None:
             # spawn, not fork: the serving process has threads (a forked lock may be held).
             self._pool = ProcessPoolExecutor(
@@ -86,21 +90,39 @@ class DrainProcess:
         return self._pool
 
     async def write(self, payloads: list[bytes]) -> int:
-        """Rows inserted. Raises StoreError when the store refuses or the child died (the
-        next call starts a new child)."""
+        """Rows inserted. Raises when the write did not happen: StoreError when the store
+        refused it, the child died (the next call starts a new child) or this is closed;
+        whatever else the child raised (the logger's salvage then writes the batch itself)."""
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor(), _write, payloads)
+            written = await loop.run_in_executor(self._executor(), _write, payloads)
         except BrokenProcessPool as e:
             self._discard()
+            if not self._broken:
+                self._broken = True
+                log.warning("the drain process stopped (%s); writing from the worker and "
+                            "starting a new one", e)  # fmt: skip
             raise StoreError(f"the drain process stopped ({e}); the batch is kept") from e
+        self._broken = False
+        return written
 
     def _discard(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop the child: it finishes the write in hand for up to ``timeout_s``, then it is
+        killed (whatever it had not committed stays in the spool)."""
+        self.closed = True
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())  # to bound the wait
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout_s
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)

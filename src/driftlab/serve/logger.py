@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from driftlab.errors import SpoolError
+from driftlab.errors import SpoolError, StoreError
 from driftlab.serve.drain_process import DrainProcess, usable_url
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.store.base import ErrorRecord, PredictionGroup, PredictionRecord, Store
@@ -172,6 +172,8 @@ class PredictionLogger:
 
     def start(self) -> None:
         self._stopping = False
+        if self._process is not None:
+            self._process.closed = False  # started again after a stop()
         self._open()
         self._tasks.append(asyncio.create_task(self._run(), name="driftlab-log-drain"))
         if self.durability == "interval":
@@ -386,16 +388,7 @@ class PredictionLogger:
         try:
             await asyncio.to_thread(self.store.known_requests, [batch[0].request_id])
         except Exception:
-            if self.store_down_since is None:
-                self.store_down_since = time.monotonic()
-                self.metrics.store_down.set(1)
-                log.warning(
-                    "the store is unreachable (%s); %d prediction records are kept in the "
-                    "%s and written when it is back",
-                    str(error).splitlines()[0] if str(error) else type(error).__name__,
-                    self.pending,
-                    "spool" if self.spool is not None else "in-memory queue",
-                )
+            self._store_down(error)
             return False
         try:  # the store is up: the batch as a whole may go in here (e.g. the child died)
             self.written += await asyncio.to_thread(self.store.log_predictions, batch)
@@ -406,7 +399,12 @@ class PredictionLogger:
         for record in batch:
             try:
                 self.written += await asyncio.to_thread(self.store.log_predictions, [record])
-            except Exception:
+            except Exception as e:
+                if not _refusal(e):
+                    # The store reads but cannot write now (locked, disk full, read-only
+                    # failover): keep the batch; ids written meanwhile are skipped later.
+                    self._store_down(e)
+                    return False
                 refused.append(record)
         if len(refused) == len(batch):
             try:  # still readable: the store refuses these records, it is not down
@@ -418,6 +416,19 @@ class PredictionLogger:
         for record in refused:
             log.error("prediction %s refused by the store; dropped", record.request_id)
         return True
+
+    def _store_down(self, error: Exception) -> None:
+        if self.store_down_since is not None:
+            return
+        self.store_down_since = time.monotonic()
+        self.metrics.store_down.set(1)
+        log.warning(
+            "the store is unreachable (%s); %d prediction records are kept in the %s and "
+            "written when it is back",
+            str(error).splitlines()[0] if str(error) else type(error).__name__,
+            self.pending,
+            "spool" if self.spool is not None else "in-memory queue",
+        )
 
     async def _run(self) -> None:
         delay = self.interval_s
@@ -453,3 +464,19 @@ class PredictionLogger:
 
 def _decode(payloads: list[bytes]) -> list[PredictionRecord]:
     return [r for payload in payloads for r in decode_records(payload)]
+
+
+def _refusal(error: BaseException) -> bool:
+    """Whether a failed write means the store will never take this record (a constraint or
+    a value it rejects), as opposed to a store that cannot write now (a lock, a full disk,
+    a read-only server, a lost connection, a schema it lacks): only the former is dropped."""
+    from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, IntegrityError | DataError):
+            return True
+        if isinstance(cause, SQLAlchemyError):
+            return False
+        cause = cause.__cause__
+    return not isinstance(error, StoreError)  # e.g. a value that cannot be written as JSON

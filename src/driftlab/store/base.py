@@ -82,6 +82,18 @@ class PredictionGroup:
     probabilities: list[dict[str, float] | None] | None = None  # None: none for any record
     attributes: list[dict[str, Any] | None] | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, before the group is spooled and answered: a frame whose columns
+        # disagree could never be decoded, and would block the drain behind it.
+        n = len(self.request_ids)
+        columns = {"features": self.features, "predictions": self.predictions,
+                   "probability": self.probability, "probabilities": self.probabilities,
+                   "attributes": self.attributes}  # fmt: skip
+        bad = [k for k, v in columns.items() if v is not None and len(v) != n]
+        if bad:
+            raise ValueError(f"PredictionGroup of {n} request ids has {', '.join(bad)} of "
+                             "another length")  # fmt: skip
+
     def __len__(self) -> int:
         return len(self.request_ids)
 
