@@ -383,8 +383,8 @@ class PredictionLogger:
     async def _salvage(self, batch: list[PredictionRecord], error: Exception) -> bool:
         """After a failed batch: if a read fails too, the store is down — keep the batch
         (False). Otherwise write the batch from this process (the drain child may have died);
-        if the store refuses that, some record is one it refuses: write the batch one by one
-        and drop (count, log by request id) only the refused records."""
+        if that fails too, write it one by one: drop (count, log by request id) only records
+        the store refuses (``_refusal``); any other failure keeps the batch (False)."""
         try:
             await asyncio.to_thread(self.store.known_requests, [batch[0].request_id])
         except Exception:
