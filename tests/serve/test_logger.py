@@ -270,6 +270,39 @@ def test_damaged_spool_left_by_a_dead_process_is_reported_and_its_good_part_stor
     assert "damaged spool data (4242-deadbeef.00000003.seg: torn frame" in caplog.text
 
 
+def test_a_frame_that_cannot_be_decoded_is_set_aside_and_the_rest_stored(
+    flaky: Flaky, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A frame with a right CRC whose records cannot be read (as a newer driftlab's format
+    # would be): set aside once, not retried forever in front of the frames behind it.
+    from driftlab.store.frames import MAGIC, encode_records, frame, scan
+
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    alien = frame(b'{"v": 9, "columns": []}', 3)
+    first, last = (frame(encode_records(_recs(i, 2)), 2) for i in (0, 2))
+    data = MAGIC + first + alien + last
+    (spool_dir / "4242-deadbeef.00000001.seg").write_bytes(data)
+
+    async def main() -> dict[str, Any]:
+        logger = _logger(flaky, tmp_path)
+        logger.start()
+        await logger.flush()
+        state = logger.status()
+        await logger.stop()
+        assert logger.metrics.corrupt._value.get() == 1 and logger.pending == 0
+        return state
+
+    state = asyncio.run(main())
+    assert _stored(flaky) == [f"r{i:05d}" for i in range(4)]
+    [kept] = state["corrupt_files"]
+    assert kept.endswith(".seg.undecodable") and Path(kept).parent == spool_dir
+    found = scan(Path(kept).read_bytes())
+    assert found.problem is None and found.frames == 1
+    assert Path(kept).read_bytes().endswith(b'{"v": 9, "columns": []}')
+    assert "1 spool frame(s) cannot be decoded (KeyError" in caplog.text
+
+
 def test_a_record_the_store_refuses_is_dropped_alone(flaky: Flaky, tmp_path: Path) -> None:
     # model_name is NOT NULL: the real database refuses that one record (IntegrityError).
     bad = PredictionRecord("bad", T0, None, "1", {"x": 1.0}, "a", 0.5, 1.0)  # type: ignore[arg-type]

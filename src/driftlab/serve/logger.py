@@ -338,8 +338,11 @@ class PredictionLogger:
                 self.failures += 1
                 if self.on_failure is not None:
                     self.on_failure()
-                if not await self._salvage(await self._records(read), e):
+                records, undecodable = await self._records(read)
+                if records and not await self._salvage(records, e):
                     return False
+                if undecodable:
+                    await self._quarantine(undecodable)
             self._commit(read)
             if self.store_down_since is not None:
                 log.warning(
@@ -368,10 +371,27 @@ class PredictionLogger:
         return await asyncio.to_thread(lambda: self.store.log_predictions(_decode(read.payloads)))
 
     @staticmethod
-    async def _records(read: ReadBatch | list[PredictionRecord]) -> list[PredictionRecord]:
+    async def _records(
+        read: ReadBatch | list[PredictionRecord],
+    ) -> tuple[list[PredictionRecord], list[tuple[bytes, str]]]:
+        """The batch's records, and (payload, problem) for each frame that cannot be decoded."""
         if isinstance(read, list):
-            return read
-        return await asyncio.to_thread(_decode, read.payloads)
+            return read, []
+        return await asyncio.to_thread(_decode_each, read.payloads)
+
+    async def _quarantine(self, bad: list[tuple[bytes, str]]) -> None:
+        """Set aside frames whose CRC is right but whose records cannot be read (a bug, or a
+        spool written by a newer driftlab), once the rest of their batch is stored: retried
+        forever, they would hold back every frame behind them."""
+        assert self.spool is not None
+        path = await asyncio.to_thread(self.spool.quarantine, [p for p, _ in bad])
+        self.metrics.corrupt.inc()
+        self.corrupt_files.append(str(path))
+        log.error(
+            "%d spool frame(s) cannot be decoded (%s); kept in %s for inspection, the rest of "
+            "the batch is stored",
+            len(bad), bad[0][1], path,
+        )  # fmt: skip
 
     def _commit(self, read: ReadBatch | list[PredictionRecord]) -> None:
         if isinstance(read, list):
@@ -480,3 +500,15 @@ def _refusal(error: BaseException) -> bool:
             return False
         cause = cause.__cause__
     return not isinstance(error, StoreError)  # e.g. a value that cannot be written as JSON
+
+
+def _decode_each(payloads: list[bytes]) -> tuple[list[PredictionRecord], list[tuple[bytes, str]]]:
+    """The records of the frames that decode, and (payload, problem) for those that do not."""
+    good: list[PredictionRecord] = []
+    bad: list[tuple[bytes, str]] = []
+    for payload in payloads:
+        try:
+            good += decode_records(payload)
+        except Exception as e:
+            bad.append((payload, f"{type(e).__name__}: {e}"))
+    return good, bad

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from driftlab.errors import SpoolError, StoreError
-from driftlab.store.frames import HEADER, MAGIC, scan
+from driftlab.store.frames import HEADER, MAGIC, frame, scan
 
 __all__ = ["Recovered", "Segment", "Spool"]
 
@@ -294,6 +294,17 @@ class Spool:
         for seg in done:
             with contextlib.suppress(FileNotFoundError):
                 seg.path.unlink()
+
+    def quarantine(self, payloads: list[bytes]) -> Path:
+        """Keep frames that cannot be decoded in ``<owner>.<seq>.seg.undecodable`` (MAGIC and
+        the frames, so the usual scan reads it), fsynced; the caller then commits past them."""
+        path = self._next_path().with_suffix(".seg.undecodable")
+        with path.open("wb") as f:
+            f.write(MAGIC + b"".join(frame(p, 0) for p in payloads))
+            f.flush()
+            os.fsync(f.fileno())
+        self._fsync_dir()
+        return path
 
     # -- recovery --------------------------------------------------------------------------
     def claim_orphans(self) -> list[Recovered]:
