@@ -60,11 +60,10 @@ def _orphan_watch(parent: int) -> None:
 
 def _write(payloads: list[bytes]) -> int:
     """In the child: insert the records of these spool frame payloads; return rows inserted."""
-    from driftlab.store.frames import decode_records
+    from driftlab.store.frames import decode_frames
 
     assert _store is not None, "drain process not initialised"
-    records = [r for payload in payloads for r in decode_records(payload)]
-    return _store.log_predictions(records)
+    return _store.log_predictions(decode_frames(payloads))
 
 
 class DrainProcess:

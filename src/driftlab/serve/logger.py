@@ -32,7 +32,13 @@ from driftlab.errors import SpoolError, StoreError
 from driftlab.serve.drain_process import DrainProcess, usable_url
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.store.base import ErrorRecord, PredictionGroup, PredictionRecord, Store
-from driftlab.store.frames import decode_records, encode_group, encode_records, frame
+from driftlab.store.frames import (
+    decode_frames,
+    decode_records,
+    encode_group,
+    encode_records,
+    frame,
+)
 from driftlab.store.spool import ReadBatch, Spool
 
 __all__ = ["Durability", "PredictionLogger"]
@@ -368,7 +374,9 @@ class PredictionLogger:
         if self._process is not None:
             return await self._process.write(read.payloads)
         # Decoded in the worker thread too: on the event loop it delayed answers.
-        return await asyncio.to_thread(lambda: self.store.log_predictions(_decode(read.payloads)))
+        return await asyncio.to_thread(
+            lambda: self.store.log_predictions(decode_frames(read.payloads))
+        )
 
     @staticmethod
     async def _records(
@@ -480,10 +488,6 @@ class PredictionLogger:
                 delay = min(max(delay * 2, 0.1), _MAX_BACKOFF_S)
             else:
                 delay = self.interval_s
-
-
-def _decode(payloads: list[bytes]) -> list[PredictionRecord]:
-    return [r for payload in payloads for r in decode_records(payload)]
 
 
 def _refusal(error: BaseException) -> bool:

@@ -25,8 +25,8 @@ import orjson
 from driftlab.store.base import PredictionGroup, PredictionRecord
 
 __all__ = [
-    "HEADER", "MAGIC", "Scan", "decode_records", "encode_group", "encode_records", "frame",
-    "scan",
+    "HEADER", "MAGIC", "Scan", "decode_frames", "decode_records", "encode_group",
+    "encode_records", "frame", "scan",
 ]  # fmt: skip
 
 MAGIC = b"DLSPOOL1"
@@ -168,3 +168,8 @@ def decode_records(payload: bytes) -> list[PredictionRecord]:
     return [
         PredictionRecord(**{**item, "ts": datetime.fromisoformat(item["ts"])}) for item in items
     ]
+
+
+def decode_frames(payloads: list[bytes]) -> list[PredictionRecord]:
+    """The records of several frames' payloads, in order."""
+    return [r for payload in payloads for r in decode_records(payload)]
