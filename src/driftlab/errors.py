@@ -11,6 +11,8 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     ├── RegistryError(RuntimeError)      model registry unreachable or inconsistent
     │   └── ModelNotFoundError(LookupError)
     ├── StoreError(RuntimeError)         prediction store unreachable or unwritable
+    │   ├── StoreUnavailableError        the store could not be reached or written now (retry)
+    │   ├── RecordRejectedError          the store refused a record for good (constraint, bad value)
     │   ├── UnknownRequestError(LookupError)
     │   ├── SpoolError                   the prediction log cannot take a record durably
     │   └── UnknownRunError(LookupError)
@@ -33,7 +35,9 @@ __all__ = [
     "RegistryError",
     "SchemaError",
     "SpoolError",
+    "RecordRejectedError",
     "StoreError",
+    "StoreUnavailableError",
     "UnknownRequestError",
     "UnknownRunError",
 ]
@@ -69,6 +73,16 @@ class ModelNotFoundError(RegistryError, LookupError):
 
 class StoreError(DriftlabError, RuntimeError):
     """The prediction store is unreachable or unwritable."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached or written right now (connection refused, locked, read-only,
+    disk full): the records are kept and the write is retried later."""
+
+
+class RecordRejectedError(StoreError):
+    """The store refused a record for good (a constraint or a value it cannot hold): retrying
+    the same record would fail again, so the caller sets it aside."""
 
 
 class UnknownRequestError(StoreError, LookupError):
