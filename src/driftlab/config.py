@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from driftlab.errors import ConfigError
+from driftlab.kinds import FindingKind
 
 __all__ = [
     "AlertChannel",
@@ -315,18 +316,10 @@ class ServeConfig(_Strict):
         return names
 
 
-# What a monitoring run can alert on (alerts.rules raises exactly these); a channel may take
-# only some of them (``kinds``), and an all-clear notice follows the kind it ends.
-ALERT_KINDS = (
-    "data_drift",
-    "prediction_drift",
-    "multivariate_drift",
-    "performance",
-    "concept_drift",
-    "service",
-    "fairness",
-    "compliance",
-)
+# What a monitoring run can alert on: one kind per check in driftlab.monitor.findings (its
+# catalogue is keyed by these). A channel may take only some of them (``kinds``), and an
+# all-clear notice follows the kind it ends.
+ALERT_KINDS = tuple(kind.value for kind in FindingKind)
 
 
 class AlertChannel(_Strict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
-from driftlab.alerts.rules import decided_kinds, undecided_subjects
+from driftlab.monitor.findings import CATALOGUE, decided_kinds, undecided_subjects
 from driftlab.monitor.result import Alert, MonitoringResult
 from driftlab.store.base import Store
 
@@ -19,16 +19,7 @@ __all__ = ["RESOLVED", "resolution_notices", "resolved_alerts"]
 
 RESOLVED = "resolved"
 # How each kind of problem is named in "Resolved: ... is no longer detected".
-_PHRASES = {
-    "data_drift": "data drift on feature {subject}",
-    "prediction_drift": "drift in the model's predictions",
-    "multivariate_drift": "joint drift across features",
-    "service": "the {subject} service-level breach",
-    "concept_drift": "the rise in the model's error rate (concept drift)",
-    "performance": "the drop in {subject}",
-    "fairness": "the fairness gap {subject}",
-    "compliance": "the compliance breach {subject}",
-}
+_PHRASES = {kind.value: check.resolved for kind, check in CATALOGUE.items()}
 # Previous runs to look through for the last one that reached a verdict.
 _LOOKBACK_RUNS = 20
 
@@ -50,7 +41,7 @@ def resolved_alerts(
     (alerted and sent; mapped to when it was last sent) and is absent from ``current``.
 
     ``decided_kinds`` limits notices to the alert kinds the current run reached a verdict on
-    (see :func:`~driftlab.alerts.rules.decided_kinds`); None means all. ``undecided`` names
+    (see :func:`~driftlab.monitor.findings.decided_kinds`); None means all. ``undecided`` names
     (kind, subject) pairs whose own check reached no verdict (no notice for them either).
     ``severities`` gives
     the severity each fingerprint last had, so dispatch can send the notice to the channels

@@ -16,6 +16,7 @@ from driftlab.monitor.concept import detect_concept_drift, error_rate_test
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
 from driftlab.monitor.estimate import estimate_performance, estimate_regression
+from driftlab.monitor.findings import conclude
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
 from driftlab.monitor.result import (
@@ -107,8 +108,6 @@ def monitor_window(
     )
     policy = policy_for(project, monitored, info.extra.get("effect_thresholds"))
     drift = dataset_drift(bundle.reference, window_profile, policy)
-    by_name = {d.feature: d for d in drift.features}
-    drifted = [by_name[n] for n in drift.drifted]
     share = drift.share
     performance = window_performance(
         frame,
@@ -143,36 +142,12 @@ def monitor_window(
     )  # fmt: skip
     fairness = window_fairness_of(frame, bundle, project)
     compliance = window_compliance(frame, bundle, project)
-    if drifted:
-        names = ", ".join(d.feature for d in drifted)
-        total = len(drift.features)
-        summary = f"Data drift in {len(drifted)} of {total} features ({share:.0%}): {names}."
-    else:
-        summary = f"No data drift in {len(drift.features)} features."
-    joint = [m for m in multivariate if m.drifted]
-    if joint and not drifted:
-        summary += " " + joint[0].message
-    if outputs is not None and outputs.drifted:
-        summary += " " + outputs.message
-    summary += " " + performance.message
-    if service is not None and service.status != "ok":
-        summary += " " + service.message
-    worse = concept is not None and concept.worsened
-    if worse:
-        summary += " " + concept.message  # type: ignore[union-attr]
-    unfair = fairness is not None and bool(fairness.violations)
-    if unfair:
-        summary += " " + fairness.message  # type: ignore[union-attr]
-    breach = compliance is not None and bool(compliance.alerts)
-    if breach:
-        summary += " " + compliance.message  # type: ignore[union-attr]
-    degraded = performance.status == "degraded" or (service is not None and service.status != "ok")
-    status = "drift" if drifted or joint or degraded or worse or unfair or breach else "ok"
-    # Alerts are decided downstream (driftlab.alerts.rules); a result starts without them.
-    return MonitoringResult(
+    # Status and summary are read off the findings (driftlab.monitor.findings); alerts are
+    # decided downstream (driftlab.alerts.rules), so a result starts without them.
+    result = MonitoringResult(
         **common,
-        status=status,
-        summary=summary,
+        status="ok",
+        summary="",
         features=drift.features,
         drift_share=share,
         drifted_features=drift.drifted,
@@ -186,6 +161,7 @@ def monitor_window(
         fairness=fairness,
         compliance=compliance,
     )
+    return conclude(result)
 
 
 def _with_error_test(concept: ConceptDrift, frame: pd.DataFrame, info: ModelInfo) -> ConceptDrift:

@@ -1,0 +1,359 @@
+"""What a monitoring run found: one check per kind of finding, and what is read off them.
+
+A finding is one problem worth telling someone about: a drifted feature, a breached SLO, a
+fairness gap. Each kind is decided once, by its check in :data:`CATALOGUE`, which also says
+whether the run could decide the kind at all and which of its subjects it could not. The run's
+status and summary, its alerts (:mod:`driftlab.alerts.rules`), the kinds whose earlier alerts a
+run may resolve, and the kinds a channel may route (``ALERT_KINDS``) are all derived from the
+catalogue, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from driftlab.kinds import FindingKind
+from driftlab.monitor.result import MonitoringResult
+
+__all__ = [
+    "CATALOGUE",
+    "CRITICAL_PSI",
+    "Check",
+    "Finding",
+    "FindingKind",
+    "Verdict",
+    "conclude",
+    "decided_kinds",
+    "findings_of",
+    "status_of",
+    "summary_of",
+    "undecided_subjects",
+    "verdicts",
+]
+
+Severity = Literal["info", "warning", "critical"]
+# PSI above this is conventionally a major shift.
+CRITICAL_PSI = 0.25
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a run found. ``details`` are the numbers behind it, for the alert's payload.
+
+    ``keyed`` says whether the fingerprint names the subject. It does not for the kinds a run
+    finds at most once, whose subject (the method that saw it) may change between runs without
+    the problem being a new one.
+
+    >>> f = Finding(FindingKind.DATA_DRIFT, "tenure", "warning", "Data drift on tenure.")
+    >>> f.fingerprint("churn")
+    'churn:data_drift:tenure'
+    >>> replace(f, kind=FindingKind.CONCEPT_DRIFT, subject="adwin", keyed=False).fingerprint("churn")
+    'churn:concept_drift'
+    """  # noqa: E501
+
+    kind: FindingKind
+    subject: str
+    severity: Severity
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+    keyed: bool = True
+
+    def fingerprint(self, model: str) -> str:
+        """``model:kind[:subject]``: no version and no numbers, so that the same ongoing
+        problem deduplicates across runs."""
+        return f"{model}:{self.kind}:{self.subject}" if self.keyed else f"{model}:{self.kind}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one check concluded about one run.
+
+    ``decided``: the run reached a verdict on the kind, so a missing finding means "fine now"
+    rather than "not checked" (too few rows or labels, no SLO set). ``undecided``: subjects of
+    the kind whose own check reached no verdict; silence about them resolves nothing.
+    ``sentence``: what the run's summary says of the kind, if anything.
+    """
+
+    kind: FindingKind
+    findings: tuple[Finding, ...] = ()
+    decided: bool = False
+    undecided: frozenset[str] = frozenset()
+    sentence: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A catalogue entry: the check deciding one kind, and how an all-clear names it.
+
+    ``resolved`` completes "Resolved: ... is no longer detected"; ``{subject}`` is the
+    fingerprint's subject (empty for a kind whose findings are not keyed).
+    """
+
+    kind: FindingKind
+    judge: Callable[[MonitoringResult], Verdict]
+    resolved: str
+
+
+def _data_drift(result: MonitoringResult) -> Verdict:
+    """One finding per drifted feature, in the order the run ranked them (largest effect
+    first); critical from a PSI of :data:`CRITICAL_PSI`."""
+    kind = FindingKind.DATA_DRIFT
+    by_name = {f.feature: f for f in result.features}
+    drifted = [by_name[name] for name in result.drifted_features]
+    findings = tuple(
+        Finding(
+            kind,
+            f.feature,
+            "critical" if f.psi >= CRITICAL_PSI else "warning",
+            f.message,
+            {"psi": f.psi, "p_adjusted": f.p_adjusted, "test": f.test},
+        )
+        for f in drifted
+    )
+    total = len(result.features)
+    sentence = (
+        f"Data drift in {len(drifted)} of {total} features ({result.drift_share:.0%}): "
+        f"{', '.join(f.feature for f in drifted)}."
+        if drifted
+        else f"No data drift in {total} features."
+    )
+    return Verdict(kind, findings, decided=bool(result.features), sentence=sentence)
+
+
+def _prediction_drift(result: MonitoringResult) -> Verdict:
+    """The model's outputs against those on the training rows."""
+    kind = FindingKind.PREDICTION_DRIFT
+    outputs = result.prediction_drift
+    if outputs is None:
+        return Verdict(kind)
+    if not outputs.drifted:
+        return Verdict(kind, decided=True)
+    finding = Finding(
+        kind,
+        "prediction",
+        "warning",
+        outputs.message,
+        {"effect": outputs.effect, "value": outputs.effect_value},
+        keyed=False,
+    )
+    return Verdict(kind, (finding,), decided=True, sentence=outputs.message)
+
+
+def _multivariate_drift(result: MonitoringResult) -> Verdict:
+    """Joint drift, found only when no single feature drifted: otherwise the feature findings
+    already say what moved (and joint drift is withheld, not cleared)."""
+    kind = FindingKind.MULTIVARIATE_DRIFT
+    if result.drifted_features or not result.multivariate:
+        return Verdict(kind)
+    joint = next((m for m in result.multivariate if m.drifted), None)
+    if joint is None:
+        return Verdict(kind, decided=True)
+    finding = Finding(
+        kind,
+        joint.method,
+        "warning",
+        joint.message,
+        {"statistic": joint.statistic, **joint.details},
+        keyed=False,
+    )
+    return Verdict(kind, (finding,), decided=True, sentence=joint.message)
+
+
+def _service(result: MonitoringResult) -> Verdict:
+    """The latency and error-rate objectives (checked when the window has latencies)."""
+    kind = FindingKind.SERVICE
+    service = result.service
+    if service is None:
+        return Verdict(kind)
+    if service.status != "slo_breach":
+        return Verdict(kind, decided=True)
+    finding = Finding(kind, "slo", "critical", service.message, {"latency_ms": service.latency_ms})
+    return Verdict(kind, (finding,), decided=True, sentence=service.message)
+
+
+def _concept_drift(result: MonitoringResult) -> Verdict:
+    """A change point where the error rate rose (a fall is good news, not a finding)."""
+    kind = FindingKind.CONCEPT_DRIFT
+    concept = result.concept
+    if concept is None:
+        return Verdict(kind)
+    if not concept.worsened:
+        return Verdict(kind, decided=True)
+    finding = Finding(
+        kind,
+        concept.method,
+        "critical",
+        concept.message,
+        {
+            "change_points": concept.change_points[:5],
+            "error_before": concept.error_before,
+            "error_after": concept.error_after,
+        },
+        keyed=False,
+    )
+    return Verdict(kind, (finding,), decided=True, sentence=concept.message)
+
+
+def _fairness(result: MonitoringResult) -> Verdict:
+    """One finding per significant gap beyond its limit, subject ``attribute:metric``.
+    Critical when the four-fifths rule fails or a gap is twice its limit; estimated gaps (from
+    calibrated probabilities) are warnings."""
+    kind = FindingKind.FAIRNESS
+    fairness = result.fairness
+    if fairness is None:
+        return Verdict(kind)
+    findings = []
+    for m in fairness.metrics:
+        if m.status != "violation":
+            continue
+        ratio = m.metric == "demographic_parity_ratio"
+        severe = (ratio or (m.value or 0.0) >= 2 * m.limit) and not m.estimated
+        findings.append(
+            Finding(
+                kind,
+                f"{m.attribute}:{m.metric}",
+                "critical" if severe else "warning",
+                m.message,
+                {
+                    "value": m.value,
+                    "reference": m.reference,
+                    "limit": m.limit,
+                    "groups": m.groups,
+                    "p_value": m.p_value,
+                    "estimated": m.estimated,
+                },
+            )
+        )
+    return Verdict(
+        kind,
+        tuple(findings),
+        decided=any(m.status != "insufficient_data" for m in fairness.metrics),
+        # Too little data, or a gap beyond the limit that the counts do not (yet) support.
+        undecided=frozenset(
+            f"{m.attribute}:{m.metric}"
+            for m in fairness.metrics
+            if m.status not in ("ok", "violation")
+        ),
+        sentence=fairness.message if findings else None,
+    )
+
+
+def _compliance(result: MonitoringResult) -> Verdict:
+    """One critical finding per compliance check that passed its limit with support."""
+    kind = FindingKind.COMPLIANCE
+    compliance = result.compliance
+    if compliance is None:
+        return Verdict(kind)
+    findings = tuple(
+        Finding(
+            kind,
+            f"{c.check}:{c.feature}",
+            "critical",
+            c.message,
+            {
+                "value": c.value,
+                "interval": c.interval,
+                "reference": c.reference,
+                "limit": c.limit,
+                "n": c.n,
+            },
+        )
+        for c in compliance.checks
+        if c.verdict == "alert"
+    )
+    return Verdict(
+        kind,
+        findings,
+        decided=bool(compliance.checks),
+        # Too few rows, unsupported by the counts, or a feature that is not prohibited.
+        undecided=frozenset(
+            f"{c.check}:{c.feature}"
+            for c in compliance.checks
+            if c.verdict not in ("pass", "alert")
+        ),
+        sentence=compliance.message if findings else None,
+    )
+
+
+def _performance(result: MonitoringResult) -> Verdict:
+    """The primary metric on the labeled rows against the training holdout. Its sentence is in
+    every summary: how well the model does matters whether or not it degraded."""
+    kind = FindingKind.PERFORMANCE
+    perf = result.performance
+    if perf is None:
+        return Verdict(kind)
+    decided = perf.status in ("ok", "degraded")
+    if perf.status != "degraded":
+        return Verdict(kind, decided=decided, sentence=perf.message)
+    finding = Finding(
+        kind,
+        perf.primary_metric,
+        "critical",
+        perf.message,
+        {"metrics": perf.metrics, "reference": perf.reference_metrics},
+    )
+    return Verdict(kind, (finding,), decided=decided, sentence=perf.message)
+
+
+# The kinds in FindingKind order (the order a run's alerts and summary list them).
+CATALOGUE: dict[FindingKind, Check] = {
+    c.kind: c
+    for c in (
+        Check(FindingKind.DATA_DRIFT, _data_drift, "data drift on feature {subject}"),
+        Check(FindingKind.PREDICTION_DRIFT, _prediction_drift, "drift in the model's predictions"),
+        Check(FindingKind.MULTIVARIATE_DRIFT, _multivariate_drift, "joint drift across features"),
+        Check(FindingKind.SERVICE, _service, "the {subject} service-level breach"),
+        Check(
+            FindingKind.CONCEPT_DRIFT,
+            _concept_drift,
+            "the rise in the model's error rate (concept drift)",
+        ),
+        Check(FindingKind.FAIRNESS, _fairness, "the fairness gap {subject}"),
+        Check(FindingKind.COMPLIANCE, _compliance, "the compliance breach {subject}"),
+        Check(FindingKind.PERFORMANCE, _performance, "the drop in {subject}"),
+    )
+}
+
+
+def verdicts(result: MonitoringResult) -> Iterator[Verdict]:
+    """Every check's verdict on ``result``, in catalogue order."""
+    for check in CATALOGUE.values():
+        yield check.judge(result)
+
+
+def findings_of(result: MonitoringResult) -> list[Finding]:
+    """Everything ``result`` found, kind by kind in catalogue order."""
+    return [f for v in verdicts(result) for f in v.findings]
+
+
+def status_of(findings: list[Finding]) -> str:
+    """``"ok"`` exactly when nothing was found. (``"insufficient_data"`` is decided before any
+    check runs, by the number of rows.)"""
+    return "drift" if findings else "ok"
+
+
+def summary_of(result: MonitoringResult) -> str:
+    """The run's summary: each kind's sentence, in catalogue order."""
+    return " ".join(v.sentence for v in verdicts(result) if v.sentence)
+
+
+def conclude(result: MonitoringResult) -> MonitoringResult:
+    """``result`` with the status and summary its findings give."""
+    return replace(result, status=status_of(findings_of(result)), summary=summary_of(result))
+
+
+def decided_kinds(result: MonitoringResult) -> set[str]:
+    """The kinds on which ``result`` reached a verdict, so that a missing alert of such a kind
+    means "fine now" rather than "not checked". A run with too few rows decided nothing."""
+    if result.status == "insufficient_data":
+        return set()
+    return {v.kind.value for v in verdicts(result) if v.decided}
+
+
+def undecided_subjects(result: MonitoringResult) -> set[tuple[str, str]]:
+    """(kind, subject) pairs whose own check reached no verdict this time: a fairness metric
+    with too little data or a gap not (yet) supported by the counts, a compliance check
+    without enough rows. Their earlier alerts are not "resolved" by silence."""
+    return {(v.kind.value, s) for v in verdicts(result) for s in v.undecided}
