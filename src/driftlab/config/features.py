@@ -47,9 +47,10 @@ class Feature(Strict):
     role: FeatureRole = Field(
         FeatureRole.INPUT,
         description="`input` and `prohibited` are fed to the model; `prohibited` marks an input "
-        "the model must not rely on (checked by compliance, see verdicts.md). `id`, `timestamp` "
-        "and `protected` are not fed to the model; they are optional in requests and logged "
-        "when sent. `protected` is a fairness attribute (sex, age, …) and is drift-tested; `id` "
+        "the model must not rely on (checked by "
+        "[compliance](verdicts.md#fairness-and-compliance-verdicts)). `id`, `timestamp` and "
+        "`protected` are not fed to the model; they are optional in requests and logged when "
+        "sent. `protected` is a fairness attribute (sex, age, …) and is drift-tested; `id` "
         "and `timestamp` are not (they would always look drifted). At least one feature must "
         "be `input` or `prohibited`.",
     )
@@ -59,8 +60,9 @@ class Feature(Strict):
     # Per-feature drift statistics (catalogue names); unset means [monitor]'s defaults.
     drift_test: str | None = Field(
         None,
-        description="any catalogue test or distance that applies to the kind (see the "
-        "statistics catalogue in verdicts.md); unset: `[monitor]`'s test for the kind",
+        description="any catalogue test or distance that applies to the kind (see "
+        "[the catalogue](verdicts.md#the-statistics-catalogue)); unset: `[monitor]`'s test for "
+        "the kind",
     )
     drift_effect: str | None = Field(
         None,

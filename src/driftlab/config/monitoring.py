@@ -103,7 +103,8 @@ class FairnessConfig(Strict):
     """``[fairness]``: group gaps across every protected attribute (binary models only).
 
     Fairness checks run for binary classifiers with at least one protected attribute, in every
-    `driftlab monitor` run (see verdicts.md, "Fairness and compliance verdicts").
+    `driftlab monitor` run (see [Fairness and compliance
+    verdicts](verdicts.md#fairness-and-compliance-verdicts)).
     """
 
     enabled: bool = Field(True, description="`false` turns the fairness checks off")

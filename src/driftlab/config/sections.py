@@ -84,7 +84,8 @@ class StoreConfig(Strict):
     The store keeps the predictions (with protected attributes in their own `attributes`
     column), labels, monitoring runs, alerts, retraining decisions and the compliance audit log
     (`compliance_audit`: one row per check per window). Its schema is created and upgraded by
-    migrations when a command opens it (see production.md, "PostgreSQL and migrations").
+    migrations when a command opens it (see [PostgreSQL and
+    migrations](production.md#postgresql-and-migrations)).
     Passwords in URLs are never printed.
     """
 
@@ -103,14 +104,15 @@ class StoreConfig(Strict):
     flush_interval_s: Annotated[float, Field(gt=0)] = Field(
         0.2, description="longest wait before queued predictions are written"
     )
-    # What an answered prediction's record survives (production.md, "Durability modes"):
+    # What an answered prediction's record survives (docs/production.md, durability):
     # durable = fsynced to the local spool before the answer; interval = spooled, fsynced
     # every fsync_interval_ms; best_effort = an in-memory queue.
     durability: Literal["durable", "interval", "best_effort"] = Field(
         "durable",
         description="what an answered prediction survives: `durable` (fsynced to the spool "
         "before the answer), `interval` (spooled, fsynced every `fsync_interval_ms`) or "
-        '`best_effort` (in-memory queue); see production.md, "Durability modes"',
+        "`best_effort` (in-memory queue); see "
+        "[Durability modes](production.md#durability-modes)",
     )
     spool_dir: Path = Field(
         Path("spool"),
@@ -135,12 +137,12 @@ class StoreConfig(Strict):
         description="`best_effort` mode only: records held in memory; more are dropped and counted",
     )
     # Write spooled predictions to the database from a child process of each serving worker
-    # (off the worker's GIL; production.md, "Workers"). Off: a thread of the worker does it.
+    # (off the worker's GIL; docs/production.md). Off: a thread of the worker does it.
     drain_process: bool = Field(
         True,
         description="write the spool to the database from a child process of each serving "
         "worker (off the worker's GIL); `false`: from a thread of the worker. See "
-        'production.md, "Durability modes"',
+        "[Durability modes](production.md#durability-modes)",
     )
 
 

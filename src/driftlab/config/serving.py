@@ -46,12 +46,13 @@ class ServeConfig(Strict):
     # store; Prometheus metrics are summed across them.
     workers: Annotated[int, Field(ge=1, le=64)] = Field(
         1,
-        description='worker processes (`--workers` overrides); see production.md, "Workers"',
+        description="worker processes (`--workers` overrides); see "
+        "[Workers](production.md#workers)",
     )
     onnx: bool = Field(
         True,
         description="run the model with ONNX Runtime when it converts and matches "
-        'scikit-learn; see production.md, "Fast inference (ONNX)"',
+        "scikit-learn; see [Fast inference (ONNX)](production.md#fast-inference-onnx)",
     )
     auth: Literal["auto", "on", "off"] = Field(
         "auto",
