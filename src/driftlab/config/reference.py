@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import types
 import typing
@@ -209,11 +210,12 @@ def _default(field: FieldInfo) -> str:
     return "unset" if value is None else f"`{_toml(value)}`"
 
 
-def _notes(model: type[BaseModel]) -> str:
-    """The class docstring after its first paragraph, in Markdown (``x`` becomes `x`)."""
-    doc = inspect.getdoc(model) or ""
-    parts = doc.split("\n\n", 1)
-    return parts[1].replace("``", "`").strip() if len(parts) == 2 else ""
+def _doc(model: type[BaseModel]) -> tuple[str, str]:
+    """The class docstring's first paragraph and the rest, in Markdown (``x`` becomes `x`)."""
+    doc = (inspect.getdoc(model) or "").replace("``", "`")
+    summary, _, notes = doc.partition("\n\n")
+    summary = re.sub(r"^`\[+[\w.]+\]+`: ", "", summary.strip())  # the heading says it
+    return summary[:1].upper() + summary[1:], notes.strip()
 
 
 def _table(model: type[BaseModel]) -> list[str]:
@@ -244,7 +246,9 @@ def _nested(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
 
 def _section(heading: str, model: type[BaseModel]) -> list[str]:
     lines = [f"## {heading}", ""]
-    notes = _notes(model)
+    summary, notes = _doc(model)
+    if summary:
+        lines += [summary, ""]
     lines += [*_table(model), ""]
     if notes:
         lines += [notes, ""]
