@@ -1,4 +1,4 @@
-"""The layering DESIGN.md asks for, checked rather than hoped for."""
+"""The lean core docs/architecture.md describes, checked rather than hoped for."""
 
 from __future__ import annotations
 

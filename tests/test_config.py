@@ -83,3 +83,30 @@ def test_retrain_metric_must_fit_task(tmp_path: Path) -> None:
         _write(tmp_path, GOOD.replace('target = "y"', 'target = "y"\ntask = "multiclass"'))
     )
     assert multi.primary_metric == "f1"
+
+
+def test_metric_names_are_exactly_the_metrics_computed() -> None:
+    # One list of names serves validation (config) and computation (metrics); check it against
+    # what the functions return on data where every metric is defined.
+    import numpy as np
+
+    from driftlab import metric_names
+    from driftlab.metrics import classification_metrics, regression_metrics
+
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.7, 0.3]])
+    cls = classification_metrics(["a", "b", "b", "a"], ["a", "b", "a", "a"], proba, ["a", "b"])
+    reg = regression_metrics([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    assert set(cls) == set(metric_names.CLASSIFICATION_METRICS)
+    assert set(reg) == set(metric_names.REGRESSION_METRICS)
+    both = set(cls) | set(reg)
+    assert both >= metric_names.LOWER_IS_BETTER
+    assert {"log_loss", "mse", "rmse", "mae", "mape"} == metric_names.LOWER_IS_BETTER
+
+
+@pytest.mark.parametrize("task, metric", [("binary", "mse"), ("regression", "f1")])
+def test_a_metric_the_task_does_not_compute_is_refused(
+    tmp_path: Path, task: str, metric: str
+) -> None:
+    text = GOOD.replace('target = "y"', f'target = "y"\ntask = "{task}"')
+    with pytest.raises(ConfigError, match=f"monitor.metric = '{metric}' is not computed"):
+        load_project(_write(tmp_path, text + f'\n[monitor]\nmetric = "{metric}"\n'))

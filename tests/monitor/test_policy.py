@@ -72,3 +72,18 @@ def test_fitted_thresholds_sit_above_no_drift_noise_and_below_real_drift() -> No
     assert loud.psi > 3 * fitted["x"]
     assert fit_effect_thresholds(reference.head(1000), FEATURES, ref_profile, DriftPolicy(),
                                  window_rows=500) == {}  # fmt: skip
+
+
+def test_policy_defaults_are_the_monitor_section_defaults() -> None:
+    # A policy built without a project must judge as an empty [monitor] section would.
+    from dataclasses import fields
+
+    from driftlab.config import MonitorConfig
+
+    policy, cfg = DriftPolicy(), MonitorConfig()
+    shared = [f.name for f in fields(DriftPolicy) if f.name in MonitorConfig.model_fields]
+    assert set(shared) == {
+        "alpha", "correction", "min_effect", "numeric_test", "categorical_test", "effect"
+    }  # fmt: skip
+    for name in shared:
+        assert getattr(policy, name) == getattr(cfg, name), name

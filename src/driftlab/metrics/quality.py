@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn import metrics as skm
 
+# The names live apart so that the project file can be checked without scikit-learn.
+from driftlab.metric_names import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS
+
 __all__ = [
     "CLASSIFICATION_METRICS",
     "LOWER_IS_BETTER",
@@ -15,11 +18,6 @@ __all__ = [
     "classification_metrics",
     "regression_metrics",
 ]
-
-CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
-REGRESSION_METRICS = ("mse", "rmse", "mae", "mape", "r2")
-# Metrics where lower is better: a "drop" in quality is an increase.
-LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "mape", "log_loss"})
 
 
 def classification_metrics(

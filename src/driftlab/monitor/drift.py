@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from driftlab.config import Feature, FeatureKind
+from driftlab.config import Feature, FeatureKind, MonitorConfig
 from driftlab.monitor.result import FeatureDrift
 from driftlab.profile import OTHER, CategoricalProfile, NumericProfile, Profile
 from driftlab.stats import adjust_p_values, chi2, get_stat, psi
@@ -34,14 +34,18 @@ class FeatureRule:
     min_effect: float
 
 
+# One source for the defaults: a policy built without a project judges as [monitor] would.
+_MONITOR = MonitorConfig.model_fields
+
+
 @dataclass(frozen=True)
 class DriftPolicy:
-    alpha: float = 0.05
-    correction: Correction = "bh"
-    min_effect: float = 0.1
-    numeric_test: str = "ks"
-    categorical_test: str = "chi2"
-    effect: str = "psi"
+    alpha: float = _MONITOR["alpha"].default
+    correction: Correction = _MONITOR["correction"].default
+    min_effect: float = _MONITOR["min_effect"].default
+    numeric_test: str = _MONITOR["numeric_test"].default
+    categorical_test: str = _MONITOR["categorical_test"].default
+    effect: str = _MONITOR["effect"].default
     rules: dict[str, FeatureRule] = field(default_factory=dict)  # per-feature overrides
 
     def rule(self, name: str, kind: FeatureKind) -> FeatureRule:

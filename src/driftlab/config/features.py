@@ -1,0 +1,134 @@
+"""``[[features]]``: one table per column, and the task's kinds and roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from driftlab.config._base import Strict
+
+__all__ = ["Feature", "FeatureKind", "FeatureRole", "Task", "model_inputs", "monitored"]
+
+
+class Task(StrEnum):
+    BINARY = "binary"
+    MULTICLASS = "multiclass"
+    REGRESSION = "regression"
+
+    @property
+    def is_classification(self) -> bool:
+        return self is not Task.REGRESSION
+
+
+class FeatureKind(StrEnum):
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+
+
+class FeatureRole(StrEnum):
+    INPUT = "input"
+    ID = "id"
+    TIMESTAMP = "timestamp"
+    PROTECTED = "protected"
+    PROHIBITED = "prohibited"
+
+
+class Feature(Strict):
+    """``[[features]]``: one table per column, at least one."""
+
+    name: Annotated[str, Field(min_length=1, description="column name, unique")]
+    kind: FeatureKind = Field(
+        FeatureKind.NUMERIC,
+        description="`numeric` (float; KS + PSI) or `categorical` (string; chi-square + PSI)",
+    )
+    # Roles other than input/prohibited mean "logged and monitored, not fed to the model".
+    role: FeatureRole = Field(
+        FeatureRole.INPUT,
+        description="`input` and `prohibited` are fed to the model; `prohibited` marks an input "
+        "the model must not rely on (checked by "
+        "[compliance](verdicts.md#fairness-and-compliance-verdicts)). `id`, `timestamp` and "
+        "`protected` are not fed to the model; they are optional in requests and logged when "
+        "sent. `protected` is a fairness attribute (sex, age, …) and is drift-tested; `id` "
+        "and `timestamp` are not (they would always look drifted). At least one feature must "
+        "be `input` or `prohibited`.",
+    )
+    nullable: bool = Field(
+        True, description="`false` makes `/v1/predict` refuse `null` for this feature"
+    )
+    # Per-feature drift statistics (catalogue names); unset means [monitor]'s defaults.
+    drift_test: str | None = Field(
+        None,
+        description="any catalogue test or distance that applies to the kind (see "
+        "[the catalogue](verdicts.md#the-statistics-catalogue)); unset: `[monitor]`'s test for "
+        "the kind",
+    )
+    drift_effect: str | None = Field(
+        None,
+        description="the effect-size statistic for this feature; unset: `[monitor]`'s `effect`",
+    )
+    min_effect: Annotated[float, Field(ge=0)] | None = Field(
+        None,
+        description="the effect size this feature must reach to count as drift; unset: "
+        "`[monitor]`'s `min_effect`",
+    )
+    # A protected attribute for fairness monitoring. Role "protected" implies it; set it on an
+    # input to monitor fairness across the groups of an attribute the model also uses.
+    protected: bool = Field(
+        False,
+        description="`true` on an `input` makes it a fairness attribute too, for a model that "
+        "legitimately uses it (role `protected` implies `true`)",
+    )
+    # Cut points that turn a numeric protected attribute into groups (age bands).
+    bands: list[float] | None = Field(
+        None,
+        description="cut points that group a numeric protected attribute, e.g. `[25]` → `<25`, "
+        "`≥25`; `[25, 60]` → `<25`, `25–60`, `≥60` (left-closed). Required for a numeric "
+        "protected attribute",
+    )
+
+    @model_validator(mode="after")
+    def _protected_groups(self) -> Feature:
+        if self.protected and self.role in (FeatureRole.ID, FeatureRole.TIMESTAMP):
+            raise ValueError(
+                f"feature {self.name!r} has role {self.role.value!r} and cannot be protected; "
+                "use role = 'protected' or 'input'"
+            )
+        if self.bands is not None:
+            if self.kind is not FeatureKind.NUMERIC:
+                raise ValueError(f"bands apply to numeric features; {self.name!r} is categorical")
+            if not self.bands or sorted(set(self.bands)) != list(self.bands):
+                raise ValueError(
+                    f"bands of {self.name!r} must be increasing cut points, e.g. [25, 40, 60]"
+                )
+        if self.is_protected and self.kind is FeatureKind.NUMERIC and self.bands is None:
+            raise ValueError(
+                f"protected feature {self.name!r} is numeric; give its groups as "
+                "bands = [cut, ...], e.g. bands = [25] for under 25 / 25 and over"
+            )
+        return self
+
+    @property
+    def is_protected(self) -> bool:
+        """A fairness attribute: per-group rates and gaps are monitored across its values."""
+        return self.protected or self.role is FeatureRole.PROTECTED
+
+    @property
+    def is_model_input(self) -> bool:
+        return self.role in (FeatureRole.INPUT, FeatureRole.PROHIBITED)
+
+    @property
+    def is_monitored(self) -> bool:
+        """Drift-tested: everything but identifiers and timestamps, which always 'drift'."""
+        return self.role not in (FeatureRole.ID, FeatureRole.TIMESTAMP)
+
+
+def model_inputs(features: list[Feature]) -> list[Feature]:
+    """The features fed to the model (roles input and prohibited), in spec order."""
+    return [f for f in features if f.is_model_input]
+
+
+def monitored(features: list[Feature]) -> list[Feature]:
+    """The features drift-tested (all roles but id and timestamp), in spec order."""
+    return [f for f in features if f.is_monitored]
