@@ -31,7 +31,6 @@ Page-Hinkley a ``threshold`` on the scale of your residuals.
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +44,7 @@ from scipy import stats
 from driftlab.config import Task
 from driftlab.errors import ConfigError, DataError
 from driftlab.monitor.result import ConceptDrift
+from driftlab.stats.proportions import pooled_z
 from driftlab.text import num
 
 __all__ = [
@@ -301,10 +301,8 @@ def error_rate_test(
     """One-sided two-proportion z-test: is the window's error rate above the reference's?
 
     With ``p1 = reference_error`` on ``n1 = n_reference`` holdout rows and ``p2`` the mean of
-    the 0/1 ``window_errors`` (``n2`` rows), the pooled rate is
-    ``p = (p1 n1 + p2 n2) / (n1 + n2)`` and
-
-        z = (p2 - p1) / sqrt(p (1 - p) (1/n1 + 1/n2)),   p_value = P(Z >= z)
+    the 0/1 ``window_errors`` (``n2`` rows), ``z`` is the pooled two-proportion statistic
+    (:func:`driftlab.stats.proportions.pooled_z`) and ``p_value = P(Z >= z)``
 
     (statsmodels' ``proportions_ztest(alternative="larger")`` with the pooled variance). When
     the pooled rate is 0 or 1 both sides are identical and there is nothing to test:
@@ -328,11 +326,7 @@ def error_rate_test(
     if not np.isin(errors, (0.0, 1.0)).all():
         bad = errors[~np.isin(errors, (0.0, 1.0))][0]
         raise DataError(f"window_errors must hold 0/1 error indicators; found {bad:g}")
-    n1, n2 = n_reference, errors.size
-    p1, p2 = reference_error, float(errors.mean())
-    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
-    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
-    if var <= 0.0:
+    z = pooled_z(reference_error * n_reference, n_reference, errors.sum(), errors.size)
+    if z is None:
         return 0.0, 1.0
-    z = (p2 - p1) / math.sqrt(var)
-    return float(z), float(stats.norm.sf(z))
+    return z, float(stats.norm.sf(z))
