@@ -13,6 +13,7 @@ from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_a
 from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
 from driftlab.monitor import MonitoringResult, Window, monitor_window, pick_version
+from driftlab.monitor.reference import prepare_reference
 from driftlab.registry.base import CHAMPION, Registry
 from driftlab.store.base import Store
 from driftlab.train import load_dataset, train_model
@@ -31,7 +32,7 @@ class TrainOutcome:
 
 def train_job(project: Project, registry: Registry, *, make_champion: bool = False) -> TrainOutcome:
     """Train from the project's dataset, register a version; the first becomes champion."""
-    bundle = train_model(project, load_dataset(project))
+    bundle = train_model(project, load_dataset(project), prepare=prepare_reference)
     version = registry.register(bundle, tags={"driftlab.role": "trained"})
     first = registry.alias_version(project.model_name, CHAMPION) is None
     if first or make_champion:

@@ -13,6 +13,7 @@ from driftlab.alerts import with_alerts
 from driftlab.config import load_project
 from driftlab.model import ModelBundle
 from driftlab.monitor import MonitoringResult, monitor_window
+from driftlab.monitor.reference import prepare_reference
 from driftlab.scenarios import SCENARIOS, credit
 from driftlab.train import train_model
 
@@ -65,7 +66,7 @@ def _kinds(result: MonitoringResult) -> set[str]:
 def test_shift_raises_a_fairness_alert_and_only_that(tmp_path: Path) -> None:
     s = credit.prepare(tmp_path)
     project = load_project(s.project_file)
-    bundle = replace(train_model(project, s.train), version="1")
+    bundle = replace(train_model(project, s.train, prepare=prepare_reference), version="1")
     normal = with_alerts(monitor_window(_window(s.normal, bundle, s.target), bundle, project))
     assert _kinds(normal) == set()
     shifted = with_alerts(monitor_window(_window(s.drifted, bundle, s.target), bundle, project))
