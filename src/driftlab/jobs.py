@@ -14,6 +14,7 @@ from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
 from driftlab.monitor import MonitoringResult, Window, monitor_window, pick_version
 from driftlab.monitor.reference import prepare_reference
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.registry.base import CHAMPION, Registry
 from driftlab.store.base import Store
 from driftlab.train import load_dataset, train_model
@@ -78,7 +79,7 @@ def monitor_job(
         store.count_errors(name, start=frame["ts"].min(), end=frame["ts"].max())
         if not frame.empty else None
     )  # fmt: skip
-    result = with_alerts(monitor_window(frame, bundle, project, errors))
+    result = with_alerts(monitor_window(frame, bundle, MonitorSettings.of(project), errors))
     # "All clear" for problems the previous run alerted on and this one no longer sees. Read
     # before this run is saved; notices are delivered and logged, but are not findings (they
     # stay out of result.alerts and so out of the exit code).

@@ -16,6 +16,7 @@ from driftlab.fairness import decision_reliance, proxy_strength
 from driftlab.model import ModelBundle
 from driftlab.monitor import monitor_window
 from driftlab.monitor.reference import prepare_reference
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.train import train_model
 
 
@@ -69,7 +70,7 @@ def test_planted_reliance_and_proxy_are_found(tmp_path: Path, planted: bool) -> 
     project = _project(tmp_path)
     bundle = train_model(project, _frame(600, 0, planted=planted), prepare=prepare_reference)
     result = with_alerts(monitor_window(_window(_frame(400, 1, planted=planted), bundle),
-                                        bundle, project))  # fmt: skip
+                                        bundle, MonitorSettings.of(project)))  # fmt: skip
     assert result.compliance is not None
     checks = {(c.check, c.feature): c for c in result.compliance.checks}
     zone, sex = checks[("reliance", "zone")], checks[("proxy", "sex")]

@@ -14,6 +14,7 @@ from driftlab.config import load_project
 from driftlab.model import ModelBundle
 from driftlab.monitor import MonitoringResult, monitor_window
 from driftlab.monitor.reference import prepare_reference
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.scenarios import SCENARIOS, credit
 from driftlab.train import train_model
 
@@ -67,9 +68,13 @@ def test_shift_raises_a_fairness_alert_and_only_that(tmp_path: Path) -> None:
     s = credit.prepare(tmp_path)
     project = load_project(s.project_file)
     bundle = replace(train_model(project, s.train, prepare=prepare_reference), version="1")
-    normal = with_alerts(monitor_window(_window(s.normal, bundle, s.target), bundle, project))
+    normal = with_alerts(
+        monitor_window(_window(s.normal, bundle, s.target), bundle, MonitorSettings.of(project))
+    )
     assert _kinds(normal) == set()
-    shifted = with_alerts(monitor_window(_window(s.drifted, bundle, s.target), bundle, project))
+    shifted = with_alerts(
+        monitor_window(_window(s.drifted, bundle, s.target), bundle, MonitorSettings.of(project))
+    )
     assert "fairness:sex:demographic_parity_difference" in _kinds(shifted)
     assert "fairness:sex:demographic_parity_ratio" in _kinds(shifted)
     assert not any(k.startswith("compliance") for k in _kinds(shifted))
