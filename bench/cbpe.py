@@ -323,12 +323,13 @@ def _run_dataset(ds: Dataset, out: Path) -> ModelBundle:
     from threadpoolctl import threadpool_limits
 
     from driftlab.calibration import Calibration, fit_calibration
+    from driftlab.monitor.reference import prepare_reference
     from driftlab.outputs import training_outputs
     from driftlab.schema import coerce_frame
     from driftlab.train import train_model
 
     t0 = time.perf_counter()
-    bundle = ds.bundle or train_model(ds.project, ds.fit)
+    bundle = ds.bundle or train_model(ds.project, ds.fit, prepare=prepare_reference)
     seconds_train = time.perf_counter() - t0
     info = bundle.info
     shipped = Calibration.from_dict(info.extra["calibration"])

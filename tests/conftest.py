@@ -12,6 +12,7 @@ import pytest
 
 from driftlab.config import Project, load_project
 from driftlab.model import ModelBundle
+from driftlab.monitor.reference import prepare_reference
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import AmesScenario, prepare
 from driftlab.store import SqlStore
@@ -32,7 +33,7 @@ def project(ames: AmesScenario) -> Project:
 
 @pytest.fixture(scope="session")
 def bundle(project: Project, ames: AmesScenario) -> ModelBundle:
-    return train_model(project, ames.train)
+    return train_model(project, ames.train, prepare=prepare_reference)
 
 
 @pytest.fixture

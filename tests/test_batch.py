@@ -91,6 +91,7 @@ def test_protected_attributes_are_logged_apart_like_the_api(tmp_path: Path) -> N
     import sqlalchemy as sa
 
     from driftlab.config import load_project
+    from driftlab.monitor.reference import prepare_reference
     from driftlab.registry import CHAMPION
     from driftlab.scenarios import credit
     from driftlab.train import train_model
@@ -98,7 +99,11 @@ def test_protected_attributes_are_logged_apart_like_the_api(tmp_path: Path) -> N
     s = credit.prepare(tmp_path / "credit")
     project = load_project(s.project_file)
     registry = MemoryRegistry()
-    registry.set_alias("credit", CHAMPION, registry.register(train_model(project, s.train)))
+    registry.set_alias(
+        "credit",
+        CHAMPION,
+        registry.register(train_model(project, s.train, prepare=prepare_reference)),
+    )
     src = tmp_path / "rows.csv"
     s.normal.drop(columns=[credit.TARGET]).head(30).to_csv(src, index=False)
     store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")

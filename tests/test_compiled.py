@@ -18,6 +18,7 @@ import driftlab.compiled
 from driftlab.compiled import PROBA_ATOL, compile_bundle, export_onnx, parity_frame
 from driftlab.config import Project, Task
 from driftlab.model import ModelBundle
+from driftlab.monitor.reference import prepare_reference
 from driftlab.scenarios import AmesScenario
 from driftlab.scenarios.ames import TARGET
 from driftlab.train import train_model
@@ -103,7 +104,7 @@ def test_regression_values_match_within_the_documented_tolerance(
             "model": project.model.model_copy(update={"params": {"max_iter": 50}}),
         }
     )
-    bundle = train_model(reg, ames.train.drop(columns=[TARGET]))
+    bundle = train_model(reg, ames.train.drop(columns=[TARGET]), prepare=prepare_reference)
     outcome = compile_bundle(bundle)
     assert outcome.model is not None, outcome.reason
     frame = ames.drifted.head(200)[[f.name for f in bundle.info.input_features]]
@@ -141,7 +142,9 @@ def test_other_estimators_convert_and_match(
     project: Project, ames: AmesScenario, estimator: str, params: dict[str, Any]
 ) -> None:
     model = project.model.model_copy(update={"estimator": estimator, "params": params})
-    bundle = train_model(project.model_copy(update={"model": model}), ames.train)
+    bundle = train_model(
+        project.model_copy(update={"model": model}), ames.train, prepare=prepare_reference
+    )
     outcome = compile_bundle(bundle)
     assert outcome.model is not None, outcome.reason
     assert outcome.parity.labels_equal and outcome.parity.max_abs_diff <= PROBA_ATOL

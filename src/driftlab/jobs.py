@@ -13,6 +13,8 @@ from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_a
 from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
 from driftlab.monitor import MonitoringResult, Window, monitor_window, pick_version
+from driftlab.monitor.reference import prepare_reference
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.registry.base import CHAMPION, Registry
 from driftlab.store.base import Store
 from driftlab.train import load_dataset, train_model
@@ -31,7 +33,7 @@ class TrainOutcome:
 
 def train_job(project: Project, registry: Registry, *, make_champion: bool = False) -> TrainOutcome:
     """Train from the project's dataset, register a version; the first becomes champion."""
-    bundle = train_model(project, load_dataset(project))
+    bundle = train_model(project, load_dataset(project), prepare=prepare_reference)
     version = registry.register(bundle, tags={"driftlab.role": "trained"})
     first = registry.alias_version(project.model_name, CHAMPION) is None
     if first or make_champion:
@@ -77,7 +79,7 @@ def monitor_job(
         store.count_errors(name, start=frame["ts"].min(), end=frame["ts"].max())
         if not frame.empty else None
     )  # fmt: skip
-    result = with_alerts(monitor_window(frame, bundle, project, errors))
+    result = with_alerts(monitor_window(frame, bundle, MonitorSettings.of(project), errors))
     # "All clear" for problems the previous run alerted on and this one no longer sees. Read
     # before this run is saved; notices are delivered and logged, but are not findings (they
     # stay out of result.alerts and so out of the exit code).

@@ -15,6 +15,8 @@ from driftlab.errors import ConfigError
 from driftlab.fairness import decision_reliance, proxy_strength
 from driftlab.model import ModelBundle
 from driftlab.monitor import monitor_window
+from driftlab.monitor.reference import prepare_reference
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.train import train_model
 
 
@@ -66,9 +68,9 @@ def _window(frame: pd.DataFrame, bundle: ModelBundle) -> pd.DataFrame:
 @pytest.mark.parametrize("planted", [True, False])
 def test_planted_reliance_and_proxy_are_found(tmp_path: Path, planted: bool) -> None:
     project = _project(tmp_path)
-    bundle = train_model(project, _frame(600, 0, planted=planted))
+    bundle = train_model(project, _frame(600, 0, planted=planted), prepare=prepare_reference)
     result = with_alerts(monitor_window(_window(_frame(400, 1, planted=planted), bundle),
-                                        bundle, project))  # fmt: skip
+                                        bundle, MonitorSettings.of(project)))  # fmt: skip
     assert result.compliance is not None
     checks = {(c.check, c.feature): c for c in result.compliance.checks}
     zone, sex = checks[("reliance", "zone")], checks[("proxy", "sex")]

@@ -13,6 +13,8 @@ from driftlab.alerts import with_alerts
 from driftlab.config import load_project
 from driftlab.model import ModelBundle
 from driftlab.monitor import MonitoringResult, monitor_window
+from driftlab.monitor.reference import prepare_reference
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.scenarios import SCENARIOS, credit
 from driftlab.train import train_model
 
@@ -65,10 +67,14 @@ def _kinds(result: MonitoringResult) -> set[str]:
 def test_shift_raises_a_fairness_alert_and_only_that(tmp_path: Path) -> None:
     s = credit.prepare(tmp_path)
     project = load_project(s.project_file)
-    bundle = replace(train_model(project, s.train), version="1")
-    normal = with_alerts(monitor_window(_window(s.normal, bundle, s.target), bundle, project))
+    bundle = replace(train_model(project, s.train, prepare=prepare_reference), version="1")
+    normal = with_alerts(
+        monitor_window(_window(s.normal, bundle, s.target), bundle, MonitorSettings.of(project))
+    )
     assert _kinds(normal) == set()
-    shifted = with_alerts(monitor_window(_window(s.drifted, bundle, s.target), bundle, project))
+    shifted = with_alerts(
+        monitor_window(_window(s.drifted, bundle, s.target), bundle, MonitorSettings.of(project))
+    )
     assert "fairness:sex:demographic_parity_difference" in _kinds(shifted)
     assert "fairness:sex:demographic_parity_ratio" in _kinds(shifted)
     assert not any(k.startswith("compliance") for k in _kinds(shifted))

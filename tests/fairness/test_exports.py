@@ -10,7 +10,7 @@ import driftlab.fairness
 
 def test_fairness_imports_without_fastapi_mlflow_or_plotting() -> None:
     code = (
-        "import sys, driftlab.fairness, driftlab.fairness.model_checks; "
+        "import sys, driftlab.fairness, driftlab.monitor.model_checks; "
         "heavy = ('fastapi', 'mlflow', 'plotly', 'pyspark', 'uvicorn', 'fairlearn'); "
         "print([m for m in heavy if m in sys.modules])"
     )

@@ -15,6 +15,7 @@ from driftlab.config import load_project
 from driftlab.jobs import monitor_job
 from driftlab.model import ModelBundle
 from driftlab.monitor import Window
+from driftlab.monitor.reference import prepare_reference
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import credit
 from driftlab.serve.monitoring_metrics import MonitoringGauges
@@ -49,7 +50,7 @@ def test_alerts_reach_the_webhook_and_checks_reach_the_audit(tmp_path: Path) -> 
     project = load_project(s.project_file)
     store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
     registry = MemoryRegistry()
-    v1 = registry.register(train_model(project, s.train))
+    v1 = registry.register(train_model(project, s.train, prepare=prepare_reference))
     registry.set_alias("credit", CHAMPION, v1)
     _serve(store, registry.load("credit", v1), s.drifted, "a")
     with WebhookReceiver() as rx:
@@ -62,7 +63,7 @@ def test_alerts_reach_the_webhook_and_checks_reach_the_audit(tmp_path: Path) -> 
         assert fair["details"]["groups"] == ["female", "male"]
         # The challenger learns the biased labels of the shifted phase.
         biased = pd.concat([s.train, s.normal, s.drifted], ignore_index=True)
-        v2 = registry.register(train_model(project, biased))
+        v2 = registry.register(train_model(project, biased, prepare=prepare_reference))
         registry.set_alias("credit", CHAMPION, v2)
         _serve(store, registry.load("credit", v2), s.after_retrain, "b")
         rx.received.clear()

@@ -92,6 +92,7 @@ def test_regression_loss_estimate_tracks_realized_mae(tmp_path) -> None:
     from driftlab.calibration import LossMap
     from driftlab.config import project_from_dict
     from driftlab.monitor.estimate import estimate_regression
+    from driftlab.monitor.reference import prepare_reference
     from driftlab.scenarios.ames import FEATURES, load_ames
     from driftlab.train import train_model
 
@@ -104,7 +105,7 @@ def test_regression_loss_estimate_tracks_realized_mae(tmp_path) -> None:
          "model": {"params": {"max_iter": 100}}},
         tmp_path,
     )  # fmt: skip
-    bundle = train_model(project, frame.iloc[:2000])
+    bundle = train_model(project, frame.iloc[:2000], prepare=prepare_reference)
     test = frame.iloc[2000:]
     pred = bundle.predict(test.drop(columns=["Sale_Price"]).to_dict(orient="records")).predictions
     est = estimate_regression(pd.DataFrame({"prediction": pred}), bundle.info,

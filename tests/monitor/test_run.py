@@ -11,6 +11,7 @@ from driftlab.alerts import alerts_for
 from driftlab.config import Project
 from driftlab.model import ModelBundle
 from driftlab.monitor import MonitoringResult, monitor_window
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.scenarios.ames import AmesScenario
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -39,7 +40,9 @@ def _logged(
 def test_quiet_window_has_every_section_and_no_alerts(
     project: Project, bundle: ModelBundle, ames: AmesScenario
 ) -> None:
-    result = monitor_window(_logged(bundle, ames, ames.normal, None), bundle, project)
+    result = monitor_window(
+        _logged(bundle, ames, ames.normal, None), bundle, MonitorSettings.of(project)
+    )
     assert result.status == "ok" and alerts_for(result) == []
     assert result.prediction_drift is not None and not result.prediction_drift.drifted
     assert [m.method for m in result.multivariate] == ["domain_classifier", "pca_reconstruction"]
@@ -56,7 +59,7 @@ def test_flipped_labels_are_concept_drift(
         [ames.normal, ames.normal.sample(frac=1.0, random_state=1)], ignore_index=True
     )
     logged = _logged(bundle, ames, window, flip_after=len(ames.normal))
-    result = monitor_window(logged, bundle, project)
+    result = monitor_window(logged, bundle, MonitorSettings.of(project))
     concept = result.concept
     assert concept is not None and concept.detected and concept.p_value is not None
     assert concept.p_value < 1e-6 and concept.window_error > concept.reference_error  # type: ignore[operator]

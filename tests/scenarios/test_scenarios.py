@@ -15,6 +15,7 @@ from driftlab.config import Project, load_project
 from driftlab.model import ModelBundle
 from driftlab.monitor import drift_between
 from driftlab.monitor.concept import DETECTORS, detect_concept_drift, error_rate_test
+from driftlab.monitor.reference import prepare_reference
 from driftlab.scenarios import SCENARIOS, Scenario, ames_crash, get_scenario, phishing
 from driftlab.train import train_model
 
@@ -36,7 +37,9 @@ class Trained:
 def trained(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Trained:
     scenario = get_scenario(request.param)(tmp_path_factory.mktemp(request.param))
     project = load_project(scenario.project_file)
-    return Trained(scenario, project, train_model(project, scenario.train))
+    return Trained(
+        scenario, project, train_model(project, scenario.train, prepare=prepare_reference)
+    )
 
 
 def _predictions(t: Trained, frame: pd.DataFrame) -> np.ndarray:

@@ -5,7 +5,6 @@ scikit-learn only)."""
 from driftlab.fairness.check import fairness_reference, favorable_class, window_fairness
 from driftlab.fairness.compliance import compliance_checks, compliance_reference
 from driftlab.fairness.groups import band_label, group_labels, group_rates
-from driftlab.fairness.intervals import newcombe_interval, two_proportion_test, wilson_interval
 from driftlab.fairness.metrics import FAIRNESS_METRICS, fairness_metrics
 from driftlab.fairness.proxy import proxy_strength
 from driftlab.fairness.reliance import decision_reliance
@@ -16,6 +15,7 @@ from driftlab.fairness.result import (
     FairnessResult,
     GroupRates,
 )
+from driftlab.stats.proportions import newcombe_interval, two_proportion_test, wilson_interval
 
 __all__ = [
     "FAIRNESS_METRICS",

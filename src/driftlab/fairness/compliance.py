@@ -11,10 +11,10 @@ import pandas as pd
 
 from driftlab.config import ComplianceConfig, Feature
 from driftlab.fairness.groups import group_labels
-from driftlab.fairness.intervals import wilson_interval
 from driftlab.fairness.proxy import proxy_strength
 from driftlab.fairness.reliance import decision_reliance
 from driftlab.fairness.result import ComplianceCheck, ComplianceResult
+from driftlab.stats.proportions import wilson_interval
 
 __all__ = ["compliance_checks", "compliance_reference"]
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from driftlab.config import Feature, FeatureKind
-from driftlab.fairness.intervals import wilson_interval
 from driftlab.fairness.result import GroupRates
+from driftlab.stats.proportions import wilson_interval
 
 __all__ = ["band_label", "group_labels", "group_rates"]
 

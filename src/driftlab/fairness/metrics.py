@@ -21,12 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from driftlab.config import FairnessConfig
-from driftlab.fairness.intervals import (
+from driftlab.fairness.result import FairnessMetric, GroupRates
+from driftlab.stats.proportions import (
     gap_widening_test,
     newcombe_interval,
     two_proportion_test,
 )
-from driftlab.fairness.result import FairnessMetric, GroupRates
 from driftlab.text import p_value
 
 __all__ = ["FAIRNESS_METRICS", "fairness_metrics"]

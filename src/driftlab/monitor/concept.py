@@ -30,22 +30,23 @@ Page-Hinkley a ``threshold`` on the scale of your residuals.
 
 from __future__ import annotations
 
+import importlib
 import inspect
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from river import drift
-from river.base import BinaryDriftDetector, DriftDetector
-from river.drift import binary
 from scipy import stats
 
 from driftlab.config import Task
 from driftlab.errors import ConfigError, DataError
 from driftlab.monitor.result import ConceptDrift
+from driftlab.stats.proportions import pooled_z
 from driftlab.text import num
+
+if TYPE_CHECKING:
+    from river.base import BinaryDriftDetector, DriftDetector
 
 __all__ = [
     "DETECTORS",
@@ -63,25 +64,34 @@ MIN_LABELS = 30
 
 @dataclass(frozen=True)
 class ConceptDetector:
-    """One catalogue entry: a River detector class and the streams it can watch."""
+    """One catalogue entry: a River detector class and the streams it can watch.
+
+    ``path`` names the class (``module:Class``); River is imported only when a detector is
+    built, since importing it costs about 0.2 s and pulls in SQLAlchemy.
+    """
 
     name: str
     title: str
-    factory: Callable[..., DriftDetector | BinaryDriftDetector]
+    path: str
     binary_only: bool  # models a 0/1 stream: classification errors only
     # Settings for 0/1 error streams where River's defaults alarm too often or too late (see
     # the module docstring for the measurements). Regression streams get River's defaults.
     binary_defaults: dict[str, object] = field(default_factory=dict)
 
+    def factory(self) -> Any:
+        """The River class (imported on first use)."""
+        module, _, name = self.path.partition(":")
+        return getattr(importlib.import_module(module), name)
+
 
 DETECTORS: dict[str, ConceptDetector] = {
     d.name: d
     for d in (
-        ConceptDetector("adwin", "ADWIN", drift.ADWIN, binary_only=False),
+        ConceptDetector("adwin", "ADWIN", "river.drift:ADWIN", binary_only=False),
         ConceptDetector(
             "ddm",
             "DDM",
-            binary.DDM,
+            "river.drift.binary:DDM",
             binary_only=True,
             # A longer warm-up steadies the minimum error estimate DDM compares against.
             binary_defaults={"warm_start": 200, "drift_threshold": 4.0},
@@ -89,7 +99,7 @@ DETECTORS: dict[str, ConceptDetector] = {
         ConceptDetector(
             "eddm",
             "EDDM",
-            binary.EDDM,
+            "river.drift.binary:EDDM",
             binary_only=True,
             # River counts EDDM's warm-up in errors, not predictions.
             binary_defaults={"warm_start": 100, "alpha": 0.75, "beta": 0.7},
@@ -97,7 +107,7 @@ DETECTORS: dict[str, ConceptDetector] = {
         ConceptDetector(
             "page_hinkley",
             "Page-Hinkley",
-            drift.PageHinkley,
+            "river.drift:PageHinkley",
             binary_only=False,
             # A rising error rate is the change that matters; the threshold is in error-rate
             # units summed over predictions.
@@ -125,7 +135,8 @@ def _detector(method: str, task: Task) -> ConceptDetector:
 
 
 def _build(entry: ConceptDetector, params: dict, task: Task) -> DriftDetector | BinaryDriftDetector:
-    accepted = [p for p in inspect.signature(entry.factory).parameters if p != "self"]
+    factory = entry.factory()
+    accepted = [p for p in inspect.signature(factory).parameters if p != "self"]
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         raise ConfigError(
@@ -134,7 +145,7 @@ def _build(entry: ConceptDetector, params: dict, task: Task) -> DriftDetector | 
         )
     settings = {**entry.binary_defaults, **params} if task.is_classification else dict(params)
     try:
-        return entry.factory(**settings)
+        return factory(**settings)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"invalid {entry.title} parameters {settings!r}: {e}") from e
 
@@ -301,10 +312,8 @@ def error_rate_test(
     """One-sided two-proportion z-test: is the window's error rate above the reference's?
 
     With ``p1 = reference_error`` on ``n1 = n_reference`` holdout rows and ``p2`` the mean of
-    the 0/1 ``window_errors`` (``n2`` rows), the pooled rate is
-    ``p = (p1 n1 + p2 n2) / (n1 + n2)`` and
-
-        z = (p2 - p1) / sqrt(p (1 - p) (1/n1 + 1/n2)),   p_value = P(Z >= z)
+    the 0/1 ``window_errors`` (``n2`` rows), ``z`` is the pooled two-proportion statistic
+    (:func:`driftlab.stats.proportions.pooled_z`) and ``p_value = P(Z >= z)``
 
     (statsmodels' ``proportions_ztest(alternative="larger")`` with the pooled variance). When
     the pooled rate is 0 or 1 both sides are identical and there is nothing to test:
@@ -328,11 +337,7 @@ def error_rate_test(
     if not np.isin(errors, (0.0, 1.0)).all():
         bad = errors[~np.isin(errors, (0.0, 1.0))][0]
         raise DataError(f"window_errors must hold 0/1 error indicators; found {bad:g}")
-    n1, n2 = n_reference, errors.size
-    p1, p2 = reference_error, float(errors.mean())
-    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
-    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
-    if var <= 0.0:
+    z = pooled_z(reference_error * n_reference, n_reference, errors.sum(), errors.size)
+    if z is None:
         return 0.0, 1.0
-    z = (p2 - p1) / math.sqrt(var)
-    return float(z), float(stats.norm.sf(z))
+    return z, float(stats.norm.sf(z))

@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from driftlab.calibration import Calibration, LossMap
-from driftlab.config import Feature, Project
+from driftlab.config import Feature
 from driftlab.errors import DataError
-from driftlab.fairness.model_checks import window_compliance, window_fairness_of
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.monitor.concept import detect_concept_drift, error_rate_test
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
 from driftlab.monitor.estimate import estimate_performance, estimate_regression
 from driftlab.monitor.findings import conclude
+from driftlab.monitor.model_checks import window_compliance, window_fairness_of
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
 from driftlab.monitor.result import (
@@ -26,6 +26,7 @@ from driftlab.monitor.result import (
     MultivariateDrift,
 )
 from driftlab.monitor.service import service_health
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.outputs import logged_outputs, prediction_feature
 from driftlab.profile import Profile, build_profile
 from driftlab.schema import coerce_frame
@@ -57,18 +58,18 @@ def pick_version(frame: pd.DataFrame) -> str | None:
 def monitor_window(
     frame: pd.DataFrame,
     bundle: ModelBundle,
-    project: Project,
+    settings: MonitorSettings,
     errors: dict[str, int] | None = None,
 ) -> MonitoringResult:
     """Compare a window of logged predictions with ``bundle``'s frozen reference.
 
     Pure with respect to storage: reading the window and saving the result are the caller's.
+    ``settings`` is built once by the job (:meth:`MonitorSettings.of` a project).
     """
-    cfg = project.monitor
+    cfg = settings.monitor
     info = bundle.info
     start = frame["ts"].min() if not frame.empty else None
     end = frame["ts"].max() if not frame.empty else None
-    settings = cfg.model_dump()
     common = {
         "model_name": info.name,
         "model_version": bundle.version,
@@ -76,7 +77,7 @@ def monitor_window(
         "window_start": start.isoformat() if start is not None else None,
         "window_end": end.isoformat() if end is not None else None,
         "n_rows": len(frame),
-        "settings": settings,
+        "settings": cfg.model_dump(),
     }
     if len(frame) < cfg.min_rows:
         return MonitoringResult(
@@ -106,13 +107,13 @@ def monitor_window(
     window_profile = build_profile(
         features, monitored, reference=bundle.reference, sample_size=cfg.sample_size
     )
-    policy = policy_for(project, monitored, info.extra.get("effect_thresholds"))
+    policy = policy_for(settings, monitored, info.extra.get("effect_thresholds"))
     drift = dataset_drift(bundle.reference, window_profile, policy)
     share = drift.share
     performance = window_performance(
         frame,
         info,
-        primary_metric=project.primary_metric,
+        primary_metric=settings.primary_metric,
         min_labels=cfg.min_labels,
         max_drop=cfg.max_metric_drop,
         floor=cfg.metric_floor,
@@ -140,8 +141,8 @@ def monitor_window(
         _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc)
         if cfg.multivariate else []
     )  # fmt: skip
-    fairness = window_fairness_of(frame, bundle, project)
-    compliance = window_compliance(frame, bundle, project)
+    fairness = window_fairness_of(frame, bundle, settings)
+    compliance = window_compliance(frame, bundle, settings)
     # Status and summary are read off the findings (driftlab.monitor.findings); alerts are
     # decided downstream (driftlab.alerts.rules), so a result starts without them.
     result = MonitoringResult(
@@ -177,11 +178,11 @@ def _with_error_test(concept: ConceptDrift, frame: pd.DataFrame, info: ModelInfo
 
 
 def policy_for(
-    project: Project, features: list[Feature], fitted: dict[str, float] | None = None
+    settings: MonitorSettings, features: list[Feature], fitted: dict[str, float] | None = None
 ) -> DriftPolicy:
     """The drift policy of a project: [monitor] defaults, per-feature overrides, and effect
     thresholds fitted at training time (which can only raise a feature's minimum)."""
-    cfg = project.monitor
+    cfg = settings.monitor
     base = DriftPolicy(
         alpha=cfg.alpha, correction=cfg.correction, min_effect=cfg.min_effect,
         numeric_test=cfg.numeric_test, categorical_test=cfg.categorical_test, effect=cfg.effect,

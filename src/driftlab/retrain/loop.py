@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from driftlab.config import Project
 from driftlab.errors import InsufficientDataError, ModelNotFoundError
+from driftlab.monitor.reference import prepare_reference
 from driftlab.registry.base import CHALLENGER, CHAMPION, Registry
 from driftlab.retrain.compare import PromotionDecision, decide
 from driftlab.store.base import Store
@@ -61,6 +62,7 @@ def retrain(
         project,
         training,
         extra={"parent_version": champion_version, "production_rows": len(fresh)},
+        prepare=prepare_reference,
     )
     challenger_version = registry.register(challenger, tags={"driftlab.role": "challenger"})
     registry.set_alias(name, CHALLENGER, challenger_version)

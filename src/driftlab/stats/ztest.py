@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 from numpy.typing import ArrayLike
 from scipy import stats
 
 from driftlab.stats._inputs import two_by_two
 from driftlab.stats._result import TestResult
+from driftlab.stats.proportions import pooled_z
 
 
 def ztest(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
@@ -38,9 +37,6 @@ def ztest(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
     if table is None:
         return TestResult("ztest", 0.0, 1.0)
     n_ref, n_cur = float(table[0].sum()), float(table[1].sum())
-    p_ref, p_cur = table[0, 0] / n_ref, table[1, 0] / n_cur
-    pooled = (table[0, 0] + table[1, 0]) / (n_ref + n_cur)
-    # 0 < pooled < 1 here: both categories are non-empty after dropping, so se > 0.
-    se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n_ref + 1.0 / n_cur))
-    z = float((p_cur - p_ref) / se)
-    return TestResult("ztest", z, float(2.0 * stats.norm.sf(abs(z))))
+    # Both categories are non-empty after dropping, so the statistic is defined here.
+    z = pooled_z(table[0, 0], n_ref, table[1, 0], n_cur)
+    return TestResult("ztest", z or 0.0, float(2.0 * stats.norm.sf(abs(z or 0.0))))

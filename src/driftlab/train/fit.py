@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,13 +108,50 @@ def evaluate(bundle: ModelBundle, x: pd.DataFrame, y: pd.Series) -> dict[str, fl
     )
 
 
-def train_model(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) -> ModelBundle:
-    """Fit the spec's pipeline on ``frame`` (see :func:`_train`), with ``model.threads``."""
+@dataclass(frozen=True)
+class TrainingRows:
+    """The training rows as a reference preparer sees them, after the final fit.
+
+    ``x``: all spec columns (coerced); ``y``: the labels; ``oof``: out-of-fold outputs
+    (P(positive) for binary, the predicted class for multiclass, the value for regression).
+    """
+
+    project: Project
+    bundle: ModelBundle
+    x: pd.DataFrame
+    y: pd.Series
+    oof: np.ndarray
+
+
+# Returns entries for ModelInfo.extra. Training takes it as an argument so that it never
+# imports monitoring: the composition root (the train job) passes the monitoring side's.
+ReferencePreparer = Callable[[TrainingRows], dict[str, Any]]
+
+
+def train_model(
+    project: Project,
+    frame: pd.DataFrame,
+    *,
+    extra: dict | None = None,
+    prepare: ReferencePreparer | None = None,
+) -> ModelBundle:
+    """Fit the spec's pipeline on ``frame`` (see :func:`_train`), with ``model.threads``.
+
+    ``prepare`` adds what monitoring needs of the training rows beyond the profile
+    (:func:`driftlab.monitor.reference.prepare_reference`); without it the bundle has the
+    profile, prediction outputs and calibration only.
+    """
     with threadpool_limits(limits=project.model.threads):
-        return _train(project, frame, extra=extra)
+        return _train(project, frame, extra=extra, prepare=prepare)
 
 
-def _train(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) -> ModelBundle:
+def _train(
+    project: Project,
+    frame: pd.DataFrame,
+    *,
+    extra: dict | None = None,
+    prepare: ReferencePreparer | None = None,
+) -> ModelBundle:
     """Fit the spec's pipeline on ``frame`` and return an unregistered :class:`ModelBundle`.
 
     A stratified holdout (``data.test_size``) gives the metrics; the final model is then refit
@@ -190,23 +229,11 @@ def _train(project: Project, frame: pd.DataFrame, *, extra: dict | None = None) 
     elif task.value == "regression":
         loss_map = fit_loss_map(oof[PREDICTION].to_numpy(), y.to_numpy())
         info = info.with_extra(loss_map=loss_map.to_dict())
-    if project.protected_features or project.prohibited_features:
-        # Group rates and reliance on the training rows: the reference of every fairness and
-        # compliance check (import here: training reaches into monitoring only when asked).
-        from driftlab.fairness.model_checks import reference_extras
-
+    if prepare is not None:
+        # What monitoring will compare against besides the profile (group rates, reliance,
+        # fitted thresholds): computed by the monitoring side on the same training rows.
         interim = ModelBundle(info=info, pipeline=final, reference=reference)
-        extras = reference_extras(project, interim, x, y, oof[PREDICTION].to_numpy())
-        info = info.with_extra(**extras)
-    if project.monitor.fit_thresholds:
-        # Import here: training only reaches into monitoring when asked to fit thresholds.
-        from driftlab.monitor.run import policy_for
-        from driftlab.monitor.thresholds import fit_effect_thresholds
-
-        monitored = project.monitored_features
-        fitted = fit_effect_thresholds(
-            x, monitored, reference, policy_for(project, monitored),
-            window_rows=project.monitor.last_n, k=project.monitor.threshold_k,
-        )  # fmt: skip
-        info = info.with_extra(effect_thresholds=fitted)
+        info = info.with_extra(
+            **prepare(TrainingRows(project, interim, x, y, oof[PREDICTION].to_numpy()))
+        )
     return ModelBundle(info=info, pipeline=final, reference=reference, outputs=outputs)

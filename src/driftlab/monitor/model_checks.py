@@ -1,5 +1,8 @@
 """The fairness and compliance checks of a model: on its training rows (the reference,
-stored with the version) and on a window of its logged predictions."""
+stored with the version) and on a window of its logged predictions.
+
+This is where the pure statistics of :mod:`driftlab.fairness` meet the loaded model and the
+settings; the fairness package itself knows neither."""
 
 from __future__ import annotations
 
@@ -9,31 +12,31 @@ import numpy as np
 import pandas as pd
 
 from driftlab.calibration import Calibration
-from driftlab.config import Project
 from driftlab.fairness.check import fairness_reference, favorable_class, window_fairness
 from driftlab.fairness.compliance import compliance_checks, compliance_reference
 from driftlab.fairness.result import ComplianceResult, FairnessResult
 from driftlab.model import ModelBundle, ModelInfo
+from driftlab.monitor.settings import MonitorSettings
 from driftlab.outputs import positive_probability
 from driftlab.schema import coerce_frame
 
 __all__ = ["reference_extras", "window_compliance", "window_fairness_of"]
 
 
-def _fairness_on(project: Project, info: ModelInfo) -> bool:
+def _fairness_on(settings: MonitorSettings, info: ModelInfo) -> bool:
     return (
-        project.fairness.enabled
+        settings.fairness.enabled
         and info.task.value == "binary"
         and bool([f for f in info.features if f.is_protected])
     )
 
 
-def _compliance_on(project: Project, info: ModelInfo) -> bool:
+def _compliance_on(settings: MonitorSettings, info: ModelInfo) -> bool:
     # Nothing to judge without a prohibited feature: skip the cost of the shuffles.
     return (
-        project.compliance.enabled
+        settings.compliance.enabled
         and info.task.is_classification
-        and bool(project.prohibited_features)
+        and bool(settings.prohibited_features)
     )
 
 
@@ -42,7 +45,7 @@ def _favorable_p(p_positive: np.ndarray, favorable: str, info: ModelInfo) -> np.
 
 
 def reference_extras(
-    project: Project,
+    settings: MonitorSettings,
     bundle: ModelBundle,
     x: pd.DataFrame,
     y: pd.Series,
@@ -57,8 +60,8 @@ def reference_extras(
     info = bundle.info
     extras: dict[str, Any] = {}
     protected = [f for f in info.features if f.is_protected]
-    if _fairness_on(project, info):
-        favorable = favorable_class(project.fairness, info.classes, info.positive_class)
+    if _fairness_on(settings, info):
+        favorable = favorable_class(settings.fairness, info.classes, info.positive_class)
         positive_index = info.classes.index(info.positive_class)  # type: ignore[arg-type]
         p_pos = np.asarray(oof, dtype=float)
         # The class argmax picks, as at serving (a tie goes to the first class).
@@ -77,33 +80,33 @@ def reference_extras(
             selected,
             truth,
             expected,
-            project.fairness.intersections,
+            settings.fairness.intersections,
         )
-    if _compliance_on(project, info):
+    if _compliance_on(settings, info):
         inputs = bundle.model_frame(x).reset_index(drop=True)
         extras["compliance_reference"] = compliance_reference(
             inputs,
-            x[[f.name for f in project.prohibited_features if not f.is_model_input]].reset_index(
+            x[[f.name for f in settings.prohibited_features if not f.is_model_input]].reset_index(
                 drop=True
             ),
             np.asarray(oof),
             lambda frame: np.asarray(bundle.pipeline.predict(frame)),
             list(inputs.columns),
-            [f for f in project.prohibited_features if not f.is_model_input],
-            project.compliance,
-            project.fairness.min_group_size,
+            [f for f in settings.prohibited_features if not f.is_model_input],
+            settings.compliance,
+            settings.fairness.min_group_size,
         )
     return extras
 
 
 def window_fairness_of(
-    frame: pd.DataFrame, bundle: ModelBundle, project: Project
+    frame: pd.DataFrame, bundle: ModelBundle, settings: MonitorSettings
 ) -> FairnessResult | None:
     """Fairness of a window of logged predictions against the version's reference."""
     info = bundle.info
-    if not _fairness_on(project, info):
+    if not _fairness_on(settings, info):
         return None
-    favorable = favorable_class(project.fairness, info.classes, info.positive_class)
+    favorable = favorable_class(settings.fairness, info.classes, info.positive_class)
     calibration = info.extra.get("calibration")
     raw = positive_probability(frame, info)
     expected = (
@@ -115,23 +118,23 @@ def window_fairness_of(
     return window_fairness(
         frame,
         protected,
-        project.fairness,
+        settings.fairness,
         favorable,
         expected=expected,
         reference=info.extra.get("fairness_reference"),
-        min_labels=project.monitor.min_labels,
+        min_labels=settings.monitor.min_labels,
     )
 
 
 def window_compliance(
-    frame: pd.DataFrame, bundle: ModelBundle, project: Project
+    frame: pd.DataFrame, bundle: ModelBundle, settings: MonitorSettings
 ) -> ComplianceResult | None:
     """Reliance and proxy checks on the window's logged inputs, with the loaded model."""
     info = bundle.info
-    if not _compliance_on(project, info) or frame.empty:
+    if not _compliance_on(settings, info) or frame.empty:
         return None
     inputs = bundle.model_frame(frame).reset_index(drop=True)
-    proxied = [f for f in project.prohibited_features if not f.is_model_input]
+    proxied = [f for f in settings.prohibited_features if not f.is_model_input]
     present = frame.assign(**{f.name: None for f in proxied if f.name not in frame.columns})
     attributes = coerce_frame(present, proxied).reset_index(drop=True)
     if info.task.value == "binary":
@@ -146,8 +149,8 @@ def window_compliance(
         output,
         lambda rows: np.asarray(bundle.pipeline.predict(rows)),
         info.input_features,
-        project.prohibited_features,
-        project.compliance,
+        settings.prohibited_features,
+        settings.compliance,
         reference=info.extra.get("compliance_reference"),
-        min_group_size=project.fairness.min_group_size,
+        min_group_size=settings.fairness.min_group_size,
     )

@@ -1,7 +1,9 @@
-"""Intervals and tests for proportions: the evidence behind every fairness verdict.
+"""Intervals and tests for proportions, written once for every check that needs them.
 
-Group rates in a monitoring window rest on tens or hundreds of rows, so every rate carries
-a Wilson score interval and every gap a two-proportion test.
+The pooled two-proportion z statistic serves the drift test for a binary category
+(:func:`driftlab.stats.ztest`), the windowed error-rate test of concept drift and the
+fairness gap tests; Wilson and Newcombe intervals give every group rate and gap its
+uncertainty, since fairness verdicts often rest on tens or hundreds of rows.
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ import math
 
 from scipy import stats
 
-__all__ = ["gap_widening_test", "newcombe_interval", "two_proportion_test", "wilson_interval"]
+__all__ = [
+    "gap_widening_test",
+    "newcombe_interval",
+    "pooled_z",
+    "two_proportion_test",
+    "wilson_interval",
+]
 
 _Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 
@@ -59,23 +67,41 @@ def newcombe_interval(
     )
 
 
-def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> float:
-    """Two-sided p-value of the pooled two-proportion z-test of p1 = p2.
+def pooled_z(x1: float, n1: float, x2: float, n2: float) -> float | None:
+    """The pooled two-proportion z statistic of p2 − p1 (positive: the second rate is higher).
 
-    z = (p1 − p2) / sqrt(p̂(1 − p̂)(1/n1 + 1/n2)), p̂ = (x1 + x2) / (n1 + n2). Identical
-    proportions (or no rows) give p = 1.
+    With p̂ = (x1 + x2) / (n1 + n2)::
+
+        z = (x2/n2 − x1/n1) / sqrt(p̂ (1 − p̂) (1/n1 + 1/n2))
+
+    ``z²`` is the uncorrected Pearson chi-square of the 2×2 table. None when the statistic is
+    undefined: a side without rows, or a pooled rate of 0 or 1 (both sides identical, so there
+    is nothing to test).
+
+    >>> round(pooled_z(60, 100, 40, 100), 6)
+    -2.828427
+    >>> pooled_z(0, 10, 0, 20) is None
+    True
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None
+    pooled = (x1 + x2) / (n1 + n2)
+    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
+    if var <= 0.0:
+        return None
+    return float((x2 / n2 - x1 / n1) / math.sqrt(var))
+
+
+def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test of p1 = p2 (:func:`pooled_z`).
+
+    Identical proportions at 0 or 1 (or no rows) give p = 1.
 
     >>> round(two_proportion_test(56, 70, 48, 80), 5)
     0.00805
     """
-    if n1 <= 0 or n2 <= 0:
-        return 1.0
-    pooled = (x1 + x2) / (n1 + n2)
-    var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
-    if var <= 0:
-        return 1.0
-    z = (x1 / n1 - x2 / n2) / math.sqrt(var)
-    return float(2 * stats.norm.sf(abs(z)))
+    z = pooled_z(x1, n1, x2, n2)
+    return 1.0 if z is None else float(2 * stats.norm.sf(abs(z)))
 
 
 def gap_widening_test(
