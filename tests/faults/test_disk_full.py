@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from driftlab.scenarios import AmesScenario
-from driftlab.store.frames import scan
+from driftlab.predlog.frames import scan
 from tests.faults.conftest import in_process, project_file, wait_stored
 
 pytestmark = pytest.mark.slow

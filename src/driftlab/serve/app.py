@@ -23,8 +23,8 @@ from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
 from driftlab.serve.holder import ModelHolder, Served
-from driftlab.serve.log_metrics import LogMetrics
-from driftlab.serve.logger import PredictionLogger
+from driftlab.predlog.log_metrics import LogMetrics
+from driftlab.predlog.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.security import Authenticator, RateLimitMiddleware, require_token
 from driftlab.serve.telemetry import Telemetry
@@ -54,7 +54,7 @@ def freeze_heap() -> None:
 
 
 def _drain_url(store: Store, wanted: bool) -> str | None:
-    """The database URL for a drain child process (serve/drain_process.py), or None to drain
+    """The database URL for a drain child process (predlog/drain_process.py), or None to drain
     in a thread: when turned off, for a store that is not a database URL (e.g. a test
     double), or in a daemonic process, which may not start children."""
     url = getattr(store, "url", None)

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 
 from driftlab.config import Project
 from driftlab.serve.holder import ModelHolder
-from driftlab.serve.logger import PredictionLogger
+from driftlab.predlog.logger import PredictionLogger
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import Store
 

@@ -21,7 +21,7 @@ from driftlab.model import PredictionBatch
 from driftlab.schema import metadata_names, split_metadata
 from driftlab.serve.errors import problems, read_json
 from driftlab.serve.holder import ModelHolder, Served
-from driftlab.serve.logger import PredictionLogger
+from driftlab.predlog.logger import PredictionLogger
 from driftlab.serve.security import require_token
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import PredictionGroup

@@ -29,17 +29,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from driftlab.errors import SpoolError, StoreError
-from driftlab.serve.drain_process import DrainProcess, usable_url
-from driftlab.serve.log_metrics import LogMetrics
+from driftlab.predlog.drain_process import DrainProcess, usable_url
+from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.store.base import ErrorRecord, PredictionGroup, PredictionRecord, Store
-from driftlab.store.frames import (
+from driftlab.predlog.frames import (
     decode_frames,
     decode_records,
     encode_group,
     encode_records,
     frame,
 )
-from driftlab.store.spool import ReadBatch, Spool
+from driftlab.predlog.spool import ReadBatch, Spool
 
 __all__ = ["Durability", "PredictionLogger"]
 
@@ -85,7 +85,7 @@ class PredictionLogger:
             else None
         )
         # With a spool and a database URL a child process can open, the inserts run there
-        # (serve/drain_process.py: off this process's GIL).
+        # (predlog/drain_process.py: off this process's GIL).
         self._process = (
             DrainProcess(drain_url)
             if drain_url is not None and self.spool is not None and usable_url(drain_url)

@@ -60,7 +60,7 @@ def _orphan_watch(parent: int) -> None:
 
 def _write(payloads: list[bytes]) -> int:
     """In the child: insert the records of these spool frame payloads; return rows inserted."""
-    from driftlab.store.frames import decode_frames
+    from driftlab.predlog.frames import decode_frames
 
     assert _store is not None, "drain process not initialised"
     return _store.log_predictions(decode_frames(payloads))

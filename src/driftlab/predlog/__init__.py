@@ -1,0 +1,1 @@
+"""The prediction log, placeholder: filled in the next commit."""
