@@ -12,6 +12,7 @@ import pytest
 from driftlab.errors import SpoolError, StoreError
 from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
+from driftlab.predlog.settings import LogSettings
 from driftlab.store import PredictionRecord, SqlStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -63,8 +64,8 @@ def _recs(start: int, n: int) -> list[PredictionRecord]:
 
 
 def _logger(flaky: Flaky, tmp_path: Path, **kw: Any) -> PredictionLogger:
-    kw = {"durability": "durable", "spool_dir": tmp_path / "spool", "interval_s": 0.05, **kw}
-    return PredictionLogger(flaky, metrics=LogMetrics(), **kw)  # type: ignore[arg-type]
+    kw = {"durability": "durable", "spool_dir": tmp_path / "spool", "flush_interval_s": 0.05, **kw}
+    return PredictionLogger(flaky, LogSettings(**kw), metrics=LogMetrics())  # type: ignore[arg-type]
 
 
 def _stored(flaky: Flaky) -> list[str]:
@@ -178,8 +179,7 @@ def test_best_effort_counts_every_drop(flaky: Flaky, tmp_path: Path) -> None:
     async def main() -> PredictionLogger:
         logger = PredictionLogger(
             flaky,  # type: ignore[arg-type]
-            durability="best_effort",
-            queue_max_records=20,
+            LogSettings(durability="best_effort", queue_max_records=20),
             metrics=LogMetrics(),
         )
         flaky.down = True
