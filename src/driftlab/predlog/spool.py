@@ -21,7 +21,7 @@ into a ``.corrupt`` file and replays the good frames. The lock of a live owner i
 free, so live processes never take each other's segments.
 
 This module is synchronous and knows nothing of asyncio or the store; the prediction
-logger (driftlab.predlog.logger) decides when to fsync and when to drain.
+backlog (driftlab.predlog.spooled) decides when to fsync, the drainer when to drain.
 """
 
 from __future__ import annotations
