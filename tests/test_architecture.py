@@ -101,3 +101,42 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
     ):
         for name in mod.__all__:
             assert hasattr(mod, name), f"{mod.__name__}.{name} is exported but missing"
+
+
+def _imports(package: str) -> dict[str, set[str]]:
+    """The modules each module of ``package`` imports (at any depth of its code)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__import__(package, fromlist=["_"]).__file__).parent  # type: ignore[arg-type]
+    found: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+        found[str(path.relative_to(root))] = names
+    return found
+
+
+def test_the_prediction_log_sits_between_serve_and_store() -> None:
+    import driftlab.predlog
+
+    assert set(driftlab.predlog.__all__) == {
+        "LogMetrics",
+        "LogSettings",
+        "PredictionLogger",
+        "logger_from_settings",
+    }
+    for name in driftlab.predlog.__all__:
+        assert getattr(driftlab.predlog, name).__name__ == name
+    above = ("fastapi", "starlette", "driftlab.serve", "driftlab.cli")
+    adapters = ("sqlalchemy", "driftlab.store.sql", "driftlab.store.opener")
+    for module, names in _imports("driftlab.predlog").items():
+        wrong = {n for n in names if n.startswith(above + adapters)}
+        assert not wrong, f"driftlab/predlog/{module} imports {sorted(wrong)}"
+    for module, names in _imports("driftlab.store").items():
+        wrong = {n for n in names if n.startswith(("driftlab.predlog", "driftlab.serve"))}
+        assert not wrong, f"driftlab/store/{module} imports {sorted(wrong)}"

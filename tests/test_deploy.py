@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from driftlab.serve.log_metrics import LogMetrics
+from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.serve.telemetry import Telemetry
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"

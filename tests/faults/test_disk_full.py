@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from driftlab.predlog.frames import scan
 from driftlab.scenarios import AmesScenario
-from driftlab.store.frames import scan
 from tests.faults.conftest import in_process, project_file, wait_stored
 
 pytestmark = pytest.mark.slow

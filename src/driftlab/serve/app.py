@@ -19,16 +19,19 @@ from threadpoolctl import threadpool_limits
 from driftlab import __version__
 from driftlab.config import Project
 from driftlab.dashboard.router import build_router as dashboard_router
+from driftlab.predlog.build import logger_from_settings
+from driftlab.predlog.drain_process import StoreFactory, usable_url
+from driftlab.predlog.log_metrics import LogMetrics
+from driftlab.predlog.logger import PredictionLogger
 from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
 from driftlab.serve.holder import ModelHolder, Served
-from driftlab.serve.log_metrics import LogMetrics
-from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.security import Authenticator, RateLimitMiddleware, require_token
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import ErrorRecord, Store
+from driftlab.store.opener import SqlStoreOpener
 
 __all__ = ["create_app"]
 
@@ -53,14 +56,17 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def _drain_url(store: Store, wanted: bool) -> str | None:
-    """The database URL for a drain child process (serve/drain_process.py), or None to drain
-    in a thread: when turned off, for a store that is not a database URL (e.g. a test
-    double), or in a daemonic process, which may not start children."""
+def _child_store(store: Store) -> StoreFactory | None:
+    """A picklable opener of ``store`` for the drain child process (predlog/drain_process.py),
+    or None to drain in a thread: for a store that is not a database URL (e.g. a test
+    double), an in-memory SQLite (a child would open another, empty one), or in a daemonic
+    process, which may not start children."""
     url = getattr(store, "url", None)
-    if not wanted or not isinstance(url, str) or multiprocessing.current_process().daemon:
+    if not isinstance(url, str) or not usable_url(url):
         return None
-    return url
+    if multiprocessing.current_process().daemon:
+        return None
+    return SqlStoreOpener(url)
 
 
 def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
@@ -81,19 +87,12 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     holder = ModelHolder(
         registry, project.model_name, onnx=serve.onnx, threads=serve.threads, on_swap=swapped
     )
-    logger = PredictionLogger(
+    logger = logger_from_settings(
+        cfg,
         store,
-        batch_size=cfg.batch_size,
-        interval_s=cfg.flush_interval_s,
-        on_failure=telemetry.log_failures.inc,
-        durability=cfg.durability,
-        spool_dir=cfg.spool_dir,
-        spool_max_bytes=cfg.spool_max_bytes,
-        segment_bytes=cfg.spool_segment_bytes,
-        fsync_interval_ms=cfg.fsync_interval_ms,
-        queue_max_records=cfg.queue_max_records,
+        child_store=_child_store(store),
         metrics=LogMetrics(telemetry.registry),
-        drain_url=_drain_url(store, cfg.drain_process),
+        on_failure=telemetry.log_failures.inc,
     )
 
     @contextlib.asynccontextmanager

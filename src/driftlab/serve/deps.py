@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from driftlab.config import Project
+from driftlab.predlog.logger import PredictionLogger
 from driftlab.serve.holder import ModelHolder
-from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import Store
 

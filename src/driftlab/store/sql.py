@@ -22,7 +22,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from driftlab.errors import StoreError, UnknownRequestError, UnknownRunError
+from driftlab.errors import (
+    RecordRejectedError,
+    StoreError,
+    StoreUnavailableError,
+    UnknownRequestError,
+    UnknownRunError,
+)
 from driftlab.store import migrate
 from driftlab.store.base import (
     AUDIT_COLUMNS,
@@ -246,7 +252,34 @@ def _store_errors(method: Callable[..., T]) -> Callable[..., T]:
             return method(self, *args, **kwargs)
         except SQLAlchemyError as e:
             first = str(e).splitlines()[0] if str(e) else e.__class__.__name__
-            raise StoreError(f"{method.__name__} failed on {self._safe_url}: {first}") from e
+            raise _failure(e, f"{method.__name__} failed on {self._safe_url}: {first}") from e
+
+    return wrapper
+
+
+def _failure(e: SQLAlchemyError, message: str) -> StoreError:
+    """RecordRejectedError when the database refuses the values themselves (a constraint, a
+    value out of range): writing them again fails again, so the prediction log sets them
+    aside. Anything else (a lock, a read-only server, a lost connection, a missing table) is
+    StoreUnavailableError: the records are kept and retried."""
+    if isinstance(e, sa.exc.IntegrityError | sa.exc.DataError):
+        return RecordRejectedError(message)
+    return StoreUnavailableError(message)
+
+
+def _rejects_unwritable_values(method: Callable[..., T]) -> Callable[..., T]:
+    """A value JSON cannot hold (an object, a circular structure) is the record's fault, not
+    the store's: RecordRejectedError, so the prediction log drops that record alone."""
+
+    @functools.wraps(method)
+    def wrapper(self: SqlStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise RecordRejectedError(
+                f"{method.__name__} cannot write a value to {self._safe_url}: {e}; "
+                "log only JSON values (numbers, strings, lists, objects)"
+            ) from e
 
     return wrapper
 
@@ -314,6 +347,7 @@ class SqlStore:
         return table.insert().prefix_with("IGNORE")
 
     # -- predictions and labels -------------------------------------------------------------
+    @_rejects_unwritable_values
     def log_predictions(self, records: list[PredictionRecord]) -> int:
         if not records:
             return 0
@@ -346,7 +380,7 @@ class SqlStore:
                     return len(conn.execute(stmt.returning(predictions.c.request_id), rows).all())
                 result = conn.execute(stmt, rows)
         except SQLAlchemyError as e:
-            raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
+            raise _failure(e, f"cannot write predictions to {self._safe_url}: {e}") from e
         return (
             int(result.rowcount)
             if result.rowcount is not None and result.rowcount >= 0
@@ -425,7 +459,7 @@ class SqlStore:
             with self.engine.begin() as conn:
                 return int(conn.exec_driver_sql(sql, params).rowcount)
         except SQLAlchemyError as e:
-            raise StoreError(f"cannot write predictions to {self._safe_url}: {e}") from e
+            raise _failure(e, f"cannot write predictions to {self._safe_url}: {e}") from e
 
     def _bind(self, column: str) -> Callable[[Any], Any]:
         dialect = self.engine.dialect  # the dialect's type: SQLite's DATETIME writes the text

@@ -18,10 +18,10 @@ from threadpoolctl import threadpool_limits
 from driftlab.config import Project
 from driftlab.ids import new_request_ids
 from driftlab.model import PredictionBatch
+from driftlab.predlog.logger import PredictionLogger
 from driftlab.schema import metadata_names, split_metadata
 from driftlab.serve.errors import problems, read_json
 from driftlab.serve.holder import ModelHolder, Served
-from driftlab.serve.logger import PredictionLogger
 from driftlab.serve.security import require_token
 from driftlab.serve.telemetry import Telemetry
 from driftlab.store.base import PredictionGroup

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from driftlab.errors import SpoolError
-from driftlab.store.frames import MAGIC, frame, scan
-from driftlab.store.spool import Spool
+from driftlab.predlog.frames import MAGIC, frame, scan
+from driftlab.predlog.spool import Spool
 
 
 def _payload(i: int, n: int = 1) -> bytes:
@@ -79,8 +79,8 @@ _CHILD = textwrap.dedent(
     """
     import sys, json, os, time
     from pathlib import Path
-    from driftlab.store.frames import frame
-    from driftlab.store.spool import Spool
+    from driftlab.predlog.frames import frame
+    from driftlab.predlog.spool import Spool
     spool = Spool(Path(sys.argv[1]), segment_bytes=300, max_bytes=1 << 20)
     spool.open()
     for i in range(int(sys.argv[2])):

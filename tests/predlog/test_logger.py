@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from driftlab.errors import SpoolError, StoreError
-from driftlab.serve.log_metrics import LogMetrics
-from driftlab.serve.logger import PredictionLogger
+from driftlab.predlog.log_metrics import LogMetrics
+from driftlab.predlog.logger import PredictionLogger
+from driftlab.predlog.settings import LogSettings
 from driftlab.store import PredictionRecord, SqlStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -63,8 +64,8 @@ def _recs(start: int, n: int) -> list[PredictionRecord]:
 
 
 def _logger(flaky: Flaky, tmp_path: Path, **kw: Any) -> PredictionLogger:
-    kw = {"durability": "durable", "spool_dir": tmp_path / "spool", "interval_s": 0.05, **kw}
-    return PredictionLogger(flaky, metrics=LogMetrics(), **kw)  # type: ignore[arg-type]
+    kw = {"durability": "durable", "spool_dir": tmp_path / "spool", "flush_interval_s": 0.05, **kw}
+    return PredictionLogger(flaky, LogSettings(**kw), metrics=LogMetrics())  # type: ignore[arg-type]
 
 
 def _stored(flaky: Flaky) -> list[str]:
@@ -178,8 +179,7 @@ def test_best_effort_counts_every_drop(flaky: Flaky, tmp_path: Path) -> None:
     async def main() -> PredictionLogger:
         logger = PredictionLogger(
             flaky,  # type: ignore[arg-type]
-            durability="best_effort",
-            queue_max_records=20,
+            LogSettings(durability="best_effort", queue_max_records=20),
             metrics=LogMetrics(),
         )
         flaky.down = True
@@ -247,7 +247,7 @@ def test_api_answers_503_json_when_the_spool_is_full_and_health_says_why(
 def test_damaged_spool_left_by_a_dead_process_is_reported_and_its_good_part_stored(
     flaky: Flaky, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from driftlab.store.frames import MAGIC, encode_records, frame
+    from driftlab.predlog.frames import MAGIC, encode_records, frame
 
     spool_dir = tmp_path / "spool"
     spool_dir.mkdir()
@@ -275,7 +275,7 @@ def test_a_frame_that_cannot_be_decoded_is_set_aside_and_the_rest_stored(
 ) -> None:
     # A frame with a right CRC whose records cannot be read (as a newer driftlab's format
     # would be): set aside once, not retried forever in front of the frames behind it.
-    from driftlab.store.frames import MAGIC, encode_records, frame, scan
+    from driftlab.predlog.frames import MAGIC, encode_records, frame, scan
 
     spool_dir = tmp_path / "spool"
     spool_dir.mkdir()

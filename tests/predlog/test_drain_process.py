@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from driftlab.errors import StoreError
-from driftlab.serve.drain_process import DrainProcess, usable_url
-from driftlab.serve.log_metrics import LogMetrics
-from driftlab.serve.logger import PredictionLogger
+from driftlab.predlog.drain_process import DrainProcess, usable_url
+from driftlab.predlog.frames import encode_group
+from driftlab.predlog.log_metrics import LogMetrics
+from driftlab.predlog.logger import PredictionLogger
+from driftlab.predlog.settings import LogSettings
 from driftlab.store import PredictionGroup, SqlStore
-from driftlab.store.frames import encode_group
+from driftlab.store.opener import SqlStoreOpener
 from tests.procs import alive, pool_children, wait_gone
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -38,7 +40,7 @@ def test_usable_url_refuses_in_memory_sqlite() -> None:
 def test_child_writes_frames_once_and_a_killed_child_is_replaced(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     store = SqlStore(url)
-    drain = DrainProcess(url)
+    drain = DrainProcess(SqlStoreOpener(url))
 
     async def main() -> None:
         payloads = [encode_group(_group(0, 3)), encode_group(_group(3, 2))]
@@ -65,10 +67,10 @@ def _child_logger(tmp_path: Path, interval_s: float) -> tuple[SqlStore, Predicti
     """A durable logger on a real spool that drains through a child into a SQLite file."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
     store = SqlStore(url)
+    settings = LogSettings("durable", tmp_path / "spool", flush_interval_s=interval_s)
     logger = PredictionLogger(
-        store, durability="durable", spool_dir=tmp_path / "spool", interval_s=interval_s,
-        metrics=LogMetrics(), drain_url=url,
-    )  # fmt: skip
+        store, settings, metrics=LogMetrics(), child_store=SqlStoreOpener(url)
+    )
     return store, logger
 
 
@@ -88,11 +90,12 @@ def test_logger_drains_through_the_child(tmp_path: Path) -> None:
 
 _PARENT = """
 import asyncio, os, sys
-from driftlab.serve.drain_process import DrainProcess
+from driftlab.predlog.drain_process import DrainProcess
 from driftlab.store import SqlStore
+from driftlab.store.opener import SqlStoreOpener
 url = sys.argv[1]
 SqlStore(url)
-drain = DrainProcess(url)
+drain = DrainProcess(SqlStoreOpener(url))
 asyncio.run(drain.write([]))
 print(os.getpid(), flush=True)
 sys.stdin.read()  # until killed

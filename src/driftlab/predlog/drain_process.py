@@ -11,6 +11,10 @@ The child only turns frame payloads into rows and inserts them (ids already stor
 skipped, so a batch written twice adds nothing). If the child dies, the batch counts as a
 failed write: it stays in the spool, a new child is started and the batch is written again.
 If the serving process dies (even by kill -9), the child notices within a second and exits.
+
+Which store the child opens is the composition root's choice: it passes a picklable
+factory (a frozen dataclass with ``__call__``, say), called once in the child. This module
+imports no adapter, and keeps the child's imports to what decoding and inserting need.
 """
 
 from __future__ import annotations
@@ -22,16 +26,24 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 from driftlab.errors import StoreError
 
-__all__ = ["DrainProcess", "usable_url"]
+if TYPE_CHECKING:
+    from driftlab.store.base import Store
+
+__all__ = ["DrainProcess", "StoreFactory", "usable_url"]
 
 log = logging.getLogger(__name__)
 
-_store = None  # the child's store, opened once by _init
+# Opens the store in the process that calls it; picklable, to reach the child.
+StoreFactory = Callable[[], "Store"]
+
+_store: Store | None = None  # the child's store, opened once by _init
 
 
 def usable_url(url: str) -> bool:
@@ -39,14 +51,12 @@ def usable_url(url: str) -> bool:
     return url not in ("sqlite://", "sqlite:///:memory:") and "mode=memory" not in url
 
 
-def _init(url: str, parent: int) -> None:
+def _init(open_store: StoreFactory, parent: int) -> None:
     # Ctrl+C reaches the whole process group: the serving process handles it and then stops
     # this child itself. SIGTERM keeps its default: the pool terminates a child with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _store
-    from driftlab.store.sql import SqlStore  # in the child only
-
-    _store = SqlStore(url, create=False)  # the serving process has migrated it
+    _store = open_store()  # the serving process has created and migrated it
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
 
 
@@ -60,17 +70,17 @@ def _orphan_watch(parent: int) -> None:
 
 def _write(payloads: list[bytes]) -> int:
     """In the child: insert the records of these spool frame payloads; return rows inserted."""
-    from driftlab.store.frames import decode_frames
+    from driftlab.predlog.frames import decode_frames  # in the child only
 
     assert _store is not None, "drain process not initialised"
     return _store.log_predictions(decode_frames(payloads))
 
 
 class DrainProcess:
-    """One child process that writes spooled frames to the store at ``url``."""
+    """One child process that writes spooled frames to the store ``open_store`` opens."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, open_store: StoreFactory) -> None:
+        self.open_store = open_store
         self._pool: ProcessPoolExecutor | None = None
         self.closed = False  # after close(): writes fail (the logger writes in-process)
         self._broken = False  # a child died: logged once until a write succeeds again
@@ -84,7 +94,7 @@ class DrainProcess:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init,
-                initargs=(self.url, os.getpid()),
+                initargs=(self.open_store, os.getpid()),
             )
         return self._pool
 

@@ -21,7 +21,7 @@ into a ``.corrupt`` file and replays the good frames. The lock of a live owner i
 free, so live processes never take each other's segments.
 
 This module is synchronous and knows nothing of asyncio or the store; the prediction
-logger (driftlab.serve.logger) decides when to fsync and when to drain.
+backlog (driftlab.predlog.spooled) decides when to fsync, the drainer when to drain.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from driftlab.errors import SpoolError, StoreError
-from driftlab.store.frames import HEADER, MAGIC, frame, scan
+from driftlab.predlog.frames import HEADER, MAGIC, frame, scan
 
 __all__ = ["Recovered", "Segment", "Spool"]
 
