@@ -14,7 +14,7 @@ from driftlab.config import Project, load_project
 from driftlab.model import ModelBundle
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import AmesScenario, prepare
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from driftlab.train import train_model
 
 POSTGRES_ENV = "DRIFTLAB_TEST_POSTGRES_URL"

@@ -11,7 +11,7 @@ from driftlab.alerts import ConsoleSink, WebhookSink, alerts_for, dispatch
 from driftlab.alerts.retry import NO_RETRY
 from driftlab.errors import AlertDeliveryError
 from driftlab.monitor import Alert, FeatureDrift, MonitoringResult, PerformanceResult
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.receivers import WebhookReceiver
 
 

@@ -14,7 +14,7 @@ from driftlab.alerts import EmailSink, RetryPolicy, TransientDeliveryError, buil
 from driftlab.config import AlertsConfig
 from driftlab.errors import AlertDeliveryError
 from driftlab.monitor import Alert
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.receivers import SmtpReceiver, self_signed_cert
 
 CONTEXT = {"model": "ames-housing", "model_version": "3", "window": "last 400 predictions"}

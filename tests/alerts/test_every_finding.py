@@ -28,7 +28,7 @@ from driftlab.monitor.result import (
     ServiceHealth,
 )
 from driftlab.serve.monitoring_metrics import MonitoringGauges
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.receivers import SmtpReceiver, WebhookReceiver
 
 MODEL = "churn"

@@ -23,7 +23,7 @@ from driftlab.alerts import (
 from driftlab.config import AlertsConfig
 from driftlab.errors import AlertDeliveryError, ConfigError
 from driftlab.monitor import Alert
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.receivers import WebhookReceiver
 
 FAST = RetryPolicy(retries=3, backoff_s=0.01)

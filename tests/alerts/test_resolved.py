@@ -20,7 +20,7 @@ from driftlab.alerts import (
 from driftlab.alerts.sinks.email import email_subject
 from driftlab.alerts.sinks.slack import slack_message
 from driftlab.monitor import Alert, FeatureDrift, MonitoringResult, PerformanceResult
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.receivers import WebhookReceiver
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -9,7 +9,8 @@ import pytest
 import driftlab.dashboard
 import driftlab.report
 from driftlab.errors import StoreError, UnknownRunError
-from driftlab.store import PredictionRecord, SqlStore
+from driftlab.store import PredictionRecord
+from driftlab.store.sql import SqlStore
 
 
 def _predict(store: SqlStore, model: str, version: str, n: int, start: datetime) -> None:

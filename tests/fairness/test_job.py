@@ -18,8 +18,8 @@ from driftlab.monitor import Window
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import credit
 from driftlab.serve.monitoring_metrics import MonitoringGauges
-from driftlab.store import SqlStore
 from driftlab.store.base import LabelRecord, PredictionRecord
+from driftlab.store.sql import SqlStore
 from driftlab.train import train_model
 from tests.receivers import WebhookReceiver
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from driftlab.store import SqlStore
 from driftlab.store.base import AUDIT_COLUMNS, PredictionRecord
+from driftlab.store.sql import SqlStore
 
 
 def test_attributes_are_logged_apart_and_read_back_as_columns(store: SqlStore) -> None:

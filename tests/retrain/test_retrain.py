@@ -12,7 +12,8 @@ from driftlab.metrics import LOWER_IS_BETTER
 from driftlab.registry import CHALLENGER, CHAMPION, MemoryRegistry
 from driftlab.retrain import decide, retrain
 from driftlab.scenarios.ames import TARGET, AmesScenario
-from driftlab.store import LabelRecord, PredictionRecord, SqlStore
+from driftlab.store import LabelRecord, PredictionRecord
+from driftlab.store.sql import SqlStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -16,8 +16,9 @@ from driftlab.errors import StoreError
 from driftlab.serve.drain_process import DrainProcess, usable_url
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.logger import PredictionLogger
-from driftlab.store import PredictionGroup, SqlStore
+from driftlab.store import PredictionGroup
 from driftlab.store.frames import encode_group
+from driftlab.store.sql import SqlStore
 from tests.procs import alive, pool_children, wait_gone
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -89,7 +90,7 @@ def test_logger_drains_through_the_child(tmp_path: Path) -> None:
 _PARENT = """
 import asyncio, os, sys
 from driftlab.serve.drain_process import DrainProcess
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 url = sys.argv[1]
 SqlStore(url)
 drain = DrainProcess(url)

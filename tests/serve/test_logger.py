@@ -12,7 +12,8 @@ import pytest
 from driftlab.errors import SpoolError, StoreError
 from driftlab.serve.log_metrics import LogMetrics
 from driftlab.serve.logger import PredictionLogger
-from driftlab.store import PredictionRecord, SqlStore
+from driftlab.store import PredictionRecord
+from driftlab.store.sql import SqlStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -31,6 +31,7 @@ __all__ = [
     "AuditLog",
     "DecisionLog",
     "PredictionSink",
+    "RunHistory",
     "RunLog",
     "Store",
     "WindowSource",
@@ -152,6 +153,11 @@ class DecisionLog(Protocol):
     def decisions(self, model_name: str | None = None, limit: int = 50) -> list[StoredDecision]:
         """Newest first."""
         ...
+
+
+class RunHistory(RunLog, AlertLog, DecisionLog, Protocol):
+    """Runs and what followed them (their alerts, retraining decisions): what a report reads
+    and what all-clear notices look back on."""
 
 
 class Store(PredictionSink, WindowSource, RunLog, AlertLog, AuditLog, DecisionLog, Protocol):
