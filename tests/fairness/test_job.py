@@ -72,7 +72,7 @@ def test_alerts_reach_the_webhook_and_checks_reach_the_audit(tmp_path: Path) -> 
     assert comp["subject"] == "reliance:zip_code" and comp["severity"] == "critical"
     assert "zip_code is a prohibited feature" in comp["text"]
     assert comp["model_version"] == v2
-    audit = store.audit("credit")
+    audit = [r.to_dict() for r in store.audit("credit")]
     assert {r["run_id"] for r in audit} == {first.run_id, second.run_id}
     zip_rows = {r["model_version"]: r["verdict"] for r in audit if r["feature"] == "zip_code"}
     assert zip_rows == {v1: "pass", v2: "alert"}
