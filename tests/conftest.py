@@ -15,7 +15,7 @@ from driftlab.model import ModelBundle
 from driftlab.monitor.reference import prepare_reference
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import AmesScenario, prepare
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from driftlab.train import train_model
 
 POSTGRES_ENV = "DRIFTLAB_TEST_POSTGRES_URL"

@@ -35,6 +35,29 @@ def test_importing_driftlab_has_no_side_effects() -> None:
     assert out.stdout == "" and out.stderr == ""
 
 
+def test_store_ports_and_fake_import_without_sqlalchemy() -> None:
+    # Code that only takes a store (and tests using the in-memory one) must not pay for the
+    # SQL adapter; the composition roots import driftlab.store.sql themselves.
+    code = (
+        "import sys, driftlab.store, driftlab.store.records; "
+        "driftlab.store.MemoryStore().read_window('m'); "
+        "print([m for m in ('sqlalchemy', 'alembic') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_store_adapter_provides_every_port() -> None:
+    from driftlab.store import ports
+    from driftlab.store.sql import SqlStore
+
+    for port in (ports.PredictionSink, ports.WindowSource, ports.RunLog, ports.AlertLog,
+                 ports.AuditLog, ports.DecisionLog):  # fmt: skip
+        wanted = {n for n in vars(port) if not n.startswith("_")}
+        for adapter in (SqlStore, driftlab.store.MemoryStore):
+            assert wanted <= set(dir(adapter)), f"{adapter.__name__} lacks {port.__name__}"
+
+
 def test_exported_names_are_exactly_the_intended_ones() -> None:
     assert set(driftlab.stats.__all__) == {
         "CATALOGUE",
@@ -81,14 +104,28 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "Registry",
     }
     assert set(driftlab.store.__all__) == {
+        # the ports
+        "AlertLog",
+        "AuditLog",
+        "DecisionLog",
+        "PredictionSink",
+        "RunHistory",
+        "RunLog",
+        "Store",
+        "WindowSource",
+        # the records
+        "AuditRow",
         "ErrorRecord",
         "LabelOutcome",
         "LabelRecord",
         "PredictionGroup",
         "PredictionRecord",
-        "SqlStore",
-        "Store",
+        "ServedVersion",
+        "StoredAlert",
+        "StoredDecision",
         "StoredRun",
+        # the fake (the SQL adapter is driftlab.store.sql.SqlStore, imported explicitly)
+        "MemoryStore",
     }
     assert "monitor_window" in driftlab.monitor.__all__ and "dispatch" in driftlab.alerts.__all__
     for mod in (

@@ -15,7 +15,7 @@ from driftlab.errors import DataError
 from driftlab.model import ModelBundle
 from driftlab.registry import MemoryRegistry
 from driftlab.scenarios import AmesScenario
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from driftlab.ids import new_request_ids
 from driftlab.model import ModelBundle, PredictionBatch
 from driftlab.registry.base import CHAMPION, Registry
 from driftlab.schema import metadata_names, split_metadata
-from driftlab.store.base import PredictionRecord, Store
+from driftlab.store import PredictionRecord, Store
 
 __all__ = ["BatchOutcome", "predict_file"]
 

@@ -36,7 +36,7 @@ from driftlab.registry.base import Registry
 from driftlab.report import load_report, write_report
 from driftlab.retrain import retrain
 from driftlab.scenarios import Scenario, get_scenario
-from driftlab.store.base import Store
+from driftlab.store import Store
 
 __all__ = ["DemoOutcome", "run_demo", "serve_subprocess"]
 

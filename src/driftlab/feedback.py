@@ -11,7 +11,7 @@ import pandas as pd
 from driftlab.config import Project
 from driftlab.errors import DataError
 from driftlab.schema import _as_str
-from driftlab.store.base import LabelRecord
+from driftlab.store import LabelRecord
 
 __all__ = ["labels_from_file"]
 

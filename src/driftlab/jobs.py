@@ -16,7 +16,7 @@ from driftlab.monitor import MonitoringResult, Window, monitor_window, pick_vers
 from driftlab.monitor.reference import prepare_reference
 from driftlab.monitor.settings import MonitorSettings
 from driftlab.registry.base import CHAMPION, Registry
-from driftlab.store.base import Store
+from driftlab.store import Store
 from driftlab.train import load_dataset, train_model
 
 __all__ = ["MonitorOutcome", "TrainOutcome", "monitor_job", "train_job"]
@@ -65,18 +65,22 @@ def monitor_job(
 ) -> MonitorOutcome:
     """Read a window, compare with the reference, store the result, deliver alerts."""
     name = project.model_name
-    frame = store.read_window(name, start=window.start, end=window.end, last_n=window.last_n)
-    if version is not None:
-        frame = frame[frame["model_version"] == version]
+    # The version filter is the store's, before last_n: the last n rows *of that version*.
+    frame = store.read_window(
+        name, start=window.start, end=window.end, last_n=window.last_n, model_version=version
+    )
     # Inputs do not depend on the model, so a window that spans a promotion is compared as a
     # whole with the reference of the version that served most of it.
     version = version or pick_version(frame) or registry.alias_version(name, CHAMPION)
     if version is None:
         raise ModelNotFoundError(f"model {name!r} has no versions; run 'driftlab train' first")
     bundle = registry.load(name, version)
-    # Error answers logged in the same span as the window's predictions.
+    # Error answers logged in the same span as the window's predictions, its last one
+    # included (count_errors' end is exclusive; times are stored to the microsecond).
     errors = (
-        store.count_errors(name, start=frame["ts"].min(), end=frame["ts"].max())
+        store.count_errors(
+            name, start=frame["ts"].min(), end=frame["ts"].max() + timedelta(microseconds=1)
+        )
         if not frame.empty else None
     )  # fmt: skip
     result = with_alerts(monitor_window(frame, bundle, MonitorSettings.of(project), errors))

@@ -11,7 +11,7 @@ from driftlab.alerts import ConsoleSink, WebhookSink, alerts_for, dispatch
 from driftlab.alerts.retry import NO_RETRY
 from driftlab.errors import AlertDeliveryError
 from driftlab.monitor import Alert, FeatureDrift, MonitoringResult, PerformanceResult
-from driftlab.store import SqlStore
+from driftlab.store import MemoryStore
 from tests.receivers import WebhookReceiver
 
 
@@ -80,7 +80,7 @@ def _alert(sev: str = "warning") -> Alert:
 
 
 def test_webhook_delivers_json_to_real_receiver(tmp_path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     with WebhookReceiver() as rx:
         out = dispatch(
             [_alert()], [WebhookSink(rx.url)], store, cooldown=timedelta(0), context={"model": "m"}
@@ -92,7 +92,7 @@ def test_webhook_delivers_json_to_real_receiver(tmp_path) -> None:
 
 
 def test_webhook_failure_is_recorded_and_url_secret_not_leaked(tmp_path, caplog) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     with WebhookReceiver(status=500) as rx, caplog.at_level(logging.ERROR):
         sink = WebhookSink(rx.url, retry=NO_RETRY)
         out = dispatch([_alert()], [sink], store, cooldown=timedelta(0), context={})
@@ -104,7 +104,7 @@ def test_webhook_failure_is_recorded_and_url_secret_not_leaked(tmp_path, caplog)
 
 
 def test_cooldown_suppresses_repeat_within_window(tmp_path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     now = datetime.now(UTC)
     run = store.save_run("m", "1", {"n_rows": 1, "alerts": []})
     store.save_alerts(run, [{**_alert().__dict__, "sent": True}])
@@ -125,7 +125,7 @@ def test_cooldown_suppresses_repeat_within_window(tmp_path) -> None:
 
 
 def test_min_severity_routes(tmp_path, caplog) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     with caplog.at_level(logging.INFO, logger="driftlab.alerts"):
         out = dispatch(
             [_alert("warning")],

@@ -14,7 +14,7 @@ from driftlab.alerts import EmailSink, RetryPolicy, TransientDeliveryError, buil
 from driftlab.config import AlertsConfig
 from driftlab.errors import AlertDeliveryError
 from driftlab.monitor import Alert
-from driftlab.store import SqlStore
+from driftlab.store import MemoryStore
 from tests.receivers import SmtpReceiver, self_signed_cert
 
 CONTEXT = {"model": "ames-housing", "model_version": "3", "window": "last 400 predictions"}
@@ -34,8 +34,8 @@ def _alert() -> Alert:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlStore:
-    return SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+def store(tmp_path: Path) -> MemoryStore:
+    return MemoryStore()
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def _plain_sink(rx: SmtpReceiver, **kw) -> EmailSink:
     )
 
 
-def test_plain_smtp_delivers_subject_and_body(store: SqlStore) -> None:
+def test_plain_smtp_delivers_subject_and_body(store: MemoryStore) -> None:
     with SmtpReceiver() as rx:
         out = dispatch([_alert()], [_plain_sink(rx)], store, cooldown=timedelta(0), context=CONTEXT)
     assert out[0].sent_to == ["email#0"] and not out[0].failures
@@ -72,7 +72,7 @@ def test_plain_smtp_delivers_subject_and_body(store: SqlStore) -> None:
 
 
 def test_starttls_and_auth_with_a_project_ca_file(
-    store: SqlStore, cert: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    store: MemoryStore, cert: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DRIFTLAB_TEST_SMTP_PASSWORD", PASSWORD)
     with SmtpReceiver(cert=cert, login=("driftlab", PASSWORD)) as rx:
@@ -100,7 +100,7 @@ def test_starttls_and_auth_with_a_project_ca_file(
 
 
 def test_wrong_password_is_permanent_and_not_quoted(
-    store: SqlStore, cert: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+    store: MemoryStore, cert: tuple[Path, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     context = ssl.create_default_context(cafile=str(cert[0]))
     with SmtpReceiver(cert=cert, login=("driftlab", PASSWORD)) as rx, caplog.at_level("DEBUG"):
@@ -137,7 +137,7 @@ def test_untrusted_certificate_is_refused_before_any_password(cert: tuple[Path, 
     assert rx.logins == [] and PASSWORD not in str(info.value)
 
 
-def test_server_without_starttls_is_refused(store: SqlStore) -> None:
+def test_server_without_starttls_is_refused(store: MemoryStore) -> None:
     with SmtpReceiver() as rx:
         sink = EmailSink("127.0.0.1", port=rx.port, sender="d@example.com", to=["o@example.com"])
         with pytest.raises(AlertDeliveryError, match="does not offer STARTTLS"):
@@ -145,7 +145,7 @@ def test_server_without_starttls_is_refused(store: SqlStore) -> None:
     assert not rx.messages
 
 
-def test_smtp_4xx_is_retried_and_5xx_is_not(store: SqlStore, caplog) -> None:
+def test_smtp_4xx_is_retried_and_5xx_is_not(store: MemoryStore, caplog) -> None:
     with SmtpReceiver(replies=["451 4.3.0 Try again later", "451 4.3.0 Try again later"]) as rx:
         out = dispatch(
             [_alert()], [_plain_sink(rx, retry=FAST)], store, cooldown=timedelta(0), context={}

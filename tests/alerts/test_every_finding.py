@@ -28,7 +28,7 @@ from driftlab.monitor.result import (
     ServiceHealth,
 )
 from driftlab.serve.monitoring_metrics import MonitoringGauges
-from driftlab.store import SqlStore
+from driftlab.store import MemoryStore
 from tests.receivers import SmtpReceiver, WebhookReceiver
 
 MODEL = "churn"
@@ -74,8 +74,8 @@ def _result(*, joint_only: bool = False) -> MonitoringResult:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlStore:
-    return SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+def store(tmp_path: Path) -> MemoryStore:
+    return MemoryStore()
 
 
 def test_the_rules_raise_every_kind() -> None:
@@ -85,7 +85,7 @@ def test_the_rules_raise_every_kind() -> None:
     assert sorted(kinds) == sorted(KINDS)
 
 
-def test_every_kind_reaches_every_channel_through_retries_then_cooldown(store: SqlStore) -> None:
+def test_every_kind_reaches_every_channel_through_retries_then_cooldown(store: MemoryStore) -> None:
     alerts = alerts_for(_result()) + alerts_for(_result(joint_only=True))
     n = len(alerts)
     # Each receiver is down (503 / SMTP 451) for the first attempt of every alert.
@@ -129,7 +129,7 @@ def test_every_kind_reaches_every_channel_through_retries_then_cooldown(store: S
         assert later[0].sent_to == ["slack#0", "webhook#1", "email#2"]
 
 
-def test_every_kind_is_a_prometheus_series(store: SqlStore) -> None:
+def test_every_kind_is_a_prometheus_series(store: MemoryStore) -> None:
     alerts = alerts_for(_result()) + alerts_for(_result(joint_only=True))
     store.save_run(MODEL, "1", replace(_result(), alerts=alerts).to_dict())
     registry = CollectorRegistry()
@@ -138,7 +138,7 @@ def test_every_kind_is_a_prometheus_series(store: SqlStore) -> None:
         assert registry.get_sample_value("driftlab_monitor_alerts", {"kind": kind}) == 1.0, kind
 
 
-def test_every_kind_gets_a_resolved_notice_on_every_channel(store: SqlStore) -> None:
+def test_every_kind_gets_a_resolved_notice_on_every_channel(store: MemoryStore) -> None:
     """A finding that clears is announced on every channel, for every kind. (Joint drift is
     not in the first run: it alerts only when no single feature drifted.)"""
     alerts = alerts_for(_result())

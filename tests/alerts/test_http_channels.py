@@ -23,7 +23,7 @@ from driftlab.alerts import (
 from driftlab.config import AlertsConfig
 from driftlab.errors import AlertDeliveryError, ConfigError
 from driftlab.monitor import Alert
-from driftlab.store import SqlStore
+from driftlab.store import MemoryStore
 from tests.receivers import WebhookReceiver
 
 FAST = RetryPolicy(retries=3, backoff_s=0.01)
@@ -42,11 +42,11 @@ def _alert(severity: str = "critical") -> Alert:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlStore:
-    return SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+def store(tmp_path: Path) -> MemoryStore:
+    return MemoryStore()
 
 
-def test_slack_posts_blocks_and_text_fallback(store: SqlStore) -> None:
+def test_slack_posts_blocks_and_text_fallback(store: MemoryStore) -> None:
     with WebhookReceiver() as rx:
         sink = SlackSink(rx.url, index=1)
         out = dispatch([_alert()], [sink], store, cooldown=timedelta(0), context=CONTEXT)
@@ -66,7 +66,7 @@ def test_slack_posts_blocks_and_text_fallback(store: SqlStore) -> None:
     assert rx.requests[0].headers["Content-Type"] == "application/json"
 
 
-def test_signed_webhook_verifies_on_the_receiver_side(store: SqlStore) -> None:
+def test_signed_webhook_verifies_on_the_receiver_side(store: MemoryStore) -> None:
     secret = "whsec-0123456789"
     with WebhookReceiver() as rx:
         sink = WebhookSink(rx.url, secret=secret)
@@ -82,14 +82,16 @@ def test_signed_webhook_verifies_on_the_receiver_side(store: SqlStore) -> None:
     assert not hmac.compare_digest(req.headers["X-Driftlab-Signature"], forged)
 
 
-def test_unsigned_webhook_sends_no_signature(store: SqlStore) -> None:
+def test_unsigned_webhook_sends_no_signature(store: MemoryStore) -> None:
     with WebhookReceiver() as rx:
         dispatch([_alert()], [WebhookSink(rx.url)], store, cooldown=timedelta(0), context={})
     assert "X-Driftlab-Signature" not in rx.requests[0].headers
 
 
 @pytest.mark.parametrize("transient", [503, 429])
-def test_retries_until_delivered_and_records_each_failure(store: SqlStore, transient: int) -> None:
+def test_retries_until_delivered_and_records_each_failure(
+    store: MemoryStore, transient: int
+) -> None:
     waits: list[float] = []
     with WebhookReceiver(statuses=[transient, transient]) as rx:
         sink = WebhookSink(rx.url, retry=RetryPolicy(retries=3, backoff_s=0.5))
@@ -105,7 +107,7 @@ def test_retries_until_delivered_and_records_each_failure(store: SqlStore, trans
     assert len(rx.requests) == 3
 
 
-def test_client_error_is_not_retried(store: SqlStore) -> None:
+def test_client_error_is_not_retried(store: MemoryStore) -> None:
     with WebhookReceiver(status=400) as rx:
         out = dispatch(
             [_alert()], [SlackSink(rx.url, retry=FAST)], store, cooldown=timedelta(0), context={}
@@ -115,7 +117,7 @@ def test_client_error_is_not_retried(store: SqlStore) -> None:
     assert len(rx.requests) == 1
 
 
-def test_retries_give_up_after_the_last_attempt_then_one_try_per_alert(store: SqlStore) -> None:
+def test_retries_give_up_after_the_last_attempt_then_one_try_per_alert(store: MemoryStore) -> None:
     with WebhookReceiver(status=500) as rx:
         sink = WebhookSink(rx.url, retry=FAST)
         alerts = [_alert(), Alert("performance", "critical", "roc_auc", "Dropped.", "m:perf")]
@@ -133,7 +135,7 @@ def test_connection_refused_is_transient() -> None:
         sink.send(_alert(), {})
 
 
-def test_secrets_never_reach_logs_or_errors(store: SqlStore, caplog, tmp_path: Path) -> None:
+def test_secrets_never_reach_logs_or_errors(store: MemoryStore, caplog, tmp_path: Path) -> None:
     token, secret = "s3cret", "hmac-k3y-value"
     with caplog.at_level(logging.DEBUG), WebhookReceiver(status=503) as rx:
         sinks = build_sinks(

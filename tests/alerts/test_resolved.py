@@ -1,4 +1,5 @@
-"""All-clear notices: the pure rule, the previous run read from a real store, and routing."""
+"""All-clear notices: the pure rule, the previous run read from a store (the in-memory one,
+held to the SQL store's behaviour by tests/store/test_contract.py), and routing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from driftlab.alerts import (
 from driftlab.alerts.sinks.email import email_subject
 from driftlab.alerts.sinks.slack import slack_message
 from driftlab.monitor import Alert, FeatureDrift, MonitoringResult, PerformanceResult
-from driftlab.store import SqlStore
+from driftlab.store import MemoryStore
 from tests.receivers import WebhookReceiver
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -115,13 +116,13 @@ def test_decided_kinds_follow_what_the_run_could_check() -> None:
     assert decided_kinds(_result([], status="insufficient_data")) == set()
 
 
-def _save(store: SqlStore, result: MonitoringResult, sent: bool = True) -> None:
+def _save(store: MemoryStore, result: MonitoringResult, sent: bool = True) -> None:
     run = store.save_run("m", "1", result.to_dict())
     store.save_alerts(run, [{**a.__dict__, "sent": sent} for a in result.alerts])
 
 
 def test_notices_from_the_previous_run_in_a_real_store(tmp_path: Path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     assert resolution_notices(_result([]), store) == []  # no previous run
     _save(store, _result(["a", "b"], "degraded"))
     # Run 2: a still drifts; b is gone; performance could not be scored, so it stays open.
@@ -140,13 +141,13 @@ def test_notices_from_the_previous_run_in_a_real_store(tmp_path: Path) -> None:
 
 
 def test_never_sent_alerts_need_no_all_clear(tmp_path: Path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     _save(store, _result(["a"]), sent=False)
     assert resolution_notices(_result([]), store) == []
 
 
 def test_notices_go_where_the_alert_went_with_their_own_cooldown(tmp_path: Path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     _save(store, _result(["a"], "degraded"))  # data_drift warning, performance critical
     notices = resolution_notices(_result([]), store)
     pager = ConsoleSink(min_severity="critical")
@@ -176,7 +177,7 @@ def test_resolved_notice_wording_in_slack_and_email() -> None:
     header = slack_message(n, context)["blocks"][0]["text"]["text"]
     assert header == ":white_check_mark: RESOLVED data_drift on Gr_Liv_Area (ames-housing)"
     with WebhookReceiver() as rx:
-        store = SqlStore("sqlite://")
+        store = MemoryStore()
         dispatch([n], [SlackSink(rx.url)], store, cooldown=timedelta(0), context=context)
     assert rx.received[0]["blocks"][1]["text"]["text"] == n.message
 
@@ -185,7 +186,7 @@ def test_channels_take_only_their_kinds_and_the_all_clear_follows(tmp_path: Path
     from driftlab.alerts import build_sinks
     from driftlab.config import AlertsConfig
 
-    store = SqlStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = MemoryStore()
     drift = _result(["a"]).alerts[0]
     fair = Alert("fairness", "critical", "sex:equal_opportunity_difference", "Fairness alert…",
                  "m:fairness:sex:equal_opportunity_difference")  # fmt: skip

@@ -9,7 +9,8 @@ import pytest
 import driftlab.dashboard
 import driftlab.report
 from driftlab.errors import StoreError, UnknownRunError
-from driftlab.store import PredictionRecord, SqlStore
+from driftlab.store import PredictionRecord
+from driftlab.store.sql import SqlStore
 
 
 def _predict(store: SqlStore, model: str, version: str, n: int, start: datetime) -> None:
@@ -25,7 +26,7 @@ def test_model_versions_count_predictions_per_model_and_version(store: SqlStore)
     _predict(store, "m", "1", 3, t0)
     _predict(store, "m", "2", 2, t0 + timedelta(days=1))
     _predict(store, "other", "1", 1, t0)
-    assert store.model_versions() == [
+    assert [v.to_dict() for v in store.model_versions()] == [
         {"model_name": "m", "model_version": "1", "n_predictions": 3,
          "first_ts": "2026-11-01T12:00:00+00:00", "last_ts": "2026-11-01T12:02:00+00:00"},
         {"model_name": "m", "model_version": "2", "n_predictions": 2,
@@ -46,7 +47,7 @@ def test_alert_log_is_per_model_newest_first_with_delivery(store: SqlStore) -> N
     store.save_alerts(other, [alert("data_drift", "y", True)])
     second = store.save_run("m", "1", {"n_rows": 1, "alerts": []})
     store.save_alerts(second, [alert("data_drift", "x", False), alert("resolved", "z", True)])
-    log = store.alert_log("m")
+    log = [a.to_dict() for a in store.alert_log("m")]
     assert [(a["run_id"], a["kind"], a["sent"]) for a in log] == [
         (second, "resolved", True), (second, "data_drift", False), (first, "data_drift", True)
     ]  # fmt: skip

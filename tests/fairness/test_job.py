@@ -19,8 +19,8 @@ from driftlab.monitor.reference import prepare_reference
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import credit
 from driftlab.serve.monitoring_metrics import MonitoringGauges
-from driftlab.store import SqlStore
-from driftlab.store.base import LabelRecord, PredictionRecord
+from driftlab.store import LabelRecord, PredictionRecord
+from driftlab.store.sql import SqlStore
 from driftlab.train import train_model
 from tests.receivers import WebhookReceiver
 
@@ -73,7 +73,7 @@ def test_alerts_reach_the_webhook_and_checks_reach_the_audit(tmp_path: Path) -> 
     assert comp["subject"] == "reliance:zip_code" and comp["severity"] == "critical"
     assert "zip_code is a prohibited feature" in comp["text"]
     assert comp["model_version"] == v2
-    audit = store.audit("credit")
+    audit = [r.to_dict() for r in store.audit("credit")]
     assert {r["run_id"] for r in audit} == {first.run_id, second.run_id}
     zip_rows = {r["model_version"]: r["verdict"] for r in audit if r["feature"] == "zip_code"}
     assert zip_rows == {v1: "pass", v2: "alert"}

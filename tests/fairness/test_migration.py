@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-import driftlab.store.sql as sql
+import driftlab.store.sql.tables as sql
+from driftlab.store import migrate
 
-SCRIPT = Path(sql.__file__).parent / "migrations" / "versions" / "0003_fairness.py"
+SCRIPT = Path(migrate.__file__).parent / "migrations" / "versions" / "0003_fairness.py"
 
 
 def _columns(engine: sa.Engine, table: str) -> set[str]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from driftlab.store import SqlStore
-from driftlab.store.base import AUDIT_COLUMNS, PredictionRecord
+from driftlab.store.records import AUDIT_COLUMNS, PredictionRecord
+from driftlab.store.sql import SqlStore
 
 
 def test_attributes_are_logged_apart_and_read_back_as_columns(store: SqlStore) -> None:
@@ -58,10 +58,10 @@ def test_compliance_checks_go_to_the_audit_log(store: SqlStore) -> None:
     }
     assert store.save_audit(7, result) == 2
     assert store.save_audit(8, {"model_name": "m"}) == 0
-    rows = store.audit("m")
+    rows = [r.to_dict() for r in store.audit("m")]
     assert [r["feature"] for r in rows] == ["a", "zip"]
     assert set(rows[0]) == set(AUDIT_COLUMNS)
-    (zip_row,) = store.audit("m", feature="zip")
+    (zip_row,) = [r.to_dict() for r in store.audit("m", feature="zip")]
     assert (zip_row["run_id"], zip_row["model_version"], zip_row["verdict"]) == (7, "2", "alert")
     assert (zip_row["value"], zip_row["ci_low"], zip_row["limit"]) == (0.18, 0.15, 0.05)
 

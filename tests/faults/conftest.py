@@ -168,7 +168,7 @@ def in_process(config: Path) -> Iterator[tuple[str, Any]]:
     """The same app `driftlab serve` builds, under uvicorn in this process (a process start
     costs seconds of imports); yields its URL and the store."""
     from driftlab.serve import create_app
-    from driftlab.store import SqlStore
+    from driftlab.store.sql import SqlStore
     from tests.live import LiveServer
 
     project = load_project(config)

@@ -22,7 +22,7 @@ from driftlab.monitor.concept import (
     detect_concept_drift,
     error_rate_test,
 )
-from driftlab.store.base import WINDOW_COLUMNS
+from driftlab.store.records import WINDOW_COLUMNS
 
 T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
 CHANGE = 500  # where the synthetic streams change

@@ -18,8 +18,9 @@ from driftlab.predlog.frames import encode_group
 from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
 from driftlab.predlog.settings import LogSettings
-from driftlab.store import PredictionGroup, SqlStore
+from driftlab.store import PredictionGroup
 from driftlab.store.opener import SqlStoreOpener
+from driftlab.store.sql import SqlStore
 from tests.procs import alive, pool_children, wait_gone
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -91,7 +92,7 @@ def test_logger_drains_through_the_child(tmp_path: Path) -> None:
 _PARENT = """
 import asyncio, os, sys
 from driftlab.predlog.drain_process import DrainProcess
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from driftlab.store.opener import SqlStoreOpener
 url = sys.argv[1]
 SqlStore(url)

@@ -13,7 +13,8 @@ from driftlab.errors import SpoolError, StoreError
 from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
 from driftlab.predlog.settings import LogSettings
-from driftlab.store import PredictionRecord, SqlStore
+from driftlab.store import PredictionRecord
+from driftlab.store.sql import SqlStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from driftlab.report import (
     render_report,
     write_report,
 )
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.browser import CHROMIUM_ARGS, chromium, sync_playwright
 
 MODEL = "ames-housing"

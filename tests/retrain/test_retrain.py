@@ -12,7 +12,8 @@ from driftlab.metrics import LOWER_IS_BETTER
 from driftlab.registry import CHALLENGER, CHAMPION, MemoryRegistry
 from driftlab.retrain import decide, retrain
 from driftlab.scenarios.ames import TARGET, AmesScenario
-from driftlab.store import LabelRecord, PredictionRecord, SqlStore
+from driftlab.store import LabelRecord, PredictionRecord
+from driftlab.store.sql import SqlStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -59,7 +60,7 @@ def test_retrain_registers_challenger_and_records_decision(
     if decision.metric in LOWER_IS_BETTER:
         gain = -gain
     assert decision.promoted == (gain > project.retrain.min_improvement)
-    stored = store.decisions("ames-housing")[0]
+    stored = store.decisions("ames-housing")[0].to_dict()
     assert stored["reason"] == decision.reason and stored["promoted"] == decision.promoted
     extra = registry.load("ames-housing", "2").info.extra
     assert (extra["parent_version"], extra["production_rows"]) == ("1", 210)

@@ -15,7 +15,7 @@ from driftlab.model import ModelBundle
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios.ames import TARGET, AmesScenario
 from driftlab.serve import create_app
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.live import LiveServer
 
 

@@ -17,7 +17,7 @@ from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios.ames import TARGET
 from driftlab.serve import create_app
 from driftlab.serve.routes.predict import Prediction, PredictionList
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.live import LiveServer
 
 

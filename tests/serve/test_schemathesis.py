@@ -20,7 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from driftlab.serve import create_app
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.live import LiveServer
 
 TOKEN = "tok-schemathesis-5a1"

@@ -18,7 +18,7 @@ from driftlab.monitor import Alert
 from driftlab.scenarios.ames import TARGET, AmesScenario
 from driftlab.serve import create_app
 from driftlab.serve.security import RateLimitMiddleware
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 from tests.live import LiveServer
 from tests.receivers import WebhookReceiver
 

@@ -13,8 +13,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from driftlab.errors import StoreError
-from driftlab.store import PredictionRecord, SqlStore, migrate
-from driftlab.store.sql import metadata
+from driftlab.store import PredictionRecord, migrate
+from driftlab.store.sql import SqlStore
+from driftlab.store.sql.tables import metadata
 from tests.conftest import POSTGRES_ENV, postgres_schema
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -13,7 +13,7 @@ from driftlab.alerts.retry import NO_RETRY, RetryPolicy, attempt_delivery
 from driftlab.alerts.rules import SEVERITIES
 from driftlab.alerts.sinks import Sink
 from driftlab.monitor.result import Alert
-from driftlab.store.base import Store
+from driftlab.store.ports import AlertLog
 
 __all__ = ["Delivery", "dispatch"]
 
@@ -48,7 +48,7 @@ def _routes(alert: Alert, sink: Sink) -> bool:
 def dispatch(
     alerts: list[Alert],
     sinks: list[Sink],
-    store: Store,
+    store: AlertLog,
     *,
     cooldown: timedelta,
     context: dict[str, Any],

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from driftlab.monitor.findings import CATALOGUE, decided_kinds, undecided_subjects
 from driftlab.monitor.result import Alert, MonitoringResult
-from driftlab.store.base import Store
+from driftlab.store.ports import RunHistory
 
 __all__ = ["RESOLVED", "resolution_notices", "resolved_alerts"]
 
@@ -94,7 +94,7 @@ def resolved_alerts(
     return out
 
 
-def resolution_notices(result: MonitoringResult, store: Store) -> list[Alert]:
+def resolution_notices(result: MonitoringResult, store: RunHistory) -> list[Alert]:
     """The notices ``result`` warrants, given the runs already in ``store``.
 
     Call it *before* saving ``result``'s run. "Active" means: listed in the model's most

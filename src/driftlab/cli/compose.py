@@ -13,7 +13,7 @@ from rich.logging import RichHandler
 from driftlab.alerts import Sink, build_sinks
 from driftlab.config import Project, load_project
 from driftlab.registry.base import Registry
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 
 __all__ = ["open_registry", "open_store", "project", "setup_logging", "sinks"]
 

@@ -457,9 +457,9 @@ def audit(
     p = compose.project(config)
     rows = compose.open_store(p).audit(p.model_name, limit=limit, feature=feature)
     if alerts_only:
-        rows = [r for r in rows if r["verdict"] == "alert"]
+        rows = [r for r in rows if r.verdict == "alert"]
     if as_json:
-        _emit_json(rows)
+        _emit_json([r.to_dict() for r in rows])
         return
     print_audit(console, rows, p.model_name)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.table import Table
 
 from driftlab.fairness import ComplianceResult, FairnessResult
+from driftlab.store.records import AuditRow
 
 __all__ = ["print_audit", "print_compliance", "print_fairness"]
 
@@ -102,7 +101,7 @@ def print_compliance(console: Console, compliance: ComplianceResult | None) -> N
     console.print(table)
 
 
-def print_audit(console: Console, rows: list[dict[str, Any]], model: str) -> None:
+def print_audit(console: Console, rows: list[AuditRow], model: str) -> None:
     table = Table(title=f"Compliance audit log of {model}", title_justify="left")
     for col in (
         "time (UTC)",
@@ -117,16 +116,16 @@ def print_audit(console: Console, rows: list[dict[str, Any]], model: str) -> Non
     ):
         table.add_column(col)
     for r in rows:
-        fmt = "{:.0%}" if r["check"] == "reliance" else "{:.2f}"
+        fmt = "{:.0%}" if r.check == "reliance" else "{:.2f}"
         table.add_row(
-            r["ts"][:19].replace("T", " "),
-            str(r["run_id"]),
-            r["model_version"] or "–",
-            f"{(r['window_start'] or '')[:16]} → {(r['window_end'] or '')[:16]}",
-            r["check"],
-            r["feature"] + (" (prohibited)" if r["prohibited"] else ""),
-            _v(r["value"], fmt),
-            _v(r["limit"], fmt),
-            _STATUS.get(r["verdict"], r["verdict"]),
+            r.ts.strftime("%Y-%m-%d %H:%M:%S"),
+            str(r.run_id),
+            r.model_version or "–",
+            f"{(r.window_start or '')[:16]} → {(r.window_end or '')[:16]}",
+            r.check,
+            r.feature + (" (prohibited)" if r.prohibited else ""),
+            _v(r.value, fmt),
+            _v(r.limit, fmt),
+            _STATUS.get(r.verdict, r.verdict),
         )
     console.print(table)

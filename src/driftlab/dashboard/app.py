@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from driftlab import __version__
 from driftlab.dashboard.router import PREFIX, build_router
 from driftlab.errors import DriftlabError
-from driftlab.store.base import Store
+from driftlab.store.ports import Store
 
 __all__ = ["create_dashboard_app"]
 

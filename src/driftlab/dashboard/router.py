@@ -16,7 +16,7 @@ from driftlab import __version__
 from driftlab.errors import UnknownRunError
 from driftlab.report.data import HISTORY_LIMIT, ReportData, load_report
 from driftlab.report.html import environment, history_view, render_json, run_view
-from driftlab.store.base import Store
+from driftlab.store.ports import Store
 
 __all__ = ["PREFIX", "build_router"]
 
@@ -53,7 +53,7 @@ def _models(store: Store, known: Collection[str]) -> dict[str, list[dict[str, An
     """Model name → the versions that served predictions (with counts), known models first."""
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in known}
     for v in store.model_versions():
-        out.setdefault(v["model_name"], []).append(v)
+        out.setdefault(v.model_name, []).append(v.to_dict())
     return out
 
 
@@ -78,7 +78,7 @@ def build_router(store: Store, *, models: Collection[str] = ()) -> APIRouter:
                     "versions": versions,
                     "n_predictions": sum(v["n_predictions"] for v in versions),
                     "latest": latest[0] if latest else None,
-                    "decision": decisions[0] if decisions else None,
+                    "decision": decisions[0].to_dict() if decisions else None,
                 }
             )
         return _page(request, "dash_index.html.j2", models=rows)

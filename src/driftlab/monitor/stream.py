@@ -15,13 +15,13 @@ import pandas as pd
 from driftlab.config import Feature
 from driftlab.profile import Profile, build_profile_chunks
 from driftlab.schema import coerce_frame
-from driftlab.store.base import Store
+from driftlab.store.ports import WindowSource
 
 __all__ = ["profile_from_store"]
 
 
 def profile_from_store(
-    store: Store,
+    store: WindowSource,
     model_name: str,
     features: list[Feature],
     reference: Profile,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from driftlab.predlog.frames import decode_frames
 from driftlab.predlog.health import Backlogged, LogHealth
 from driftlab.predlog.settings import Durability, LogSettings
-from driftlab.store.base import PredictionGroup, PredictionRecord
+from driftlab.store import PredictionGroup, PredictionRecord
 
 __all__ = ["Backlog", "Batch", "MemoryBacklog", "Undecodable"]
 

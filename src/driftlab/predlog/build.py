@@ -9,7 +9,7 @@ from driftlab.predlog.drain_process import StoreFactory
 from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
 from driftlab.predlog.settings import LogSettings
-from driftlab.store.base import Store
+from driftlab.store import Store
 
 __all__ = ["logger_from_settings"]
 

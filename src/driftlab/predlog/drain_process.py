@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from driftlab.errors import StoreError
 
 if TYPE_CHECKING:
-    from driftlab.store.base import Store
+    from driftlab.store import Store
 
 __all__ = ["DrainProcess", "StoreFactory", "usable_url"]
 

@@ -19,7 +19,7 @@ from driftlab.errors import RecordRejectedError
 from driftlab.predlog.backlog import Backlog, Batch
 from driftlab.predlog.drain_process import DrainProcess
 from driftlab.predlog.health import LogHealth
-from driftlab.store.base import ErrorRecord, PredictionRecord, Store
+from driftlab.store import ErrorRecord, PredictionRecord, Store
 
 __all__ = ["Drainer"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from driftlab.store.base import PredictionGroup, PredictionRecord
+from driftlab.store import PredictionGroup, PredictionRecord
 
 __all__ = [
     "HEADER", "MAGIC", "Scan", "decode_frames", "decode_records", "encode_group",

@@ -27,7 +27,7 @@ from driftlab.predlog.health import LogHealth
 from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.settings import LogSettings
 from driftlab.predlog.spooled import SpoolBacklog
-from driftlab.store.base import ErrorRecord, PredictionGroup, PredictionRecord, Store
+from driftlab.store import ErrorRecord, PredictionGroup, PredictionRecord, Store
 
 __all__ = ["PredictionLogger"]
 

@@ -23,7 +23,7 @@ from driftlab.predlog.frames import decode_records, encode_group, encode_records
 from driftlab.predlog.health import Backlogged, LogHealth
 from driftlab.predlog.settings import Durability, LogSettings
 from driftlab.predlog.spool import Spool
-from driftlab.store.base import PredictionGroup, PredictionRecord
+from driftlab.store import PredictionGroup, PredictionRecord
 
 __all__ = ["SpoolBacklog"]
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from driftlab import __version__
 from driftlab.errors import ConfigError, DataError
-from driftlab.store.base import Store, StoredRun
+from driftlab.store.ports import RunHistory
+from driftlab.store.records import StoredRun
 
 __all__ = [
     "HISTORY_LIMIT",
@@ -154,7 +155,7 @@ class ReportData:
 
 
 def load_report(
-    store: Store,
+    store: RunHistory,
     model_name: str,
     run_id: int | None = None,
     *,
@@ -187,11 +188,11 @@ def load_report(
     # an older run's report stops at its own time.
     until = None if latest and latest[0].id == run.id else run.ts
     decisions = [
-        d
+        d.to_dict()
         for d in store.decisions(model_name, limit=EVENTS_LIMIT)
-        if until is None or datetime.fromisoformat(d["ts"]) <= until
+        if until is None or d.ts <= until
     ]
     alert_log = [
-        a for a in store.alert_log(model_name, limit=EVENTS_LIMIT) if a["run_id"] <= run.id
+        a.to_dict() for a in store.alert_log(model_name, limit=EVENTS_LIMIT) if a.run_id <= run.id
     ]
     return ReportData(model_name, run, points, decisions, alert_log)

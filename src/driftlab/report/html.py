@@ -29,7 +29,7 @@ from driftlab.report.plots import (
     latency_timeline,
     performance_timeline,
 )
-from driftlab.store.base import StoredRun
+from driftlab.store import StoredRun
 from driftlab.text import num, p_value
 
 __all__ = [

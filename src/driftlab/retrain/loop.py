@@ -12,7 +12,7 @@ from driftlab.errors import InsufficientDataError, ModelNotFoundError
 from driftlab.monitor.reference import prepare_reference
 from driftlab.registry.base import CHALLENGER, CHAMPION, Registry
 from driftlab.retrain.compare import PromotionDecision, decide
-from driftlab.store.base import Store
+from driftlab.store.ports import Store, WindowSource
 from driftlab.train import evaluate, train_model
 
 __all__ = ["labeled_production_rows", "retrain"]
@@ -20,7 +20,7 @@ __all__ = ["labeled_production_rows", "retrain"]
 log = logging.getLogger(__name__)
 
 
-def labeled_production_rows(store: Store, project: Project) -> pd.DataFrame:
+def labeled_production_rows(store: WindowSource, project: Project) -> pd.DataFrame:
     """Logged predictions with their late labels, as a training table (features + target)."""
     rows = store.read_window(project.model_name, labeled_only=True)
     # reindex: optional metadata features no client sent become missing values.

@@ -30,7 +30,7 @@ from driftlab.serve.holder import ModelHolder, Served
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.security import Authenticator, RateLimitMiddleware, require_token
 from driftlab.serve.telemetry import Telemetry
-from driftlab.store.base import ErrorRecord, Store
+from driftlab.store import ErrorRecord, Store
 from driftlab.store.opener import SqlStoreOpener
 
 __all__ = ["create_app"]

@@ -14,7 +14,7 @@ from driftlab.config import Project
 from driftlab.predlog.logger import PredictionLogger
 from driftlab.serve.holder import ModelHolder
 from driftlab.serve.telemetry import Telemetry
-from driftlab.store.base import Store
+from driftlab.store import Store
 
 
 async def _holder(request: Request) -> ModelHolder:

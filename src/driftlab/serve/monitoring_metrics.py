@@ -13,7 +13,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from driftlab.store.base import Store
+from driftlab.store import Store
 
 __all__ = ["MonitoringGauges"]
 

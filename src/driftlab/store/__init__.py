@@ -1,23 +1,63 @@
-"""Prediction store: a port and its SQLAlchemy adapter (SQLite or PostgreSQL)."""
+"""Prediction store: its ports (one per job), the records that cross them, and an in-memory
+fake. The SQL adapter is imported explicitly, by the code that chooses it::
 
-from driftlab.store.base import (
+    from driftlab.store.sql import SqlStore   # SQLite or PostgreSQL; needs SQLAlchemy
+
+Importing this package does not import SQLAlchemy.
+"""
+
+from driftlab.store.ports import (
+    AlertLog,
+    AuditLog,
+    DecisionLog,
+    PredictionSink,
+    RunHistory,
+    RunLog,
+    Store,
+    WindowSource,
+)
+from driftlab.store.records import (
+    AuditRow,
     ErrorRecord,
     LabelOutcome,
     LabelRecord,
     PredictionGroup,
     PredictionRecord,
-    Store,
+    ServedVersion,
+    StoredAlert,
+    StoredDecision,
     StoredRun,
 )
-from driftlab.store.sql import SqlStore
+
+
+def __getattr__(name: str) -> object:
+    # The fake needs pandas; the records and ports (what the drain child and the prediction
+    # log import) do not, so it loads on first use.
+    if name == "MemoryStore":
+        from driftlab.store.memory import MemoryStore
+
+        return MemoryStore
+    raise AttributeError(f"module 'driftlab.store' has no attribute {name!r}")
+
 
 __all__ = [
+    "AlertLog",
+    "AuditLog",
+    "AuditRow",
+    "DecisionLog",
     "ErrorRecord",
     "LabelOutcome",
     "LabelRecord",
+    "MemoryStore",
     "PredictionGroup",
     "PredictionRecord",
-    "SqlStore",
+    "PredictionSink",
+    "RunHistory",
+    "RunLog",
+    "ServedVersion",
     "Store",
+    "StoredAlert",
+    "StoredDecision",
     "StoredRun",
+    "WindowSource",
 ]

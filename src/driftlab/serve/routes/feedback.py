@@ -24,7 +24,7 @@ from driftlab.schema import _as_str
 from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, StoreDep
 from driftlab.serve.errors import problems, read_json
 from driftlab.serve.security import require_token
-from driftlab.store.base import LabelRecord
+from driftlab.store import LabelRecord
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 

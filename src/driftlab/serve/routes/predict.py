@@ -24,7 +24,7 @@ from driftlab.serve.errors import problems, read_json
 from driftlab.serve.holder import ModelHolder, Served
 from driftlab.serve.security import require_token
 from driftlab.serve.telemetry import Telemetry
-from driftlab.store.base import PredictionGroup
+from driftlab.store import PredictionGroup
 
 
 class Prediction(BaseModel):

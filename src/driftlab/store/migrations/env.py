@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from driftlab.store.sql import metadata
+from driftlab.store.sql.tables import metadata
 
 
 def run() -> None:

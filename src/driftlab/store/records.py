@@ -1,27 +1,27 @@
-"""The prediction store port and the records that cross it."""
+"""The records that cross the store's ports: what is written, and the typed rows read back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Protocol
-
-import pandas as pd
+from typing import Any
 
 __all__ = [
     "AUDIT_COLUMNS",
     "WINDOW_COLUMNS",
+    "AuditRow",
     "ErrorRecord",
     "LabelOutcome",
     "LabelRecord",
     "PredictionGroup",
     "PredictionRecord",
-    "Store",
+    "ServedVersion",
+    "StoredAlert",
+    "StoredDecision",
     "StoredRun",
 ]
 
-# Columns of every row returned by Store.audit (one compliance check of one window).
+# Fields of every AuditRow returned by Store.audit (one compliance check of one window).
 AUDIT_COLUMNS = [
     "id", "ts", "run_id", "model_name", "model_version", "window_start", "window_end",
     "check", "feature", "prohibited", "value", "ci_low", "ci_high", "reference", "limit",
@@ -152,85 +152,91 @@ class StoredRun:
     result: dict[str, Any] = field(repr=False)
 
 
-class Store(Protocol):
-    """Durable home of predictions, labels, monitoring results, alerts and decisions."""
+@dataclass(frozen=True, slots=True)
+class StoredDecision:
+    """A retraining decision as stored: ``decision`` is the dict it was saved with."""
 
-    def log_predictions(self, records: list[PredictionRecord]) -> int:
-        """Insert records; a request id already stored is skipped. Returns rows inserted."""
-        ...
+    id: int
+    ts: datetime
+    model_name: str
+    promoted: bool
+    decision: dict[str, Any] = field(repr=False)
 
-    def known_requests(self, request_ids: list[str]) -> set[str]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The flat form reports and JSON carry: id, ISO time, then the decision's fields.
 
-    def add_labels(self, labels: list[LabelRecord]) -> LabelOutcome:
-        """Record labels by request id: a replay of the same label changes nothing (idempotent);
-        a different label replaces it and is kept in the change log. Unknown ids raise
-        UnknownRequestError and nothing is written."""
-        ...
+        >>> from datetime import UTC, datetime
+        >>> StoredDecision(3, datetime(2026, 1, 2, tzinfo=UTC), "m", True,
+        ...                {"promoted": True, "reason": "better"}).to_dict()
+        {'id': 3, 'ts': '2026-01-02T00:00:00+00:00', 'promoted': True, 'reason': 'better'}
+        """
+        return {"id": self.id, "ts": self.ts.isoformat(), **self.decision}
 
-    def read_window(
-        self,
-        model_name: str,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        last_n: int | None = None,
-        labeled_only: bool = False,
-    ) -> pd.DataFrame: ...
 
-    def iter_window(
-        self,
-        model_name: str,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        chunk_rows: int = 50_000,
-    ) -> Iterator[pd.DataFrame]:
-        """The same rows as :meth:`read_window` over a time range, oldest first, in chunks of
-        at most ``chunk_rows`` (constant memory however large the range)."""
-        ...
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert or resolved notice as stored with its run; ``sent`` is whether any channel
+    accepted it (False also when the cooldown held it back)."""
 
-    def log_errors(self, records: list[ErrorRecord]) -> int: ...
+    id: int
+    run_id: int
+    ts: datetime
+    fingerprint: str
+    kind: str
+    severity: str
+    subject: str | None
+    message: str
+    sent: bool
 
-    def count_errors(
-        self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
-    ) -> dict[str, int]:
-        """Error answers in [start, end], as {"4xx": n, "5xx": m}."""
-        ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields, time as ISO text (the report's JSON form)."""
+        return {**_fields(self), "ts": self.ts.isoformat()}
 
-    def save_run(
-        self, model_name: str, model_version: str | None, result: dict[str, Any]
-    ) -> int: ...
 
-    def runs(
-        self, model_name: str | None = None, limit: int = 50, *, until_id: int | None = None
-    ) -> list[StoredRun]:
-        """Newest first; with ``until_id``, only runs up to that id (a run and its past)."""
-        ...
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One compliance check of one monitored window (fields: AUDIT_COLUMNS)."""
 
-    def get_run(self, run_id: int) -> StoredRun: ...
+    id: int
+    ts: datetime
+    run_id: int
+    model_name: str
+    model_version: str | None
+    window_start: str | None
+    window_end: str | None
+    check: str
+    feature: str
+    prohibited: bool
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    reference: float | None
+    limit: float | None
+    n: int
+    verdict: str
+    message: str
 
-    def save_alerts(self, run_id: int, alerts: list[dict[str, Any]]) -> None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields in AUDIT_COLUMNS order, time as ISO text (``driftlab audit --json``)."""
+        return {**_fields(self), "ts": self.ts.isoformat()}
 
-    def last_alert_sent(self, fingerprint: str) -> datetime | None: ...
 
-    def save_decision(self, model_name: str, decision: dict[str, Any]) -> int: ...
+@dataclass(frozen=True, slots=True)
+class ServedVersion:
+    """A (model, version) that served predictions: how many, first and last time."""
 
-    def save_audit(self, run_id: int, result: dict[str, Any]) -> int:
-        """Append every compliance check of a stored run's result to the audit log."""
-        ...
+    model_name: str
+    model_version: str
+    n_predictions: int
+    first_ts: datetime
+    last_ts: datetime
 
-    def audit(
-        self, model_name: str | None = None, *, limit: int = 100, feature: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Audit rows (AUDIT_COLUMNS), newest first."""
-        ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields, times as ISO text (what the dashboard's templates show)."""
+        return {**_fields(self), "first_ts": self.first_ts.isoformat(),
+                "last_ts": self.last_ts.isoformat()}  # fmt: skip
 
-    def decisions(self, model_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]: ...
 
-    def alert_log(self, model_name: str, limit: int = 200) -> list[dict[str, Any]]:
-        """Stored alerts and resolved notices of a model, newest first, with ``sent``."""
-        ...
-
-    def model_versions(self) -> list[dict[str, Any]]:
-        """Per model and version: ``n_predictions``, ``first_ts``, ``last_ts`` (ISO, UTC)."""
-        ...
+def _fields(record: Any) -> dict[str, Any]:
+    # asdict() deep-copies every value; these records hold only flat ones.
+    return {f.name: getattr(record, f.name) for f in fields(record)}

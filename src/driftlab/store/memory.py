@@ -1,0 +1,335 @@
+"""An in-memory store: every port with plain Python structures, for tests and demos.
+
+It keeps the SQL store's semantics (tests/store/test_contract.py runs the same checks on
+both): predictions idempotent by request id, labels joined by request id (a replay changes
+nothing, a correction is logged), half-open windows ``[start, end)``, ``last_n`` and the
+version filter applied before the limit, run and alert ids counting from 1, and values
+normalised as the database would (UTC times, JSON with non-finite numbers as null).
+
+>>> from datetime import UTC, datetime
+>>> from driftlab.store.records import PredictionRecord
+>>> s = MemoryStore()
+>>> t = datetime(2026, 1, 2, tzinfo=UTC)
+>>> s.log_predictions([PredictionRecord("r1", t, "m", "1", {"x": 1.0}, "a", 0.5, 2.0)] * 2)
+1
+>>> s.read_window("m")[["request_id", "x"]].values.tolist()
+[['r1', 1.0]]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pandas as pd
+
+from driftlab.errors import RecordRejectedError, UnknownRequestError, UnknownRunError
+from driftlab.store.codec import as_utc, finite, json_dumps, window_frame
+from driftlab.store.records import (
+    AuditRow,
+    ErrorRecord,
+    LabelOutcome,
+    LabelRecord,
+    PredictionRecord,
+    ServedVersion,
+    StoredAlert,
+    StoredDecision,
+    StoredRun,
+)
+
+__all__ = ["MemoryStore"]
+
+
+def _json(value: Any, what: str) -> Any:
+    """``value`` as the store gives it back: through JSON, as a JSON column holds it."""
+    try:
+        return orjson.loads(json_dumps(value))
+    except (TypeError, ValueError) as e:
+        raise RecordRejectedError(f"{what} failed on memory://: {e}") from e
+
+
+@dataclass(frozen=True, slots=True)
+class _Prediction:
+    request_id: str
+    ts: datetime
+    model_name: str
+    model_version: str
+    features: dict[str, Any]
+    prediction: Any
+    probability: float | None
+    latency_ms: float
+    attributes: dict[str, Any] | None
+
+
+class MemoryStore:
+    """Every store port (``driftlab.store.ports.Store``) in this process's memory; safe to
+    share between threads. Nothing survives the object."""
+
+    url = "memory://"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._predictions: dict[str, _Prediction] = {}
+        self._labels: dict[str, tuple[Any, datetime]] = {}
+        self.label_changes: list[tuple[str, Any, Any, datetime]] = []  # id, old, new, time
+        self._errors: list[ErrorRecord] = []
+        self._runs: list[StoredRun] = []
+        self._alerts: list[StoredAlert] = []
+        self._audit: list[AuditRow] = []
+        self._decisions: list[StoredDecision] = []
+
+    def close(self) -> None:
+        """Nothing to release; here so the fake can stand where a SqlStore is closed."""
+
+    # -- PredictionSink ------------------------------------------------------------------
+    def log_predictions(self, records: list[PredictionRecord]) -> int:
+        rows = [
+            _Prediction(
+                r.request_id, as_utc(r.ts), r.model_name, r.model_version,
+                _json(r.features, "log_predictions"), _json(r.prediction, "log_predictions"),
+                finite(None if r.probability is None else float(r.probability)),
+                float(r.latency_ms), _json(r.attributes or None, "log_predictions"),
+            )
+            for r in records
+        ]  # fmt: skip
+        with self._lock:
+            fresh = {p.request_id: p for p in rows if p.request_id not in self._predictions}
+            self._predictions.update(fresh)
+        return len(fresh)
+
+    def known_requests(self, request_ids: list[str]) -> set[str]:
+        with self._lock:
+            return {i for i in request_ids if i in self._predictions}
+
+    def add_labels(self, labels: list[LabelRecord]) -> LabelOutcome:
+        if not labels:
+            return LabelOutcome(0, 0, 0)
+        with self._lock:
+            missing = {r.request_id for r in labels} - self._predictions.keys()
+            if missing:
+                shown = ", ".join(sorted(missing)[:5])
+                raise UnknownRequestError(
+                    f"{len(missing)} request id(s) were never logged: {shown}"
+                    + (" ..." if len(missing) > 5 else "")
+                    + "; send labels only for request_id values returned by /v1/predict"
+                )
+            # Last label wins per request id within a batch.
+            latest = {r.request_id: (_json(r.label, "add_labels"), as_utc(r.ts)) for r in labels}
+            new = changed = 0
+            for rid, (label, ts) in latest.items():
+                old = self._labels.get(rid)
+                if old is None:
+                    new += 1
+                elif old[0] != label:
+                    changed += 1
+                    self.label_changes.append((rid, old[0], label, ts))
+                else:
+                    continue  # a replay changes nothing, not even its time (label lag)
+                self._labels[rid] = (label, ts)
+        return LabelOutcome(new, changed, len(latest) - new - changed)
+
+    def log_errors(self, records: list[ErrorRecord]) -> int:
+        with self._lock:
+            self._errors.extend(
+                ErrorRecord(as_utc(r.ts), r.model_name, r.route, int(r.status)) for r in records
+            )
+        return len(records)
+
+    # -- WindowSource ----------------------------------------------------------------------
+    def _window(
+        self,
+        model_name: str,
+        start: datetime | None,
+        end: datetime | None,
+        model_version: str | None,
+        labeled_only: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """The window's rows oldest first, in the form window_frame reads."""
+        lo = None if start is None else as_utc(start)
+        hi = None if end is None else as_utc(end)
+        with self._lock:
+            chosen = [
+                p for p in self._predictions.values()
+                if p.model_name == model_name
+                and (model_version is None or p.model_version == model_version)
+                and (lo is None or p.ts >= lo) and (hi is None or p.ts < hi)
+                and (not labeled_only or p.request_id in self._labels)
+            ]  # fmt: skip
+            labels = dict(self._labels)
+        chosen.sort(key=lambda p: (p.ts, p.request_id))
+        return [
+            (p.request_id, p.ts, p.model_version, p.prediction, p.probability, p.latency_ms,
+             *labels.get(p.request_id, (None, None)), p.attributes, p.features)
+            for p in chosen
+        ]  # fmt: skip
+
+    def read_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        labeled_only: bool = False,
+        model_version: str | None = None,
+    ) -> pd.DataFrame:
+        rows = self._window(model_name, start, end, model_version, labeled_only)
+        if last_n is not None:
+            rows = rows[-last_n:] if last_n > 0 else []
+        return window_frame(rows)
+
+    def iter_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        chunk_rows: int = 50_000,
+        model_version: str | None = None,
+    ) -> Iterator[pd.DataFrame]:
+        rows = self._window(model_name, start, end, model_version)
+        for i in range(0, len(rows), chunk_rows):
+            yield window_frame(rows[i : i + chunk_rows])
+
+    def count_errors(
+        self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, int]:
+        lo = None if start is None else as_utc(start)
+        hi = None if end is None else as_utc(end)
+        out = {"4xx": 0, "5xx": 0}
+        with self._lock:
+            for e in self._errors:
+                if (
+                    e.model_name == model_name
+                    and (lo is None or e.ts >= lo)
+                    and (hi is None or e.ts < hi)
+                ):
+                    out["5xx" if e.status >= 500 else "4xx"] += 1
+        return out
+
+    def model_versions(self) -> list[ServedVersion]:
+        groups: dict[tuple[str, str], list[datetime]] = {}
+        with self._lock:
+            for p in self._predictions.values():
+                groups.setdefault((p.model_name, p.model_version), []).append(p.ts)
+        return [
+            ServedVersion(name, version, len(ts), min(ts), max(ts))
+            for (name, version), ts in sorted(groups.items())
+        ]
+
+    # -- RunLog ----------------------------------------------------------------------------
+    def save_run(self, model_name: str, model_version: str | None, result: dict[str, Any]) -> int:
+        with self._lock:
+            run = StoredRun(
+                id=len(self._runs) + 1,
+                ts=datetime.now(UTC),
+                model_name=model_name,
+                model_version=model_version,
+                n_rows=int(result.get("n_rows", 0)),
+                n_alerts=len(result.get("alerts", [])),
+                result=_json(result, "save_run"),
+            )
+            self._runs.append(run)
+        return run.id
+
+    def runs(
+        self, model_name: str | None = None, limit: int = 50, *, until_id: int | None = None
+    ) -> list[StoredRun]:
+        with self._lock:
+            found = [
+                r for r in reversed(self._runs)
+                if (not model_name or r.model_name == model_name)
+                and (until_id is None or r.id <= until_id)
+            ]  # fmt: skip
+        return found[:limit]
+
+    def get_run(self, run_id: int) -> StoredRun:
+        with self._lock:
+            if 1 <= run_id <= len(self._runs):
+                return self._runs[run_id - 1]
+        raise UnknownRunError(f"no monitoring run with id {run_id}; 'driftlab runs' lists them")
+
+    # -- AlertLog --------------------------------------------------------------------------
+    def save_alerts(self, run_id: int, alerts: list[dict[str, Any]]) -> None:
+        now = datetime.now(UTC)
+        with self._lock:
+            for a in alerts:
+                self._alerts.append(
+                    StoredAlert(
+                        id=len(self._alerts) + 1, run_id=run_id, ts=now,
+                        fingerprint=a["fingerprint"], kind=a["kind"], severity=a["severity"],
+                        subject=a.get("subject"), message=a["message"],
+                        sent=bool(a.get("sent", False)),
+                    )
+                )  # fmt: skip
+
+    def last_alert_sent(self, fingerprint: str) -> datetime | None:
+        with self._lock:
+            sent = [a.ts for a in self._alerts if a.fingerprint == fingerprint and a.sent]
+        return max(sent, default=None)
+
+    def alert_log(self, model_name: str, limit: int = 200) -> list[StoredAlert]:
+        with self._lock:
+            of_model = {r.id for r in self._runs if r.model_name == model_name}
+            found = [a for a in reversed(self._alerts) if a.run_id in of_model]
+        return found[:limit]
+
+    # -- AuditLog --------------------------------------------------------------------------
+    def save_audit(self, run_id: int, result: dict[str, Any]) -> int:
+        compliance = result.get("compliance")
+        if not compliance or not compliance.get("checks"):
+            return 0
+        now = datetime.now(UTC)
+        with self._lock:
+            for c in compliance["checks"]:
+                interval = c.get("interval") or [None, None]
+                self._audit.append(
+                    AuditRow(
+                        id=len(self._audit) + 1, ts=now, run_id=run_id,
+                        model_name=result["model_name"],
+                        model_version=result.get("model_version"),
+                        window_start=result.get("window_start"),
+                        window_end=result.get("window_end"), check=c["check"],
+                        feature=c["feature"], prohibited=bool(c["prohibited"]),
+                        value=finite(c.get("value")), ci_low=finite(interval[0]),
+                        ci_high=finite(interval[1]), reference=finite(c.get("reference")),
+                        limit=finite(c.get("limit")), n=int(c.get("n", 0)),
+                        verdict=c["verdict"], message=c["message"],
+                    )
+                )  # fmt: skip
+        return len(compliance["checks"])
+
+    def audit(
+        self, model_name: str | None = None, *, limit: int = 100, feature: str | None = None
+    ) -> list[AuditRow]:
+        with self._lock:
+            found = [
+                a for a in reversed(self._audit)
+                if (not model_name or a.model_name == model_name)
+                and (not feature or a.feature == feature)
+            ]  # fmt: skip
+        return found[:limit]
+
+    # -- DecisionLog -----------------------------------------------------------------------
+    def save_decision(self, model_name: str, decision: dict[str, Any]) -> int:
+        with self._lock:
+            stored = StoredDecision(
+                id=len(self._decisions) + 1,
+                ts=datetime.now(UTC),
+                model_name=model_name,
+                promoted=bool(decision.get("promoted")),
+                decision=_json(decision, "save_decision"),
+            )
+            self._decisions.append(stored)
+        return stored.id
+
+    def decisions(self, model_name: str | None = None, limit: int = 50) -> list[StoredDecision]:
+        with self._lock:
+            found = [
+                d for d in reversed(self._decisions) if not model_name or d.model_name == model_name
+            ]
+        return found[:limit]

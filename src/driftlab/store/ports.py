@@ -1,0 +1,166 @@
+"""The store's ports, one per job: a caller asks for the narrow port it uses, so a fake for
+its tests implements a few methods rather than every table.
+
+``Store`` is all of them at once (what an adapter such as ``SqlStore`` or ``MemoryStore``
+provides). Every window is half-open, ``[start, end)``: a row at ``end`` belongs to the next
+window, so back-to-back windows never count a row twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from driftlab.store.records import (
+    AuditRow,
+    ErrorRecord,
+    LabelOutcome,
+    LabelRecord,
+    PredictionRecord,
+    ServedVersion,
+    StoredAlert,
+    StoredDecision,
+    StoredRun,
+)
+
+__all__ = [
+    "AlertLog",
+    "AuditLog",
+    "DecisionLog",
+    "PredictionSink",
+    "RunHistory",
+    "RunLog",
+    "Store",
+    "WindowSource",
+]
+
+
+class PredictionSink(Protocol):
+    """Where served predictions, their labels and error answers are written."""
+
+    def log_predictions(self, records: list[PredictionRecord]) -> int:
+        """Insert records; a request id already stored is skipped. Returns rows inserted.
+        Raises RecordRejectedError when the store refuses a record for good (a constraint, a
+        value it cannot hold) and StoreUnavailableError when it cannot write now."""
+        ...
+
+    def known_requests(self, request_ids: list[str]) -> set[str]: ...
+
+    def add_labels(self, labels: list[LabelRecord]) -> LabelOutcome:
+        """Record labels by request id: a replay of the same label changes nothing (idempotent);
+        a different label replaces it and is kept in the change log. Unknown ids raise
+        UnknownRequestError and nothing is written."""
+        ...
+
+    def log_errors(self, records: list[ErrorRecord]) -> int: ...
+
+
+class WindowSource(Protocol):
+    """Monitoring windows: predictions with their labels, and the error answers beside them."""
+
+    def read_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        labeled_only: bool = False,
+        model_version: str | None = None,
+    ) -> pd.DataFrame:
+        """Predictions in ``[start, end)`` (of ``model_version`` only, when given), the last
+        ``last_n`` of them, oldest first: WINDOW_COLUMNS, then one column per feature."""
+        ...
+
+    def iter_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        chunk_rows: int = 50_000,
+        model_version: str | None = None,
+    ) -> Iterator[pd.DataFrame]:
+        """The same rows as :meth:`read_window` over a time range, oldest first, in chunks of
+        at most ``chunk_rows`` (constant memory however large the range)."""
+        ...
+
+    def count_errors(
+        self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, int]:
+        """Error answers in ``[start, end)``, as {"4xx": n, "5xx": m}."""
+        ...
+
+    def model_versions(self) -> list[ServedVersion]:
+        """Every (model, version) that served predictions, by model then version."""
+        ...
+
+
+class RunLog(Protocol):
+    """Stored monitoring results."""
+
+    def save_run(
+        self, model_name: str, model_version: str | None, result: dict[str, Any]
+    ) -> int: ...
+
+    def runs(
+        self, model_name: str | None = None, limit: int = 50, *, until_id: int | None = None
+    ) -> list[StoredRun]:
+        """Newest first; with ``until_id``, only runs up to that id (a run and its past)."""
+        ...
+
+    def get_run(self, run_id: int) -> StoredRun:
+        """The run; UnknownRunError when no run has that id."""
+        ...
+
+
+class AlertLog(Protocol):
+    """Alerts as delivered, for the cooldown and the history views."""
+
+    def save_alerts(self, run_id: int, alerts: list[dict[str, Any]]) -> None: ...
+
+    def last_alert_sent(self, fingerprint: str) -> datetime | None:
+        """When an alert with this fingerprint was last accepted by a channel."""
+        ...
+
+    def alert_log(self, model_name: str, limit: int = 200) -> list[StoredAlert]:
+        """Stored alerts and resolved notices of a model, newest first."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The compliance audit log."""
+
+    def save_audit(self, run_id: int, result: dict[str, Any]) -> int:
+        """Append every compliance check of a stored run's result to the audit log."""
+        ...
+
+    def audit(
+        self, model_name: str | None = None, *, limit: int = 100, feature: str | None = None
+    ) -> list[AuditRow]:
+        """Audit rows, newest first."""
+        ...
+
+
+class DecisionLog(Protocol):
+    """Retraining decisions."""
+
+    def save_decision(self, model_name: str, decision: dict[str, Any]) -> int: ...
+
+    def decisions(self, model_name: str | None = None, limit: int = 50) -> list[StoredDecision]:
+        """Newest first."""
+        ...
+
+
+class RunHistory(RunLog, AlertLog, DecisionLog, Protocol):
+    """Runs and what followed them (their alerts, retraining decisions): what a report reads
+    and what all-clear notices look back on."""
+
+
+class Store(PredictionSink, WindowSource, RunLog, AlertLog, AuditLog, DecisionLog, Protocol):
+    """Durable home of predictions, labels, monitoring results, alerts and decisions: every
+    port at once."""

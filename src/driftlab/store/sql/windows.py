@@ -1,0 +1,142 @@
+"""Reads of monitoring windows: predictions joined to their labels, and error answers.
+
+Every window is half-open, ``[start, end)``, for predictions and errors alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from driftlab.store.codec import utc, window_frame
+from driftlab.store.records import ServedVersion
+from driftlab.store.sql.core import SqlCore, store_errors
+from driftlab.store.sql.tables import labels, predictions, request_errors, utc_bound
+
+__all__ = ["WindowMixin"]
+
+
+def _window_query(
+    model_name: str, start: datetime | None, end: datetime | None, model_version: str | None
+) -> Any:
+    """Predictions of a model (and version) in [start, end) with their labels: the columns
+    window_frame expects (WINDOW_COLUMNS, then the features)."""
+    p, lab = predictions, labels
+    q = (
+        sa.select(
+            p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
+            p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.attributes,
+            p.c.features,
+        )
+        .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
+        .where(p.c.model_name == model_name)
+    )  # fmt: skip
+    if model_version is not None:
+        # In the query, before any limit: the last n rows *of this version*.
+        q = q.where(p.c.model_version == model_version)
+    if start is not None:
+        q = q.where(p.c.ts >= utc_bound(start))
+    if end is not None:
+        q = q.where(p.c.ts < utc_bound(end))
+    return q
+
+
+class WindowMixin(SqlCore):
+    """WindowSource over SQL."""
+
+    @store_errors
+    def read_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        labeled_only: bool = False,
+        model_version: str | None = None,
+    ) -> pd.DataFrame:
+        p, lab = predictions, labels
+        q = _window_query(model_name, start, end, model_version)
+        if labeled_only:
+            q = q.where(lab.c.label.is_not(None))
+        q = q.order_by(p.c.ts.desc(), p.c.request_id.desc())
+        if last_n is not None:
+            q = q.limit(last_n)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        rows.reverse()  # oldest first
+        return window_frame(rows)
+
+    def iter_window(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        chunk_rows: int = 50_000,
+        model_version: str | None = None,
+    ) -> Iterator[pd.DataFrame]:
+        # Keyset pagination on (ts, request_id): each page is an index range scan, unlike
+        # OFFSET, whose cost grows with every page already read.
+        p = predictions
+        base = _window_query(model_name, start, end, model_version).order_by(p.c.ts, p.c.request_id)
+        after: tuple[datetime, str] | None = None
+        while True:
+            rows = self._page(base, chunk_rows, after)
+            if not rows:
+                return
+            yield window_frame(rows)
+            if len(rows) < chunk_rows:
+                return
+            after = (rows[-1].ts, rows[-1].request_id)
+
+    @store_errors
+    def _page(self, base: Any, chunk_rows: int, after: tuple[datetime, str] | None) -> list[Any]:
+        p = predictions
+        q = base.limit(chunk_rows)
+        if after is not None:
+            q = q.where(sa.tuple_(p.c.ts, p.c.request_id) > sa.tuple_(*after))
+        with self.engine.connect() as conn:
+            return list(conn.execute(q).all())
+
+    @store_errors
+    def count_errors(
+        self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, int]:
+        e = request_errors
+        family = sa.case((e.c.status >= 500, "5xx"), else_="4xx")
+        q = sa.select(family, sa.func.count()).where(e.c.model_name == model_name)
+        if start is not None:
+            q = q.where(e.c.ts >= utc_bound(start))
+        if end is not None:
+            q = q.where(e.c.ts < utc_bound(end))  # half-open, as read_window
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(q.group_by(family)).all())
+        return {"4xx": int(found.get("4xx", 0)), "5xx": int(found.get("5xx", 0))}
+
+    @store_errors
+    def model_versions(self) -> list[ServedVersion]:
+        """Every (model, version) that served predictions: how many, first and last time."""
+        p = predictions
+        q = (
+            sa.select(p.c.model_name, p.c.model_version, sa.func.count().label("n_predictions"),
+                      sa.func.min(p.c.ts).label("first_ts"), sa.func.max(p.c.ts).label("last_ts"))
+            .group_by(p.c.model_name, p.c.model_version)
+            .order_by(p.c.model_name, p.c.model_version)
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            ServedVersion(
+                model_name=row.model_name,
+                model_version=row.model_version,
+                n_predictions=int(row.n_predictions),
+                first_ts=utc(row.first_ts),  # type: ignore[arg-type]
+                last_ts=utc(row.last_ts),  # type: ignore[arg-type]
+            )
+            for row in rows
+        ]
