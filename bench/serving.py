@@ -76,7 +76,7 @@ def bare_app(project_file: Path, port: int) -> None:
     from fastapi import FastAPI
     from threadpoolctl import threadpool_limits
 
-    from driftlab.cli import compose
+    from driftlab import compose
     from driftlab.registry import CHAMPION
 
     threadpool_limits(limits=1)  # as driftlab's serve.threads = 1: a fair comparison
@@ -345,7 +345,7 @@ def in_process_floor(project_file: Path) -> dict[str, float]:
     """Rows/s of predict_proba on 1,000 rows in this process (scikit-learn and ONNX)."""
     from threadpoolctl import threadpool_limits
 
-    from driftlab.cli import compose
+    from driftlab import compose
     from driftlab.compiled import compile_bundle
 
     p = compose.project(project_file)

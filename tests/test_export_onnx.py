@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import driftlab.compiled
-from driftlab.cli import compose
+from driftlab import compose
 from driftlab.cli.main import app
 from driftlab.jobs import train_job
 from driftlab.scenarios import prepare

@@ -1,7 +1,9 @@
 """``driftlab demo``: the whole loop on real data, through a real server over HTTP.
 
 A composition root like the CLI: it picks the MLflow registry and the SQLite store, starts
-``driftlab serve`` as a subprocess on 127.0.0.1, and drives it the way clients would.
+``driftlab serve`` as a subprocess on 127.0.0.1, and drives it the way clients would. It shows
+monitoring results and retraining decisions with the printers it is given (the ``driftlab demo``
+command passes the CLI's tables), so it depends on no CLI module.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,21 +28,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from driftlab.alerts import Sink
-from driftlab.cli.compose import open_registry, open_store, sinks
-from driftlab.cli.render import print_decision, print_result
+from driftlab.compose import open_registry, open_store, sinks
 from driftlab.config import Project, load_project
 from driftlab.errors import DriftlabError
 from driftlab.jobs import MonitorOutcome, monitor_job, train_job
-from driftlab.monitor import Window
+from driftlab.monitor import MonitoringResult, Window
 from driftlab.registry.base import Registry
 from driftlab.report import load_report, write_report
-from driftlab.retrain import retrain
+from driftlab.retrain import PromotionDecision, retrain
 from driftlab.scenarios import Scenario, get_scenario
 from driftlab.store import Store
 
-__all__ = ["DemoOutcome", "run_demo", "serve_subprocess"]
+__all__ = ["DemoOutcome", "Printers", "run_demo", "serve_subprocess"]
 
 _MARKER = ".driftlab-demo"
+
+
+@dataclass(frozen=True)
+class Printers:
+    """How the demo shows its steps' results on its console."""
+
+    result: Callable[[Console, MonitoringResult, int | None], None]
+    decision: Callable[[Console, PromotionDecision], None]
 
 
 @dataclass(frozen=True)
@@ -142,7 +151,9 @@ def send_labels(client: httpx.Client, ids: list[str], labels: pd.Series) -> int:
     return int(resp.json()["accepted"])
 
 
-def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> DemoOutcome:
+def run_demo(
+    workdir: Path, console: Console, scenario_name: str = "ames", *, printers: Printers
+) -> DemoOutcome:
     started = time.monotonic()
     prepare = get_scenario(scenario_name)
     workdir = workdir.resolve()
@@ -181,7 +192,7 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
                 send_labels(client, normal_ids, scenario.normal[scenario.target])
                 console.rule("3. Monitor the normal phase")
             normal = monitor_job(project, store, registry, Window(last_n=len(normal_ids)), channels)
-            print_result(console, normal.result, normal.run_id)
+            printers.result(console, normal.result, normal.run_id)
 
             console.rule(f"4. {scenario.drift_title}")
             with Progress(*cols, console=console) as progress:
@@ -191,12 +202,12 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
             send_labels(client, drift_ids, scenario.drifted[scenario.target])
             span = len(drift_ids) + (len(normal_ids) if scenario.span_both_phases else 0)
             drifted = monitor_job(project, store, registry, Window(last_n=span), channels)
-            print_result(console, drifted.result, drifted.run_id)
+            printers.result(console, drifted.result, drifted.run_id)
 
             console.rule("5. Retrain and compare")
             with console.status("Training a challenger on training + labeled production data..."):
                 decision = retrain(project, store, registry, scenario.train)
-            print_decision(console, decision)
+            printers.decision(console, decision)
             served = trained.version
             after = None
             if decision.promoted:
@@ -213,8 +224,8 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
                     f"a new prediction came from version [bold]{served}[/]."
                 )
             if decision.promoted and scenario.after_retrain is not None:
-                after = _after_retrain(console, client, scenario, project, store, registry,
-                                       channels)  # fmt: skip
+                after = _after_retrain(console, printers, client, scenario, project, store,
+                                       registry, channels)  # fmt: skip
 
     console.rule("6. Report")
     # The report shows the last window: after retraining when the scenario has that phase.
@@ -239,6 +250,7 @@ def run_demo(workdir: Path, console: Console, scenario_name: str = "ames") -> De
 
 def _after_retrain(
     console: Console,
+    printers: Printers,
     client: httpx.Client,
     scenario: Scenario,
     project: Project,
@@ -253,7 +265,7 @@ def _after_retrain(
         ids = send_traffic(client, scenario.records(scenario.after_retrain), progress, "traffic")
     send_labels(client, ids, scenario.after_retrain[scenario.target])
     after = monitor_job(project, store, registry, Window(last_n=len(ids)), channels)
-    print_result(console, after.result, after.run_id)
+    printers.result(console, after.result, after.run_id)
     return after
 
 

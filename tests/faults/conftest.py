@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from driftlab.cli.compose import open_registry
+from driftlab.compose import open_registry
 from driftlab.config import load_project
 from driftlab.jobs import train_job
 from driftlab.scenarios import AmesScenario, prepare

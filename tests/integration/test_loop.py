@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from driftlab.demo import run_demo
+from driftlab.cli.render import print_decision, print_result
+from driftlab.demo import Printers, run_demo
+
+# The CLI's tables: the alert text checked below is what they print.
+PRINTERS = Printers(print_result, print_decision)
 
 
 @pytest.mark.slow
 def test_demo_loop_end_to_end(tmp_path: Path) -> None:
     console = Console(file=open(tmp_path / "demo.log", "w"), width=120)  # noqa: SIM115
-    outcome = run_demo(tmp_path / "demo", console)
+    outcome = run_demo(tmp_path / "demo", console, printers=PRINTERS)
     console.file.close()
 
     assert outcome.normal_alerts == 0, "normal traffic must not alarm"
@@ -40,5 +44,5 @@ def test_demo_loop_end_to_end(tmp_path: Path) -> None:
 def test_demo_refuses_to_delete_foreign_folder(tmp_path: Path) -> None:
     (tmp_path / "precious.txt").write_text("keep me")
     with pytest.raises(Exception, match="refusing to delete it"):
-        run_demo(tmp_path, Console(file=io.StringIO()))
+        run_demo(tmp_path, Console(file=io.StringIO()), printers=PRINTERS)
     assert (tmp_path / "precious.txt").exists()

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from driftlab.cli import compose
+from driftlab import compose
 from driftlab.jobs import train_job
 from driftlab.registry import CHAMPION
 from driftlab.scenarios import prepare

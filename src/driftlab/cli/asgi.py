@@ -14,7 +14,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from rich.console import Console
 
-from driftlab.cli import compose
+from driftlab import compose
+from driftlab.cli.options import setup_logging
 from driftlab.errors import ConfigError
 
 __all__ = ["VERBOSE_ENV", "create"]
@@ -29,6 +30,6 @@ def create() -> FastAPI:
     config = os.environ.get("DRIFTLAB_CONFIG")
     if not config:
         raise ConfigError("DRIFTLAB_CONFIG is not set; it names the project file to serve")
-    compose.setup_logging(Console(stderr=True), os.environ.get(VERBOSE_ENV) == "1")
+    setup_logging(Console(stderr=True), os.environ.get(VERBOSE_ENV) == "1")
     p = compose.project(Path(config))
     return create_app(p, compose.open_store(p), compose.open_registry(p))

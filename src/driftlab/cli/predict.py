@@ -1,0 +1,112 @@
+"""The commands that feed the store from files: ``driftlab predict`` (a batch prediction job)
+and ``driftlab feedback`` (late labels)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from driftlab import compose
+from driftlab.cli.options import (
+    DEFAULT_CONFIG,
+    ConfigOpt,
+    JsonOpt,
+    VerboseOpt,
+    console,
+    emit_json,
+    err_console,
+    setup_logging,
+)
+
+__all__ = ["feedback", "predict"]
+
+
+def predict(
+    source: Annotated[Path, typer.Argument(help="Input rows, CSV or Parquet.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write predictions (.csv or .parquet).")
+    ],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="Column holding each row's request id (labels join by it; re-runs add no "
+            "duplicate logs). Default: a new id per row.",
+        ),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Model version to use (default: the champion).")
+    ] = None,
+    log: Annotated[
+        bool, typer.Option("--log/--no-log", help="Log predictions to the store for monitoring.")
+    ] = True,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows scored per chunk.")] = 20_000,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Batch prediction job: score a file with a registered version, write predictions in
+    input order, and log them like API predictions so monitoring and late labels see them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from driftlab.batch import count_rows, predict_file
+
+    setup_logging(err_console, verbose)
+    p = compose.project(config)
+    store = compose.open_store(p) if log else None
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=as_json,
+    )
+    with progress:
+        task = progress.add_task(
+            "Scoring rows", total=count_rows(source) if source.is_file() else None
+        )
+        outcome = predict_file(
+            p,
+            compose.open_registry(p),
+            source,
+            out,
+            store=store,
+            id_column=id_column,
+            version=version,
+            chunk_rows=chunk_rows,
+            progress=lambda n: progress.advance(task, n),
+        )
+    if as_json:
+        emit_json({**outcome.__dict__, "rows_per_s": round(outcome.rows_per_s, 1)})
+        return
+    console.print(
+        f"Scored [bold]{outcome.rows:,}[/] rows with {p.model_name} version "
+        f"{outcome.model_version} in {outcome.seconds:.1f} s ({outcome.rows_per_s:,.0f} rows/s) "
+        f"→ [bold]{outcome.output}[/]"
+    )
+    if log:
+        console.print(f"Logged {outcome.logged:,} new predictions to the store.")
+
+
+def feedback(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet with request_id and label.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load late ground-truth labels from a file, joined to predictions by request_id."""
+    from driftlab.feedback import labels_from_file
+
+    p = compose.project(config)
+    labels = labels_from_file(file, p)
+    out = compose.open_store(p).add_labels(labels)
+    if as_json:
+        emit_json({"accepted": out.accepted, "new": out.new, "changed": out.changed,
+                   "unchanged": out.unchanged})  # fmt: skip
+    else:
+        console.print(
+            f"Accepted {out.accepted} labels from {file}: {out.new} new, {out.changed} changed, "
+            f"{out.unchanged} already known"
+        )
