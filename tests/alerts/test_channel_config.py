@@ -29,6 +29,10 @@ to = ["oncall@example.com"]
 """
 
 
+def _public(host: str, port: int) -> list[str]:
+    return ["93.184.215.14"]
+
+
 def _load(tmp_path: Path, text: str):
     path = tmp_path / "driftlab.toml"
     path.write_text(BASE + text)
@@ -181,7 +185,9 @@ def test_build_sinks_reads_secrets_from_the_environment(tmp_path: Path) -> None:
             ]
         }
     )
-    slack, hook, email = build_sinks(config, environ={"HOOK_SECRET": SECRET, "SMTP_PASSWORD": "pw"})
+    environ = {"HOOK_SECRET": SECRET, "SMTP_PASSWORD": "pw"}
+    # smtp.example.com is checked like a URL's host: a resolver stands in for DNS.
+    slack, hook, email = build_sinks(config, environ=environ, resolve=_public)
     assert isinstance(slack, SlackSink) and slack.retry == RetryPolicy(1, 0.5)
     assert isinstance(hook, WebhookSink) and hook.retry == RetryPolicy(3, 2.0)
     assert hook._secret == SECRET
@@ -192,7 +198,7 @@ def test_build_sinks_reads_secrets_from_the_environment(tmp_path: Path) -> None:
         match=r"alerts\.channels\.1\.secret_env = 'HOOK_SECRET', but that environment "
         r"variable is not set; export HOOK_SECRET=",
     ):
-        build_sinks(config, environ={"SMTP_PASSWORD": "pw"})
+        build_sinks(config, environ={"SMTP_PASSWORD": "pw"}, resolve=_public)
 
 
 def test_unreadable_ca_file_names_the_key(tmp_path: Path) -> None:
