@@ -75,6 +75,18 @@ min_severity = "critical"
     assert SECRET not in repr(p) and SECRET not in str(p.model_dump(mode="json"))
 
 
+def test_allow_hosts_take_a_port() -> None:
+    hosts = ["Relay.Internal:25", "127.0.0.1", "[::1]:8025", "[::1]", "fe80::1", " h:1 "]
+    assert AlertsConfig.model_validate({"allow_hosts": hosts}).allow_hosts == [
+        "relay.internal:25",
+        "127.0.0.1",
+        "[::1]:8025",
+        "::1",
+        "fe80::1",
+        "h:1",
+    ]
+
+
 def test_existing_console_and_webhook_channels_still_load(tmp_path: Path) -> None:
     p = _load(
         tmp_path,
@@ -152,6 +164,25 @@ min_severity = "warning"
             r"'webhook', 'slack' or 'email'",
         ),
         ('[alerts]\nallow_hosts = [""]\n', r"alerts\.allow_hosts: allow_hosts has an empty entry"),
+        (
+            '[alerts]\nallow_hosts = ["relay:smtp"]\n',
+            r"alerts\.allow_hosts: allow_hosts entry 'relay:smtp' has port 'smtp'; a port is a "
+            r"number from 1 to 65535: write 'relay:25' for one port, or 'relay' for every port",
+        ),
+        (
+            '[alerts]\nallow_hosts = ["127.0.0.1:70000"]\n',
+            r"entry '127\.0\.0\.1:70000' has port '70000'; .* write '127\.0\.0\.1:25'",
+        ),
+        (
+            '[alerts]\nallow_hosts = ["[::1]:x"]\n',
+            r"entry '\[::1\]:x' has port 'x'; .* write '\[::1\]:25' for one port, or '::1'",
+        ),
+        (
+            '[alerts]\nallow_hosts = ["[::1"]\n',
+            r"entry '\[::1' is not host, host:port or \[IPv6 address\]:port; write e\.g\. "
+            r"'\[::1\]:8025'",
+        ),
+        ('[alerts]\nallow_hosts = [":25"]\n', r"entry ':25' has no host; write e\.g\."),
     ],
 )
 def test_invalid_channels_name_key_and_fix_without_echoing_secrets(

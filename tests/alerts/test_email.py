@@ -90,7 +90,7 @@ def test_starttls_and_auth_with_a_project_ca_file(
                         "sender": "driftlab@example.com",
                         "to": ["oncall@example.com"],
                     }
-                ]
+                ],
             }
         )
         sinks = build_sinks(config, root=cert[0].parent)
