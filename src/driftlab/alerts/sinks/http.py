@@ -68,6 +68,20 @@ def _request(
     return httpx.Request("POST", url, content=body, headers=headers, extensions=extensions)
 
 
+def _first_answer(transport: httpx.HTTPTransport, requests: list[httpx.Request]) -> int:
+    """The status of the first request whose connection is accepted, trying them in order."""
+    for request in requests[:-1]:
+        try:
+            response = transport.handle_request(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            continue  # nothing was sent yet, so the next checked address may be tried
+        response.read()
+        return response.status_code
+    response = transport.handle_request(requests[-1])
+    response.read()
+    return response.status_code
+
+
 def post(
     name: str,
     url: str,
@@ -97,19 +111,9 @@ def post(
         target = httpx.URL(url)
         # Through a proxy the proxy connects, by name (see the module docstring).
         pinned: list[str | None] = [None] if proxy or not addresses else list(addresses)
+        requests = [_request(target, body, headers, timeout_s, a) for a in pinned]
         with httpx.HTTPTransport(proxy=proxy) as transport:
-            for i, address in enumerate(pinned):
-                request = _request(target, body, headers, timeout_s, address)
-                try:
-                    response = transport.handle_request(request)
-                except (httpx.ConnectError, httpx.ConnectTimeout):
-                    # Nothing was sent yet, so the next checked address may be tried.
-                    if i + 1 == len(pinned):
-                        raise
-                    continue
-                response.read()
-                status = response.status_code
-                break
+            status = _first_answer(transport, requests)
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
         # Chaining would carry the URL into tracebacks; the class name is enough to act on.
         raise AlertDeliveryError(
