@@ -30,7 +30,13 @@ class WebhookReceiver:
     to test retries.
     """
 
-    def __init__(self, status: int = 200, statuses: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        statuses: list[int] | None = None,
+        *,
+        cert: tuple[Path, Path] | None = None,
+    ) -> None:
         self.status = status
         self._queue = list(statuses or [])
         self.received: list[dict[str, Any]] = []
@@ -54,7 +60,14 @@ class WebhookReceiver:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?token=s3cret"
+        self.port = int(self.server.server_address[1])
+        scheme = "http"
+        if cert is not None:  # HTTPS with that certificate and key
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(cert[0]), str(cert[1]))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/hook?token=s3cret"
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -74,8 +87,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def self_signed_cert(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and localhost, and its key, written as PEM files."""
+def self_signed_cert(
+    folder: Path, names: tuple[str, ...] = ("localhost",), ips: tuple[str, ...] = ("127.0.0.1",)
+) -> tuple[Path, Path]:
+    """A certificate for ``names`` and ``ips`` (by default localhost and 127.0.0.1), and its
+    key, written as PEM files."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -94,7 +110,8 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [x509.DNSName(n) for n in names]
+                + [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]
             ),
             critical=False,
         )

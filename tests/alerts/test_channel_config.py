@@ -29,6 +29,10 @@ to = ["oncall@example.com"]
 """
 
 
+def _public(host: str, port: int) -> list[str]:
+    return ["93.184.215.14"]
+
+
 def _load(tmp_path: Path, text: str):
     path = tmp_path / "driftlab.toml"
     path.write_text(BASE + text)
@@ -69,6 +73,18 @@ min_severity = "critical"
     # A pasted URL keeps only its host, so neither it nor its token is kept or echoed.
     assert p.alerts.allow_hosts == ["hooks.slack.com", "alerts.internal"]
     assert SECRET not in repr(p) and SECRET not in str(p.model_dump(mode="json"))
+
+
+def test_allow_hosts_take_a_port() -> None:
+    hosts = ["Relay.Internal:25", "127.0.0.1", "[::1]:8025", "[::1]", "fe80::1", " h:1 "]
+    assert AlertsConfig.model_validate({"allow_hosts": hosts}).allow_hosts == [
+        "relay.internal:25",
+        "127.0.0.1",
+        "[::1]:8025",
+        "::1",
+        "fe80::1",
+        "h:1",
+    ]
 
 
 def test_existing_console_and_webhook_channels_still_load(tmp_path: Path) -> None:
@@ -148,6 +164,25 @@ min_severity = "warning"
             r"'webhook', 'slack' or 'email'",
         ),
         ('[alerts]\nallow_hosts = [""]\n', r"alerts\.allow_hosts: allow_hosts has an empty entry"),
+        (
+            '[alerts]\nallow_hosts = ["relay:smtp"]\n',
+            r"alerts\.allow_hosts: allow_hosts entry 'relay:smtp' has port 'smtp'; a port is a "
+            r"number from 1 to 65535: write 'relay:25' for one port, or 'relay' for every port",
+        ),
+        (
+            '[alerts]\nallow_hosts = ["127.0.0.1:70000"]\n',
+            r"entry '127\.0\.0\.1:70000' has port '70000'; .* write '127\.0\.0\.1:25'",
+        ),
+        (
+            '[alerts]\nallow_hosts = ["[::1]:x"]\n',
+            r"entry '\[::1\]:x' has port 'x'; .* write '\[::1\]:25' for one port, or '::1'",
+        ),
+        (
+            '[alerts]\nallow_hosts = ["[::1"]\n',
+            r"entry '\[::1' is not host, host:port or \[IPv6 address\]:port; write e\.g\. "
+            r"'\[::1\]:8025'",
+        ),
+        ('[alerts]\nallow_hosts = [":25"]\n', r"entry ':25' has no host; write e\.g\."),
     ],
 )
 def test_invalid_channels_name_key_and_fix_without_echoing_secrets(
@@ -181,7 +216,9 @@ def test_build_sinks_reads_secrets_from_the_environment(tmp_path: Path) -> None:
             ]
         }
     )
-    slack, hook, email = build_sinks(config, environ={"HOOK_SECRET": SECRET, "SMTP_PASSWORD": "pw"})
+    environ = {"HOOK_SECRET": SECRET, "SMTP_PASSWORD": "pw"}
+    # smtp.example.com is checked like a URL's host: a resolver stands in for DNS.
+    slack, hook, email = build_sinks(config, environ=environ, resolve=_public)
     assert isinstance(slack, SlackSink) and slack.retry == RetryPolicy(1, 0.5)
     assert isinstance(hook, WebhookSink) and hook.retry == RetryPolicy(3, 2.0)
     assert hook._secret == SECRET
@@ -192,7 +229,7 @@ def test_build_sinks_reads_secrets_from_the_environment(tmp_path: Path) -> None:
         match=r"alerts\.channels\.1\.secret_env = 'HOOK_SECRET', but that environment "
         r"variable is not set; export HOOK_SECRET=",
     ):
-        build_sinks(config, environ={"SMTP_PASSWORD": "pw"})
+        build_sinks(config, environ={"SMTP_PASSWORD": "pw"}, resolve=_public)
 
 
 def test_unreadable_ca_file_names_the_key(tmp_path: Path) -> None:

@@ -78,6 +78,7 @@ def test_starttls_and_auth_with_a_project_ca_file(
     with SmtpReceiver(cert=cert, login=("driftlab", PASSWORD)) as rx:
         config = AlertsConfig.model_validate(
             {
+                "allow_hosts": [f"127.0.0.1:{rx.port}"],  # the SMTP host is checked too
                 "channels": [
                     {
                         "type": "email",
@@ -89,7 +90,7 @@ def test_starttls_and_auth_with_a_project_ca_file(
                         "sender": "driftlab@example.com",
                         "to": ["oncall@example.com"],
                     }
-                ]
+                ],
             }
         )
         sinks = build_sinks(config, root=cert[0].parent)

@@ -1,4 +1,4 @@
-"""From ``[alerts]`` settings to sinks: URLs checked, secrets read from the environment."""
+"""From ``[alerts]`` settings to sinks: destinations checked, secrets read from the environment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ssl
 from collections.abc import Mapping
 from pathlib import Path
 
-from driftlab.alerts.guard import check_url
+from driftlab.alerts.guard import Guard, Resolver, check_url, resolve_host
 from driftlab.alerts.retry import RetryPolicy
 from driftlab.alerts.sinks import ConsoleSink, EmailSink, Sink, SlackSink, WebhookSink
 from driftlab.config import AlertChannel, AlertsConfig
@@ -50,15 +50,23 @@ def _ssl_context(ch: AlertChannel, where: str, root: Path | None) -> ssl.SSLCont
 
 
 def build_sinks(
-    config: AlertsConfig, *, root: Path | None = None, environ: Mapping[str, str] | None = None
+    config: AlertsConfig,
+    *,
+    root: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    resolve: Resolver = resolve_host,
 ) -> list[Sink]:
     """One sink per channel, in order; a channel's name carries its index (``slack#1``).
 
-    Raises :class:`ConfigError` for a URL that fails :func:`~driftlab.alerts.guard.check_url`
-    or a ``*_env`` variable that is not set. Relative ``ca_file`` paths are resolved against
-    ``root`` (the project folder). Errors name the channel and key, never a URL or a secret.
+    Raises :class:`ConfigError` for a URL that fails :func:`~driftlab.alerts.guard.check_url`,
+    an e-mail ``host`` and ``port`` that fail the same check, or a ``*_env`` variable that is
+    not set. Each network sink keeps the :class:`~driftlab.alerts.guard.Guard` (``allow_hosts``
+    and ``resolve``) and checks again before each delivery. Relative ``ca_file`` paths are
+    resolved against ``root`` (the project folder). Errors name the channel and key, never a
+    URL or a secret.
     """
     environ = os.environ if environ is None else environ
+    guard = Guard(tuple(config.allow_hosts), resolve)
     out: list[Sink] = []
     for i, ch in enumerate(config.channels):
         where = f"alerts.channels.{i}"
@@ -68,6 +76,8 @@ def build_sinks(
             continue
         if ch.type == "email":
             assert ch.host is not None and ch.sender is not None  # AlertChannel requires them
+            ssl_context = _ssl_context(ch, where, root)
+            guard.check(ch.host, ch.port, f"{where}.host")
             out.append(
                 EmailSink(
                     ch.host,
@@ -81,16 +91,22 @@ def build_sinks(
                     timeout_s=ch.timeout_s,
                     min_severity=ch.min_severity,
                     retry=retry,
-                    ssl_context=_ssl_context(ch, where, root),
+                    ssl_context=ssl_context,
+                    guard=guard,
                 )
             )
             continue
         assert ch.url is not None  # AlertChannel requires it for webhook and slack
         url = ch.url.get_secret_value()
-        check_url(url, f"{where}.url", config.allow_hosts)
+        check_url(url, f"{where}.url", config.allow_hosts, resolve=resolve)
         if ch.type == "slack":
             sink: Sink = SlackSink(
-                url, index=i, timeout_s=ch.timeout_s, min_severity=ch.min_severity, retry=retry
+                url,
+                index=i,
+                timeout_s=ch.timeout_s,
+                min_severity=ch.min_severity,
+                retry=retry,
+                guard=guard,
             )
         else:
             sink = WebhookSink(
@@ -100,6 +116,7 @@ def build_sinks(
                 min_severity=ch.min_severity,
                 secret=_secret(ch, "secret", "secret_env", where, environ),
                 retry=retry,
+                guard=guard,
             )
         out.append(sink)
     for sink, ch in zip(out, config.channels, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validat
 from driftlab.config._base import Strict
 from driftlab.kinds import FindingKind
 
-__all__ = ["ALERT_KINDS", "AlertChannel", "AlertsConfig"]
+__all__ = ["ALERT_KINDS", "AlertChannel", "AlertsConfig", "allowed_host"]
 
 # What a monitoring run can alert on: one kind per check in driftlab.monitor.findings (its
 # catalogue is keyed by these). A channel may take only some of them (``kinds``), and an
@@ -254,13 +255,16 @@ class AlertsConfig(Strict):
     cooldown_minutes: Annotated[float, Field(ge=0)] = Field(
         60.0, description="an alert already sent within this time is stored but not sent again"
     )
-    # Hosts that webhook and Slack URLs may name although they resolve to private, loopback or
+    # Hosts that alert channels may name although they resolve to private, loopback or
     # link-local addresses (refused by default: see driftlab.alerts.guard).
     allow_hosts: list[str] = Field(
         default_factory=list,
-        description="webhook/Slack hosts allowed even though they resolve to private, loopback "
-        'or link-local addresses (e.g. `["127.0.0.1"]`); all others are refused, so an alert '
-        "URL cannot be pointed at internal services",
+        description="webhook, Slack and e-mail (SMTP) hosts allowed even though they resolve to "
+        "private, loopback or link-local addresses: `host` allows every port, `host:port` only "
+        'that one (`[::1]:8025` for an IPv6 address), e.g. `["127.0.0.1:8025", '
+        '"relay.internal"]`. A host is matched by the name the URL or `host` key gives, not by '
+        "its address. All others are refused, also when their DNS answer changes after the "
+        "check, so an alert cannot be pointed at internal services",
     )
 
     @field_validator("allow_hosts", mode="before")
@@ -280,4 +284,61 @@ class AlertsConfig(Strict):
             raise ValueError(
                 "allow_hosts has an empty entry; list host names like 'hooks.slack.com'"
             )
-        return [h.strip().strip("[]").lower() for h in hosts]
+        out = []
+        for entry in hosts:
+            host, port = allowed_host(entry)
+            if port is None:
+                out.append(host)
+            else:
+                out.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+        return out
+
+
+def allowed_host(entry: str) -> tuple[str, int | None]:
+    """An ``alerts.allow_hosts`` entry as (host, port); port None allows every port.
+
+    ``host`` and ``host:port``; an IPv6 address takes a port only in brackets, ``[::1]:8025``,
+    since ``::1`` alone is already full of colons. Raises ValueError naming the entry and the
+    way to write it.
+
+    >>> allowed_host("Relay.Internal"), allowed_host("127.0.0.1:8025")
+    (('relay.internal', None), ('127.0.0.1', 8025))
+    >>> allowed_host("[::1]:25"), allowed_host("[::1]"), allowed_host("fe80::1")
+    (('::1', 25), ('::1', None), ('fe80::1', None))
+    >>> allowed_host("relay:smtp")
+    Traceback (most recent call last):
+    ...
+    ValueError: allow_hosts entry 'relay:smtp' has port 'smtp'; a port is a number from 1 to 65535: write 'relay:25' for one port, or 'relay' for every port
+    """  # noqa: E501
+    text = entry.strip().lower()
+    port_text: str | None = None
+    if text.startswith("["):
+        inside, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")) or not _is_ipv6(inside):
+            raise ValueError(
+                f"allow_hosts entry {entry!r} is not host, host:port or [IPv6 address]:port; "
+                "write e.g. '[::1]:8025', or '::1' for every port"
+            )
+        host, port_text = inside, (rest[1:] if rest else None)
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    else:
+        host = text  # a name, an IPv4 address or a bare IPv6 address: every port
+    if not host:
+        raise ValueError(f"allow_hosts entry {entry!r} has no host; write e.g. 'relay.internal:25'")
+    if port_text is None:
+        return host, None
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        shown = f"[{host}]" if ":" in host else host
+        raise ValueError(
+            f"allow_hosts entry {entry!r} has port {port_text!r}; a port is a number from 1 to "
+            f"65535: write '{shown}:25' for one port, or '{host}' for every port"
+        )
+    return host, int(port_text)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+    except ValueError:
+        return False

@@ -1,17 +1,25 @@
-"""The e-mail channel: one plain-text message per alert over SMTP (STARTTLS by default)."""
+"""The e-mail channel: one plain-text message per alert over SMTP (STARTTLS by default).
+
+With a :class:`~driftlab.alerts.guard.Guard`, the SMTP connection goes to the addresses the
+guard checked for the server's name, never to a fresh DNS answer. smtplib verifies the STARTTLS
+certificate against the name the ``SMTP`` object was given (its ``_host``), so the name is what
+it is given, and only the socket, made in ``_get_socket``, goes to the checked address.
+"""
 
 from __future__ import annotations
 
 import json
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from driftlab.alerts.guard import Guard
 from driftlab.alerts.retry import RetryPolicy, TransientDeliveryError
 from driftlab.alerts.sinks.base import headline, jsonable
-from driftlab.errors import AlertDeliveryError
+from driftlab.errors import AlertDeliveryError, ConfigError
 from driftlab.monitor.result import Alert
 
 __all__ = ["EmailSink", "email_body", "email_subject"]
@@ -74,6 +82,30 @@ def _server_text(e: smtplib.SMTPResponseException) -> str:
     return text[:_SERVER_TEXT_MAX]
 
 
+class _PinnedSMTP(smtplib.SMTP):
+    """An SMTP connection to the server's name whose socket goes to the checked addresses.
+
+    Everything smtplib does with the name (STARTTLS's SNI and certificate check, the audit
+    event) keeps it; only the TCP connection is made to ``addresses``, tried in order.
+    """
+
+    def __init__(self, host: str, port: int, *, addresses: tuple[str, ...], timeout: float):
+        self._addresses = addresses  # set first: the constructor connects
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        if not self._addresses:
+            return super()._get_socket(host, port, timeout)
+        error: OSError | None = None
+        for address in self._addresses:
+            try:
+                return socket.create_connection((address, port), timeout, self.source_address)
+            except OSError as e:
+                error = e
+        assert error is not None
+        raise error
+
+
 class EmailSink:
     """Sends each alert as a plain-text e-mail through an SMTP server.
 
@@ -81,6 +113,10 @@ class EmailSink:
     certificate verified before any password is sent; ``ssl_context`` replaces the default
     verification, e.g. to trust a company CA. SMTP 4xx answers and lost connections are
     transient (retried); 5xx answers, a refused login or an untrusted certificate are not.
+
+    ``guard`` (what :func:`~driftlab.alerts.build_sinks` gives from ``alerts.allow_hosts``)
+    checks ``host`` and ``port`` before each attempt and holds the connection to the checked
+    address; a sink built by hand without one trusts its host.
     """
 
     def __init__(
@@ -98,7 +134,9 @@ class EmailSink:
         min_severity: str = "info",
         retry: RetryPolicy = RetryPolicy(),
         ssl_context: ssl.SSLContext | None = None,
+        guard: Guard | None = None,
     ) -> None:
+        self._guard = guard
         self.host, self.port, self.starttls = host, port, starttls
         self.sender, self.to = sender, list(to)
         self._username, self._password = username, password
@@ -125,8 +163,11 @@ class EmailSink:
 
     def send(self, alert: Alert, context: dict[str, Any]) -> None:
         msg = self.message(alert, context)
+        addresses = self._checked_addresses()
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+            with _PinnedSMTP(
+                self.host, self.port, addresses=addresses, timeout=self.timeout_s
+            ) as smtp:
                 smtp.ehlo()
                 if self.starttls:
                     smtp.starttls(context=self._ssl_context or ssl.create_default_context())
@@ -136,6 +177,21 @@ class EmailSink:
                 smtp.send_message(msg)
         except (smtplib.SMTPException, OSError) as e:
             raise self._explain(e) from e
+
+    def _checked_addresses(self) -> tuple[str, ...]:
+        """The guard's addresses for the server, before any connection; () means by name."""
+        if self._guard is None:
+            return ()
+        try:
+            return self._guard.addresses(self.host, self.port, self.name)
+        except ConfigError as e:
+            # Not retried: a name that resolves to an internal address now will next time too.
+            raise AlertDeliveryError(str(e)) from None
+        except OSError as e:
+            raise TransientDeliveryError(
+                f"{self.name}: {self.host}:{self.port}: the host does not resolve "
+                f"({e.__class__.__name__})"
+            ) from None
 
     def _explain(self, e: Exception) -> AlertDeliveryError:
         """Sort an SMTP or socket failure into transient or permanent, in words a person can

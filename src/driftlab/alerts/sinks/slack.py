@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from driftlab.alerts.guard import Guard
 from driftlab.alerts.retry import RetryPolicy
 from driftlab.alerts.sinks.base import context_line, headline, json_body
 from driftlab.alerts.sinks.http import post
@@ -56,7 +57,10 @@ def slack_message(alert: Alert, context: dict[str, Any]) -> dict[str, Any]:
 
 
 class SlackSink:
-    """Posts each alert to a Slack incoming webhook. The URL is the secret, so never logged."""
+    """Posts each alert to a Slack incoming webhook. The URL is the secret, so never logged.
+
+    ``guard``: as for :class:`~driftlab.alerts.sinks.webhook.WebhookSink`.
+    """
 
     def __init__(
         self,
@@ -66,8 +70,10 @@ class SlackSink:
         timeout_s: float = 5.0,
         min_severity: str = "info",
         retry: RetryPolicy = RetryPolicy(),
+        guard: Guard | None = None,
     ) -> None:
         self._url = url
+        self._guard = guard
         self.name = f"slack#{index}"
         self.timeout_s = timeout_s
         self.min_severity = min_severity
@@ -75,4 +81,4 @@ class SlackSink:
 
     def send(self, alert: Alert, context: dict[str, Any]) -> None:
         body = json_body(slack_message(alert, context))
-        post(self.name, self._url, body, {}, self.timeout_s)
+        post(self.name, self._url, body, {}, self.timeout_s, self._guard)

@@ -7,6 +7,7 @@ import hmac
 import time
 from typing import Any
 
+from driftlab.alerts.guard import Guard
 from driftlab.alerts.retry import RetryPolicy
 from driftlab.alerts.sinks.base import json_body
 from driftlab.alerts.sinks.http import post
@@ -37,6 +38,10 @@ class WebhookSink:
     ``X-Driftlab-Timestamp`` (Unix seconds). The same timestamp is in the signed body as
     ``sent_at``, so a receiver that rejects old timestamps is protected from replays: the
     header alone could be changed by whoever replays the request.
+
+    ``guard`` (what :func:`~driftlab.alerts.build_sinks` gives from ``alerts.allow_hosts``)
+    checks the host before each attempt and holds the connection to the checked address; a
+    sink built by hand without one trusts its URL.
     """
 
     def __init__(
@@ -48,8 +53,10 @@ class WebhookSink:
         min_severity: str = "info",
         secret: str | None = None,
         retry: RetryPolicy = RetryPolicy(),
+        guard: Guard | None = None,
     ) -> None:
         self._url = url
+        self._guard = guard
         self._secret = secret
         self.name = f"webhook#{index}"
         self.timeout_s = timeout_s
@@ -77,4 +84,4 @@ class WebhookSink:
         headers = {}
         if self._secret is not None:
             headers = {SIGNATURE_HEADER: sign(self._secret, body), TIMESTAMP_HEADER: str(now)}
-        post(self.name, self._url, body, headers, self.timeout_s)
+        post(self.name, self._url, body, headers, self.timeout_s, self._guard)
