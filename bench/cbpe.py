@@ -323,8 +323,8 @@ def _run_dataset(ds: Dataset, out: Path) -> ModelBundle:
     from threadpoolctl import threadpool_limits
 
     from driftlab.calibration import Calibration, fit_calibration
+    from driftlab.model_outputs import training_outputs
     from driftlab.monitor.reference import prepare_reference
-    from driftlab.outputs import training_outputs
     from driftlab.schema import coerce_frame
     from driftlab.train import train_model
 

@@ -346,7 +346,7 @@ def in_process_floor(project_file: Path) -> dict[str, float]:
     from threadpoolctl import threadpool_limits
 
     from driftlab import compose
-    from driftlab.compiled import compile_bundle
+    from driftlab.onnx_engine import compile_bundle
 
     p = compose.project(project_file)
     bundle = compose.open_registry(p).load(p.model_name, "1")

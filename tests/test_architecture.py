@@ -124,6 +124,7 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "StoredAlert",
         "StoredDecision",
         "StoredRun",
+        "Window",
         # the fake (the SQL adapter is driftlab.store.sql.SqlStore, imported explicitly)
         "MemoryStore",
     }

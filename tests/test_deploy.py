@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from driftlab.predlog.log_metrics import LogMetrics
-from driftlab.serve.telemetry import Telemetry
+from driftlab.predlog.metrics import LogMetrics
+from driftlab.serve.request_metrics import Telemetry
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import driftlab.compiled
+import driftlab.onnx_engine
 from driftlab import compose
 from driftlab.cli.main import app
 from driftlab.jobs import train_job
@@ -43,7 +43,7 @@ def test_export_writes_model_and_report(trained: Path, tmp_path: Path) -> None:
 
 
 def test_parity_failure_exits_1_and_still_writes(trained: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(driftlab.compiled, "PROBA_ATOL", 0.0)
+    monkeypatch.setattr(driftlab.onnx_engine, "PROBA_ATOL", 0.0)
     result = CliRunner().invoke(
         app, ["export-onnx", "-c", str(trained), "--out", str(tmp_path / "e")]
     )

@@ -18,11 +18,11 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "driftlab"
 # Lowest first. A "part" is a top-level module or package of driftlab. A layer may have no
 # module yet (a part planned or being moved in); it still holds its place in the order.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "ids", "text", "metric_names", "kinds"),  # foundations: no driftlab imports
+    ("errors", "ids", "formatting", "metric_names", "kinds"),  # foundations: no driftlab imports
     ("config",),  # the project file's models
     ("schema", "stats", "metrics", "calibration", "profile"),  # pure computation
     ("model",),  # what was trained: ModelInfo, ModelBundle
-    ("outputs", "compiled"),  # the model's outputs as a column; the ONNX engine
+    ("model_outputs", "onnx_engine"),  # the model's outputs as a column; the ONNX engine
     ("store", "registry"),  # ports with their adapters and records
     ("predlog",),  # the prediction log: spool, frames, logger, drain
     ("fairness",),  # group rates, gaps, reliance, proxies
@@ -39,8 +39,7 @@ LAYERS: list[tuple[str, ...]] = [
 ]
 
 # (importer, imported): why it is allowed for now.
-KNOWN: dict[tuple[str, str], str] = {
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _part(module: str) -> str:

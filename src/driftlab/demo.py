@@ -32,12 +32,12 @@ from driftlab.compose import open_registry, open_store, sinks
 from driftlab.config import Project, load_project
 from driftlab.errors import DriftlabError
 from driftlab.jobs import MonitorOutcome, monitor_job, train_job
-from driftlab.monitor import MonitoringResult, Window
+from driftlab.monitor import MonitoringResult
 from driftlab.registry.base import Registry
 from driftlab.report import load_report, write_report
 from driftlab.retrain import PromotionDecision, retrain
 from driftlab.scenarios import Scenario, get_scenario
-from driftlab.store import Store
+from driftlab.store import Store, Window
 
 __all__ = ["DemoOutcome", "Printers", "run_demo", "serve_subprocess"]
 

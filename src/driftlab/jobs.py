@@ -12,11 +12,11 @@ from datetime import timedelta
 from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_alerts
 from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
-from driftlab.monitor import MonitoringResult, Window, monitor_window, pick_version
+from driftlab.monitor import MonitoringResult, monitor_window, pick_version
 from driftlab.monitor.reference import prepare_reference
 from driftlab.monitor.settings import MonitorSettings
 from driftlab.registry.base import CHAMPION, Registry
-from driftlab.store import Store
+from driftlab.store import Store, Window
 from driftlab.train import load_dataset, train_model
 
 __all__ = ["MonitorOutcome", "TrainOutcome", "monitor_job", "train_job"]

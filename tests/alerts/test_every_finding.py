@@ -27,7 +27,7 @@ from driftlab.monitor.result import (
     PerformanceResult,
     ServiceHealth,
 )
-from driftlab.serve.monitoring_metrics import MonitoringGauges
+from driftlab.serve.run_gauges import MonitoringGauges
 from driftlab.store import MemoryStore
 from tests.receivers import SmtpReceiver, WebhookReceiver
 

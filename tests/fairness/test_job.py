@@ -14,12 +14,11 @@ from driftlab.alerts.sinks.webhook import WebhookSink
 from driftlab.config import load_project
 from driftlab.jobs import monitor_job
 from driftlab.model import ModelBundle
-from driftlab.monitor import Window
 from driftlab.monitor.reference import prepare_reference
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios import credit
-from driftlab.serve.monitoring_metrics import MonitoringGauges
-from driftlab.store import LabelRecord, PredictionRecord
+from driftlab.serve.run_gauges import MonitoringGauges
+from driftlab.store import LabelRecord, PredictionRecord, Window
 from driftlab.store.sql import SqlStore
 from driftlab.train import train_model
 from tests.receivers import WebhookReceiver

@@ -15,8 +15,8 @@ import pytest
 from driftlab.errors import StoreError
 from driftlab.predlog.drain_process import DrainProcess, usable_url
 from driftlab.predlog.frames import encode_group
-from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
+from driftlab.predlog.metrics import LogMetrics
 from driftlab.predlog.settings import LogSettings
 from driftlab.store import PredictionGroup
 from driftlab.store.opener import SqlStoreOpener

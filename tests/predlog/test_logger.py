@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from driftlab.errors import SpoolError, StoreError
-from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
+from driftlab.predlog.metrics import LogMetrics
 from driftlab.predlog.settings import LogSettings
 from driftlab.store import PredictionRecord
 from driftlab.store.sql import SqlStore

@@ -12,10 +12,9 @@ import pandas as pd
 from driftlab.config import Project
 from driftlab.jobs import monitor_job
 from driftlab.model import ModelBundle
-from driftlab.monitor import Window
 from driftlab.registry import CHAMPION, MemoryRegistry
 from driftlab.scenarios.ames import TARGET, AmesScenario
-from driftlab.store import ErrorRecord, LabelRecord, PredictionRecord
+from driftlab.store import ErrorRecord, LabelRecord, PredictionRecord, Window
 from driftlab.store.sql import SqlStore
 
 DAY0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -39,7 +39,7 @@ def monitor(
     rows, store the result and send alerts. Exit code 1 when an alert fired."""
     from driftlab.cli.render import print_result
     from driftlab.jobs import monitor_job
-    from driftlab.monitor import Window
+    from driftlab.store import Window
 
     setup_logging(err_console, verbose)
     p = compose.project(config)

@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.table import Table
 
 from driftlab.cli.render_fairness import print_compliance, print_fairness
+from driftlab.formatting import num, p_value
 from driftlab.monitor import MonitoringResult
 from driftlab.retrain import PromotionDecision
-from driftlab.text import num, p_value
 
 __all__ = ["print_decision", "print_result"]
 

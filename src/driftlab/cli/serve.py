@@ -100,7 +100,7 @@ def export_onnx(
     """Export a model version to ONNX for edge devices: model.onnx plus parity.json, which
     compares ONNX Runtime with scikit-learn on the model's reference sample. Exit code 1
     when parity fails (the file is still written), 3 when the pipeline does not convert."""
-    from driftlab.compiled import export_onnx as export
+    from driftlab.onnx_engine import export_onnx as export
     from driftlab.registry.base import CHAMPION
 
     setup_logging(err_console, verbose)

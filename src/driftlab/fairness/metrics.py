@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from driftlab.config import FairnessConfig
 from driftlab.fairness.result import FairnessMetric, GroupRates
+from driftlab.formatting import p_value
 from driftlab.stats.proportions import (
     gap_widening_test,
     newcombe_interval,
     two_proportion_test,
 )
-from driftlab.text import p_value
 
 __all__ = ["FAIRNESS_METRICS", "fairness_metrics"]
 

@@ -41,9 +41,9 @@ from scipy import stats
 
 from driftlab.config import Task
 from driftlab.errors import ConfigError, DataError
+from driftlab.formatting import num
 from driftlab.monitor.result import ConceptDrift
 from driftlab.stats.proportions import pooled_z
-from driftlab.text import num
 
 if TYPE_CHECKING:
     from river.base import BinaryDriftDetector, DriftDetector

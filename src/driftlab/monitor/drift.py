@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from driftlab.config import Feature, FeatureKind, MonitorConfig
+from driftlab.formatting import num, p_value, pct
 from driftlab.monitor.result import FeatureDrift
 from driftlab.profile import OTHER, CategoricalProfile, NumericProfile, Profile
 from driftlab.stats import adjust_p_values, chi2, get_stat, psi
 from driftlab.stats.catalogue import StatEntry
 from driftlab.stats.correction import Correction
-from driftlab.text import num, p_value, pct
 
 __all__ = ["DriftPolicy", "FeatureRule", "compare_profiles"]
 

@@ -18,10 +18,10 @@ import pandas as pd
 from scipy import stats
 
 from driftlab.calibration import Calibration, LossMap
+from driftlab.formatting import num
 from driftlab.model import ModelInfo
+from driftlab.model_outputs import positive_probability
 from driftlab.monitor.result import EstimatedPerformance
-from driftlab.outputs import positive_probability
-from driftlab.text import num
 
 __all__ = ["EstimatedPerformance", "estimate_performance", "estimate_regression"]
 

@@ -16,8 +16,8 @@ from driftlab.fairness.check import fairness_reference, favorable_class, window_
 from driftlab.fairness.compliance import compliance_checks, compliance_reference
 from driftlab.fairness.result import ComplianceResult, FairnessResult
 from driftlab.model import ModelBundle, ModelInfo
+from driftlab.model_outputs import positive_probability
 from driftlab.monitor.settings import MonitorSettings
-from driftlab.outputs import positive_probability
 from driftlab.schema import coerce_frame
 
 __all__ = ["reference_extras", "window_compliance", "window_fairness_of"]

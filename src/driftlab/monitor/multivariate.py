@@ -30,9 +30,9 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from driftlab.config import Feature, FeatureKind
+from driftlab.formatting import num, p_value
 from driftlab.monitor.result import MultivariateDrift
 from driftlab.profile import RowSample
-from driftlab.text import num, p_value
 
 __all__ = ["MultivariateDrift", "domain_classifier", "pca_reconstruction", "rows_frame"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from driftlab.formatting import num
 from driftlab.metrics import (
     LOWER_IS_BETTER,
     class_breakdown,
@@ -12,10 +13,9 @@ from driftlab.metrics import (
     regression_metrics,
 )
 from driftlab.model import ModelInfo
+from driftlab.model_outputs import positive_probability
 from driftlab.monitor.result import PerformanceResult
-from driftlab.outputs import positive_probability
 from driftlab.schema import _as_str
-from driftlab.text import num
 
 __all__ = ["bootstrap_interval", "window_performance"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -11,6 +11,7 @@ from driftlab.calibration import Calibration, LossMap
 from driftlab.config import Feature
 from driftlab.errors import DataError
 from driftlab.model import ModelBundle, ModelInfo
+from driftlab.model_outputs import logged_outputs, prediction_feature
 from driftlab.monitor.concept import detect_concept_drift, error_rate_test
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
@@ -27,25 +28,10 @@ from driftlab.monitor.result import (
 )
 from driftlab.monitor.service import service_health
 from driftlab.monitor.settings import MonitorSettings
-from driftlab.outputs import logged_outputs, prediction_feature
 from driftlab.profile import Profile, build_profile
 from driftlab.schema import coerce_frame
 
-__all__ = ["Window", "monitor_window", "pick_version", "policy_for"]
-
-
-@dataclass(frozen=True)
-class Window:
-    """Which logged predictions to look at: a time range, or the last N."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-    last_n: int | None = None
-
-    def describe(self) -> str:
-        if self.start or self.end:
-            return f"{self.start or 'beginning'} to {self.end or 'now'}"
-        return f"last {self.last_n} predictions"
+__all__ = ["monitor_window", "pick_version", "policy_for"]
 
 
 def pick_version(frame: pd.DataFrame) -> str | None:

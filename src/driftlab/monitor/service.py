@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from driftlab.formatting import num
 from driftlab.monitor.result import ServiceHealth
-from driftlab.text import num
 
 __all__ = ["service_health"]
 

@@ -5,7 +5,7 @@ Between ``serve`` (which submits to it) and ``store`` (whose records and port it
 - ``spool`` and ``frames``: the crash-safe spool on local disk and its format;
 - ``backlog`` and ``spooled``: where records wait (in memory, or in the spool);
 - ``drainer`` and ``drain_process``: the copy into the store (in a thread or a child);
-- ``health`` and ``log_metrics``: counters, /health snapshot, Prometheus metrics;
+- ``health`` and ``metrics``: counters, /health snapshot, Prometheus metrics;
 - ``logger``: :class:`PredictionLogger`, the face the server uses; ``build`` makes it from
   ``[store]`` and ``settings`` holds what it is told.
 
@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from driftlab.predlog.build import logger_from_settings
-    from driftlab.predlog.log_metrics import LogMetrics
     from driftlab.predlog.logger import PredictionLogger
+    from driftlab.predlog.metrics import LogMetrics
     from driftlab.predlog.settings import LogSettings
 
 __all__ = ["LogMetrics", "LogSettings", "PredictionLogger", "logger_from_settings"]
 
 _WHERE = {
-    "LogMetrics": "log_metrics",
+    "LogMetrics": "metrics",
     "LogSettings": "settings",
     "PredictionLogger": "logger",
     "logger_from_settings": "build",

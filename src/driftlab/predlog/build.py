@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from driftlab.config import StoreConfig
 from driftlab.predlog.drain_process import StoreFactory
-from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
+from driftlab.predlog.metrics import LogMetrics
 from driftlab.predlog.settings import LogSettings
 from driftlab.store import Store
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from driftlab.predlog.log_metrics import LogMetrics
+from driftlab.predlog.metrics import LogMetrics
 from driftlab.predlog.spool import Recovered
 
 __all__ = ["Backlogged", "LogHealth"]

@@ -24,7 +24,7 @@ from driftlab.predlog.backlog import Backlog, MemoryBacklog
 from driftlab.predlog.drain_process import DrainProcess, StoreFactory
 from driftlab.predlog.drainer import Drainer
 from driftlab.predlog.health import LogHealth
-from driftlab.predlog.log_metrics import LogMetrics
+from driftlab.predlog.metrics import LogMetrics
 from driftlab.predlog.settings import LogSettings
 from driftlab.predlog.spooled import SpoolBacklog
 from driftlab.store import ErrorRecord, PredictionGroup, PredictionRecord, Store

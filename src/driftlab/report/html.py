@@ -17,6 +17,7 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, select_
 from markupsafe import Markup
 
 from driftlab import __version__
+from driftlab.formatting import num, p_value
 from driftlab.report.data import ReportData
 from driftlab.report.fairness import fairness_context
 from driftlab.report.plots import (
@@ -30,7 +31,6 @@ from driftlab.report.plots import (
     performance_timeline,
 )
 from driftlab.store import StoredRun
-from driftlab.text import num, p_value
 
 __all__ = [
     "environment",

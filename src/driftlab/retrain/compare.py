@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from driftlab.formatting import num
 from driftlab.metrics import LOWER_IS_BETTER
-from driftlab.text import num
 
 __all__ = ["PromotionDecision", "decide"]
 

@@ -21,15 +21,15 @@ from driftlab.config import Project
 from driftlab.dashboard.router import build_router as dashboard_router
 from driftlab.predlog.build import logger_from_settings
 from driftlab.predlog.drain_process import StoreFactory, usable_url
-from driftlab.predlog.log_metrics import LogMetrics
 from driftlab.predlog.logger import PredictionLogger
+from driftlab.predlog.metrics import LogMetrics
 from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
 from driftlab.serve.holder import ModelHolder, Served
+from driftlab.serve.request_metrics import Telemetry
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.security import Authenticator, RateLimitMiddleware, require_token
-from driftlab.serve.telemetry import Telemetry
 from driftlab.store import ErrorRecord, Store
 from driftlab.store.opener import SqlStoreOpener
 

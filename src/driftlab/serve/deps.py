@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from driftlab.config import Project
 from driftlab.predlog.logger import PredictionLogger
 from driftlab.serve.holder import ModelHolder
-from driftlab.serve.telemetry import Telemetry
+from driftlab.serve.request_metrics import Telemetry
 from driftlab.store import Store
 
 

@@ -25,7 +25,7 @@ class Served:
     matched scikit-learn on the reference sample, else the scikit-learn pipeline (and why)."""
 
     bundle: ModelBundle
-    compiled: Any = None  # driftlab.compiled.CompiledModel, imported only when ONNX is on
+    compiled: Any = None  # driftlab.onnx_engine.CompiledModel, imported only when ONNX is on
     engine: str = SKLEARN
     engine_reason: str | None = None
     parity: dict[str, Any] | None = None
@@ -80,7 +80,7 @@ class ModelHolder:
         """Compile ``bundle`` to ONNX when enabled and it matches scikit-learn; log the engine."""
         if not self.onnx:
             return Served(bundle, engine_reason="ONNX is off (serve.onnx = false)")
-        from driftlab.compiled import compile_bundle
+        from driftlab.onnx_engine import compile_bundle
 
         outcome = compile_bundle(bundle, threads=self.threads)
         parity = outcome.parity.to_dict() if outcome.parity else None

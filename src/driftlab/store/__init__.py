@@ -27,6 +27,7 @@ from driftlab.store.records import (
     StoredAlert,
     StoredDecision,
     StoredRun,
+    Window,
 )
 
 
@@ -59,5 +60,6 @@ __all__ = [
     "StoredAlert",
     "StoredDecision",
     "StoredRun",
+    "Window",
     "WindowSource",
 ]

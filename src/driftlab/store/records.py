@@ -19,6 +19,7 @@ __all__ = [
     "StoredAlert",
     "StoredDecision",
     "StoredRun",
+    "Window",
 ]
 
 # Fields of every AuditRow returned by Store.audit (one compliance check of one window).
@@ -240,3 +241,17 @@ class ServedVersion:
 def _fields(record: Any) -> dict[str, Any]:
     # asdict() deep-copies every value; these records hold only flat ones.
     return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which logged predictions to read: a time range ``[start, end)``, or the last N."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    last_n: int | None = None
+
+    def describe(self) -> str:
+        if self.start or self.end:
+            return f"{self.start or 'beginning'} to {self.end or 'now'}"
+        return f"last {self.last_n} predictions"

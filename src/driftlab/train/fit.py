@@ -21,7 +21,7 @@ from driftlab.config import Project
 from driftlab.errors import DataError
 from driftlab.metrics import classification_metrics, regression_metrics
 from driftlab.model import ModelBundle, ModelInfo
-from driftlab.outputs import PREDICTION, prediction_feature, training_outputs
+from driftlab.model_outputs import PREDICTION, prediction_feature, training_outputs
 from driftlab.profile import build_profile
 from driftlab.schema import coerce_frame, validate_columns
 from driftlab.train.pipeline import build_pipeline

@@ -22,8 +22,8 @@ from driftlab.predlog.logger import PredictionLogger
 from driftlab.schema import metadata_names, split_metadata
 from driftlab.serve.errors import problems, read_json
 from driftlab.serve.holder import ModelHolder, Served
+from driftlab.serve.request_metrics import Telemetry
 from driftlab.serve.security import require_token
-from driftlab.serve.telemetry import Telemetry
 from driftlab.store import PredictionGroup
 
 

@@ -13,7 +13,7 @@ import os
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from driftlab.serve.holder import ONNX, Served
-from driftlab.serve.monitoring_metrics import MonitoringGauges
+from driftlab.serve.run_gauges import MonitoringGauges
 
 __all__ = ["MULTIPROC_ENV", "Telemetry"]
 

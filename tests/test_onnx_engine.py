@@ -14,11 +14,11 @@ import pytest
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-import driftlab.compiled
-from driftlab.compiled import PROBA_ATOL, compile_bundle, export_onnx, parity_frame
+import driftlab.onnx_engine
 from driftlab.config import Project, Task
 from driftlab.model import ModelBundle
 from driftlab.monitor.reference import prepare_reference
+from driftlab.onnx_engine import PROBA_ATOL, compile_bundle, export_onnx, parity_frame
 from driftlab.scenarios import AmesScenario
 from driftlab.scenarios.ames import TARGET
 from driftlab.train import train_model
@@ -76,7 +76,7 @@ def test_parity_frame_probes_missing_values(bundle: ModelBundle) -> None:
 
 
 def test_parity_failure_is_reported_with_the_numbers(bundle: ModelBundle, monkeypatch) -> None:
-    monkeypatch.setattr(driftlab.compiled, "PROBA_ATOL", 0.0)
+    monkeypatch.setattr(driftlab.onnx_engine, "PROBA_ATOL", 0.0)
     outcome = compile_bundle(bundle)
     assert outcome.model is None and outcome.parity is not None
     assert not outcome.parity.passed
