@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from driftlab.predlog.frames import scan
 from driftlab.scenarios import AmesScenario
 from tests.faults.conftest import in_process, project_file, wait_stored
+from tests.waiting import CEILING_S, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -76,15 +76,15 @@ def test_full_disk_answers_503_keeps_acknowledged_records_and_recovers(
         for seg in small_disk.glob("*.seg"):
             assert scan(seg.read_bytes()).problem is None, seg
         assert not list(small_disk.glob("*.corrupt"))
-        missing, _ = wait_stored(store, acked, timeout_s=10)
+        missing, _ = wait_stored(store, acked, timeout_s=CEILING_S)
         assert not missing
 
         ballast.unlink()  # space returns
-        started = time.monotonic()
-        while predict(0).status_code != 200 and time.monotonic() - started < 10:
-            time.sleep(0.1)
+        wait_for(
+            lambda: predict(0).status_code, lambda c: c == 200, what="answers after space returns"
+        )
         assert all(predict(i).status_code == 200 for i in range(150, 200))
-        missing, _ = wait_stored(store, acked, timeout_s=10)
+        missing, _ = wait_stored(store, acked, timeout_s=CEILING_S)
         assert not missing
         metrics = client.get("/metrics").text
     refusals = [ln for ln in metrics.splitlines() if ln.startswith("driftlab_spool_refused")]

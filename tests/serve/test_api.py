@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from driftlab.scenarios.ames import TARGET, AmesScenario
 from driftlab.serve import create_app
 from driftlab.store.sql import SqlStore
 from tests.live import LiveServer
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -52,11 +52,11 @@ def test_predict_one_record_is_answered_and_logged(api, ames: AmesScenario) -> N
     assert 0.5 <= body["probability"] <= 1.0
     assert set(body["probabilities"]) == {"high", "low"}
     assert body["model_version"] == "1" and len(body["request_id"]) == 32
-    # Written off the request path, within a flush interval.
-    deadline = time.monotonic() + 5
-    while store.read_window("ames-housing").empty and time.monotonic() < deadline:
-        time.sleep(0.05)
-    row = store.read_window("ames-housing").iloc[0]
+    # Written off the request path: wait for the drain (its child may still be starting).
+    frame = wait_for(
+        lambda: store.read_window("ames-housing"), lambda f: not f.empty, what="the row logged"
+    )
+    row = frame.iloc[0]
     assert row["request_id"] == body["request_id"]
     assert row["Gr_Liv_Area"] == _record(ames)["Gr_Liv_Area"]
     assert row["latency_ms"] > 0
@@ -159,11 +159,9 @@ def test_error_answers_are_logged_for_the_error_rate(api, ames) -> None:
     client, store, _ = api
     client.post("/v1/predict", json={"nope": 1})
     client.post("/v1/feedback", json={"request_id": "unknown", "label": "high"})
-    deadline = time.monotonic() + 5
-    counts = store.count_errors("ames-housing")
-    while counts["4xx"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-        counts = store.count_errors("ames-housing")
+    counts = wait_for(
+        lambda: store.count_errors("ames-housing"), lambda c: c["4xx"] >= 2, what="errors logged"
+    )
     assert counts == {"4xx": 2, "5xx": 0}
 
 
@@ -184,11 +182,12 @@ def test_new_champion_is_picked_up_without_restart(api, ames, bundle: ModelBundl
     assert client.post("/v1/predict", json=_record(ames)).json()["model_version"] == "1"
     v2 = registry.register(bundle)
     registry.set_alias(bundle.info.name, CHAMPION, v2)
-    deadline = time.monotonic() + 10
-    version = "1"
-    while version != v2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-        version = client.post("/v1/predict", json=_record(ames)).json()["model_version"]
+    version = wait_for(
+        lambda: client.post("/v1/predict", json=_record(ames)).json()["model_version"],
+        lambda v: v == v2,
+        what="the new champion served",
+        interval_s=0.1,
+    )
     assert version == "2"
 
 
