@@ -5,7 +5,10 @@ A real MLflow store in a temp folder; the artifacts are edited where MLflow keep
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from sklearn.base import clone
 
 from driftlab.errors import RegistryError
 from driftlab.model import ModelBundle
+from driftlab.registry.artifacts import FOLDER_TAG, MANIFEST_TAG
 from driftlab.registry.mlflow_registry import MlflowRegistry
 from driftlab.scenarios.ames import TARGET, AmesScenario
 
@@ -71,7 +75,9 @@ def test_tampered_model_info_is_refused(
     _edit_json(_only(tmp_path / "artifacts", "model_info.json"), forge)
     with pytest.raises(RegistryError, match=r"version 1: .*model_info\.json") as err:
         mlflow_registry.load(bundle.info.name, version)
-    assert "reference_profile.json" not in str(err.value)  # only the file that changed
+    message = str(err.value)
+    assert "reference_profile.json" not in message  # only the file that changed
+    assert re.search(r"expected [0-9a-f]{64}, actual [0-9a-f]{64}", message)
 
 
 def test_tampered_reference_profile_is_refused(
@@ -131,3 +137,49 @@ def test_artifact_swapped_after_the_check_is_not_what_loads(
     np.testing.assert_allclose(
         loaded.predict_proba(loaded.model_frame(x)), bundle.predict_proba(bundle.model_frame(x))
     )
+
+
+def _digest_before_manifests(folder: Path) -> str:
+    """How versions registered before per-file digests were digested (the model folder only)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_version_registered_before_manifests_loads_with_a_warning(
+    mlflow_registry: MlflowRegistry,
+    bundle: ModelBundle,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = bundle.info.name
+    version = mlflow_registry.register(bundle)
+    model_folder = _only(tmp_path / "artifacts", "MLmodel").parent
+    tags = mlflow_registry.client.get_model_version(name, version).tags
+    assert tags[FOLDER_TAG] == _digest_before_manifests(model_folder)  # still the same digest
+    mlflow_registry.client.delete_model_version_tag(name, version, MANIFEST_TAG)
+
+    with caplog.at_level(logging.WARNING, logger="driftlab.registry"):
+        loaded = mlflow_registry.load(name, version)
+    assert loaded.info == bundle.info
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "model_info.json" in warning and "reference_profile.json" in warning
+    assert "not covered" in warning and "Re-register" in warning
+
+    model_file = model_folder / "model.skops"
+    model_file.write_bytes(model_file.read_bytes() + b"\0")
+    with pytest.raises(RegistryError, match=r"model folder .*model\.skops.*expected [0-9a-f]{64}"):
+        mlflow_registry.load(name, version)
+
+
+def test_version_without_a_digest_is_refused(
+    mlflow_registry: MlflowRegistry, bundle: ModelBundle
+) -> None:
+    name = bundle.info.name
+    version = mlflow_registry.register(bundle)
+    for tag in (MANIFEST_TAG, FOLDER_TAG):
+        mlflow_registry.client.delete_model_version_tag(name, version, tag)
+    with pytest.raises(RegistryError, match="no artifact digest was recorded at registration"):
+        mlflow_registry.load(name, version)
