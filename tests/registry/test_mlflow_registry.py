@@ -14,11 +14,6 @@ from driftlab.registry.mlflow_registry import MlflowRegistry
 from driftlab.scenarios.ames import TARGET, AmesScenario
 
 
-@pytest.fixture
-def mlflow_registry(tmp_path: Path) -> MlflowRegistry:
-    return MlflowRegistry(f"sqlite:///{tmp_path / 'mlflow.db'}", "tests", tmp_path / "artifacts")
-
-
 def test_register_load_alias_roundtrip(
     mlflow_registry: MlflowRegistry, bundle: ModelBundle, ames: AmesScenario
 ) -> None:

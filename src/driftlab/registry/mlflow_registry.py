@@ -3,15 +3,17 @@
 Each version is one MLflow run holding params, holdout metrics, the dataset hash, the code
 version and package versions as tags, the sklearn model, ``model_info.json`` and the frozen
 ``reference_profile.json``. MLflow is imported lazily so the monitoring core never needs it.
+
+Registration records a sha256 per file of the model folder and of the run files a load reads
+(:mod:`driftlab.registry.artifacts`); a load copies them into a private folder, reads each once,
+checks those bytes and parses only them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import json
 import logging
-import os
-from collections.abc import Iterator
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,16 +21,24 @@ from typing import Any
 from driftlab.errors import MissingDependencyError, ModelNotFoundError, RegistryError
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.profile import Profile
+from driftlab.registry.artifacts import (
+    MODEL,
+    RUN,
+    Artifacts,
+    deserialize_pipeline,
+    read_folder,
+    recorded_tags,
+    verify,
+)
 from driftlab.registry.base import ModelVersion
 
 __all__ = ["MlflowRegistry"]
 
 log = logging.getLogger(__name__)
 _INFO = "model_info.json"
-_DIGEST_TAG = "driftlab.artifact_sha256"
-_BOOKKEEPING = frozenset({"registered_model_meta"})
 _PROFILE = "reference_profile.json"
 _OUTPUTS = "prediction_profile.json"
+_RUN_FILES = (_INFO, _PROFILE, _OUTPUTS)  # what a load reads from the run
 
 
 def _mlflow() -> Any:
@@ -45,33 +55,6 @@ def _own_types(pipeline: Any) -> list[str]:
     import skops.io
 
     return list(skops.io.get_untrusted_types(data=skops.io.dumps(pipeline)))
-
-
-def _digest(folder: Path) -> str:
-    """sha256 over a model folder's files (relative path and bytes, sorted order), except the
-    registry's own bookkeeping file, which MLflow writes after the model is logged."""
-    h = hashlib.sha256()
-    files = (p for p in folder.rglob("*") if p.is_file() and p.name not in _BOOKKEEPING)
-    for path in sorted(files):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-@contextlib.contextmanager
-def _allow_deserialization() -> Iterator[None]:
-    # MLflow refuses to deserialize models unless this is set; driftlab sets it only around a
-    # load whose artifact digest was just verified.
-    key = "MLFLOW_ALLOW_PICKLE_DESERIALIZATION"
-    old = os.environ.get(key)
-    os.environ[key] = "true"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = old
 
 
 class MlflowRegistry:
@@ -154,10 +137,10 @@ class MlflowRegistry:
                 skops_trusted_types=_own_types(bundle.pipeline),
             )
         version = str(logged.registered_model_version)
-        # Loading a model runs code from its artifact. Record a digest of what we wrote so
-        # load() can refuse an artifact that changed since registration.
-        digest = _digest(Path(mlflow.artifacts.download_artifacts(logged.model_uri)))
-        self.client.set_model_version_tag(info.name, version, _DIGEST_TAG, digest)
+        # Record a digest of every file a load will read, as stored, so load() can refuse an
+        # artifact that changed since registration.
+        for key, value in recorded_tags(self._fetch(info.name, version, run.info.run_id)).items():
+            self.client.set_model_version_tag(info.name, version, key, value)
         log.info("registered %s version %s (run %s)", info.name, version, run.info.run_id)
         return version
 
@@ -170,29 +153,54 @@ class MlflowRegistry:
                 f"{self.tracking_uri}; run 'driftlab train' first ({e.__class__.__name__})"
             ) from e
 
-    def load(self, name: str, version: str) -> ModelBundle:
+    def _fetch(self, name: str, version: str, run_id: str) -> Artifacts:
+        """The model folder's files and the run files a load reads, each read once.
+
+        They are copied into a fresh private folder first (``mkdtemp`` makes it 0700): for a
+        local store MLflow would otherwise hand back the live folder, where a file can change
+        between the check and the load.
+        """
         mlflow = _mlflow()
+        present = {a.path for a in self.client.list_artifacts(run_id)}
+        with tempfile.TemporaryDirectory(prefix="driftlab-artifacts-") as tmp:
+            private = Path(tmp).resolve()
+            model_dir = Path(
+                mlflow.artifacts.download_artifacts(
+                    f"models:/{name}/{version}", dst_path=str(private / "model")
+                )
+            ).resolve()
+            if not model_dir.is_relative_to(private):  # a copy, or nothing
+                raise RegistryError(
+                    f"model {name!r} version {version}: MLflow returned {str(model_dir)!r} "
+                    "instead of a copy; refusing to load from a folder others may write"
+                )
+            files = read_folder(model_dir, MODEL)
+            for artifact in _RUN_FILES:
+                if artifact in present:
+                    local = mlflow.artifacts.download_artifacts(
+                        run_id=run_id, artifact_path=artifact, dst_path=str(private / "run")
+                    )
+                    files[RUN + artifact] = Path(local).read_bytes()
+        return Artifacts(files)
+
+    def load(self, name: str, version: str) -> ModelBundle:
         mv = self._version(name, version)
-        run_uri = f"runs:/{mv.run_id}"
-        info = ModelInfo.from_dict(mlflow.artifacts.load_dict(f"{run_uri}/{_INFO}"))
-        profile = Profile.from_dict(mlflow.artifacts.load_dict(f"{run_uri}/{_PROFILE}"))
-        try:
-            outputs = Profile.from_dict(mlflow.artifacts.load_dict(f"{run_uri}/{_OUTPUTS}"))
-        except Exception:  # versions registered before prediction profiles existed
-            outputs = None
-        local = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}"))
-        expected = (mv.tags or {}).get(_DIGEST_TAG)
-        actual = _digest(local)
-        if expected != actual:
+        artifacts = self._fetch(name, version, mv.run_id)
+        verify(name, version, mv.tags or {}, artifacts)
+        # Everything below parses the verified bytes; nothing is read from the store again.
+        info, profile = artifacts.run_file(_INFO), artifacts.run_file(_PROFILE)
+        if info is None or profile is None:
             raise RegistryError(
-                f"model {name!r} version {version}: artifact digest {actual[:12]} does not match "
-                f"the {str(expected)[:12]} recorded at registration; refusing to load it "
-                "(loading a model executes code). Re-register the model from a trusted run."
+                f"model {name!r} version {version}: run {mv.run_id} has no {_INFO} or "
+                f"{_PROFILE}; re-register the model with 'driftlab train'"
             )
-        with _allow_deserialization():
-            pipeline = mlflow.sklearn.load_model(str(local))
+        outputs = artifacts.run_file(_OUTPUTS)  # None: registered before prediction profiles
         return ModelBundle(
-            info=info, pipeline=pipeline, reference=profile, version=str(version), outputs=outputs
+            info=ModelInfo.from_dict(json.loads(info)),
+            pipeline=deserialize_pipeline(name, version, artifacts),
+            reference=Profile.from_dict(json.loads(profile)),
+            version=str(version),
+            outputs=Profile.from_dict(json.loads(outputs)) if outputs is not None else None,
         )
 
     def alias_version(self, name: str, alias: str) -> str | None:
