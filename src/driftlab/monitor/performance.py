@@ -69,7 +69,7 @@ class _Resampled:
 
 def _codes(values: pd.Series, classes: list[str]) -> np.ndarray:
     """Class codes in ``classes`` order, -1 for any other value (as text, like ``_score``)."""
-    return pd.Categorical(values.astype(str), categories=classes).codes.astype(np.int64)
+    return pd.Index(classes).get_indexer(values.astype(str)).astype(np.int64)
 
 
 def _resampled(labeled: pd.DataFrame, info: ModelInfo, metric: str) -> _Resampled | None:
