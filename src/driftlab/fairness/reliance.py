@@ -28,8 +28,8 @@ def _stacked(inputs: pd.DataFrame, shuffles: list[tuple[str, list[np.ndarray]]])
             if name == column:
                 idx = idx.copy() if idx is rows else idx
                 idx[i * span : (i + 1) * span] = np.concatenate(perms)
-        columns[j] = inputs.iloc[:, j].iloc[idx].reset_index(drop=True)
-    stacked = pd.DataFrame(columns)
+        columns[j] = inputs.iloc[:, j].array.take(idx)
+    stacked = pd.DataFrame(columns, copy=False)
     stacked.columns = inputs.columns
     return stacked
 
