@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -12,6 +16,7 @@ from driftlab.metrics import (
     classification_metrics,
     regression_metrics,
 )
+from driftlab.metrics import weighted as wm
 from driftlab.model import ModelInfo
 from driftlab.model_outputs import positive_probability
 from driftlab.monitor.result import PerformanceResult
@@ -45,6 +50,59 @@ def _score(labeled: pd.DataFrame, info: ModelInfo) -> dict[str, float]:
     )
 
 
+# Bytes of resample weights scored at once: a 1M-row window would otherwise hold
+# 200 × 1M float64 weights (1.6 GB); the kernels make a few temporaries of the same size.
+BLOCK_BYTES = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class _Resampled:
+    """One metric as a function of row weights ``(b, n) -> (b,)``, NaN where undefined.
+
+    ``slot``: the position of each original row in the kernel's arrays (rows are sorted by
+    score once for ROC AUC), so resample counts are drawn over the original rows.
+    """
+
+    score: Callable[[np.ndarray], np.ndarray]
+    slot: np.ndarray | None = None
+
+
+def _codes(values: pd.Series, classes: list[str]) -> np.ndarray:
+    """Class codes in ``classes`` order, -1 for any other value (as text, like ``_score``)."""
+    return pd.Index(classes).get_indexer(values.astype(str)).astype(np.int64)
+
+
+def _resampled(labeled: pd.DataFrame, info: ModelInfo, metric: str) -> _Resampled | None:
+    """The weighted kernel of ``metric`` on these rows; None when ``_score`` never reports it
+    for this task (a regression metric on a classifier, ROC AUC without probabilities)."""
+    if not info.task.is_classification:
+        t = labeled["label"].astype(float).to_numpy()
+        p = labeled["prediction"].astype(float).to_numpy()
+        regression = {"mse": wm.mse, "rmse": wm.rmse, "mae": wm.mae, "mape": wm.mape, "r2": wm.r2}
+        fn = regression.get(metric)
+        return None if fn is None else _Resampled(partial(fn, t, p))
+    classes = list(info.classes)
+    t, p = _codes(labeled["label"], classes), _codes(labeled["prediction"], classes)
+    if metric == "accuracy":
+        return _Resampled(partial(wm.accuracy, t, p))
+    binary = len(classes) == 2
+    positive = classes.index(info.positive_class or classes[1]) if binary else None
+    counted = {"precision": wm.precision, "recall": wm.recall, "f1": wm.f1}
+    if metric in counted:
+        return _Resampled(partial(counted[metric], t, p, n_classes=len(classes), positive=positive))
+    proba = _positive_proba(labeled, info) if binary else None
+    if proba is None or positive is None:
+        return None
+    if metric == "log_loss":
+        return _Resampled(partial(wm.log_loss, t, proba))
+    if metric != "roc_auc":
+        return None
+    order = np.argsort(proba[:, positive], kind="stable")
+    slot = np.empty_like(order)
+    slot[order] = np.arange(len(order))
+    return _Resampled(partial(wm.roc_auc, t[order] == positive, proba[order, positive]), slot)
+
+
 def bootstrap_interval(
     labeled: pd.DataFrame,
     info: ModelInfo,
@@ -55,18 +113,31 @@ def bootstrap_interval(
     seed: int = 0,
 ) -> tuple[float, float] | None:
     """Percentile bootstrap interval of ``metric`` over the labeled rows (rows resampled
-    with replacement). None when the metric is undefined on too many resamples."""
+    with replacement). None when the metric is undefined on too many resamples.
+
+    A resample is scored as row weights (how often each row was drawn) by the kernels of
+    :mod:`driftlab.metrics.weighted`, a block of resamples at a time; the draws are the
+    ones a loop over ``labeled.iloc[rng.integers(0, n, n)]`` would make with this seed.
+    """
+    n = len(labeled)
+    kernel = _resampled(labeled, info, metric) if n else None
+    if kernel is None:
+        return None
     rng = np.random.default_rng(seed)
+    block = max(1, BLOCK_BYTES // (8 * n))
     values = []
-    for _ in range(resamples):
-        idx = rng.integers(0, len(labeled), len(labeled))
-        value = _score(labeled.iloc[idx], info).get(metric)
-        if value is not None:
-            values.append(value)
-    if len(values) < resamples // 2:
+    for start in range(0, resamples, block):
+        weights = np.empty((min(block, resamples - start), n))
+        for row in weights:
+            drawn = rng.integers(0, n, n)
+            row[:] = np.bincount(drawn if kernel.slot is None else kernel.slot[drawn], minlength=n)
+        values.append(np.atleast_1d(kernel.score(weights)))
+    scored = np.concatenate(values) if values else np.empty(0)
+    scored = scored[~np.isnan(scored)]
+    if len(scored) < resamples // 2:
         return None
     tail = (1 - level) / 2 * 100
-    lo, hi = np.percentile(values, [tail, 100 - tail])
+    lo, hi = np.percentile(scored, [tail, 100 - tail])
     return float(lo), float(hi)
 
 
