@@ -5,6 +5,7 @@ while the other checks complete."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -16,15 +17,19 @@ from hypothesis import strategies as st
 from driftlab.alerts import alerts_for
 from driftlab.config import FeatureKind, Project
 from driftlab.errors import ConfigError
+from driftlab.jobs import monitor_job
 from driftlab.model import ModelBundle
-from driftlab.monitor import MonitoringResult, monitor_window
+from driftlab.monitor import MonitoringResult, Window, monitor_window
 from driftlab.monitor.findings import findings_of
 from driftlab.monitor.result import CheckError
 from driftlab.monitor.settings import MonitorSettings
-from driftlab.scenarios.ames import AmesScenario
+from driftlab.registry import CHAMPION, MemoryRegistry
+from driftlab.scenarios.ames import TARGET, AmesScenario
 from driftlab.schema import record_model
+from driftlab.store import PredictionRecord, SqlStore
 from tests.monitor.test_run import _logged
 
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 STATUSES = {"ok", "drift", "insufficient_data"}
 # Features with a small spread: (x - mean) / std overflowed for x near 1.8e308.
 NARROW = ("Full_Bath", "Fireplaces")
@@ -214,3 +219,28 @@ def test_any_row_the_api_accepted_can_be_monitored(
         assert MonitoringResult.from_dict(_strict_json(result)) == result
 
     check()
+
+
+def test_a_logged_1e308_is_monitored_through_the_store(
+    project: Project, bundle: ModelBundle, ames: AmesScenario, store: SqlStore
+) -> None:
+    """The reported incident end to end: the value goes through the store's JSON and back,
+    and the monitoring job saves a run instead of failing."""
+    frame = ames.normal.iloc[:150]
+    rows = frame.drop(columns=[TARGET]).to_dict(orient="records")
+    rows[3] = {**rows[3], "Full_Bath": 1e308}
+    rows[4] = {**rows[4], "Full_Bath": 1.7e308, "Fireplaces": -1.7e308}
+    batch = bundle.predict(rows)
+    store.log_predictions([
+        PredictionRecord(f"r{i}", T0 + timedelta(minutes=i), bundle.info.name, "1", r,
+                         batch.predictions[i], batch.probability[i], 5.0)
+        for i, r in enumerate(rows)
+    ])  # fmt: skip
+    registry = MemoryRegistry()
+    registry.set_alias(bundle.info.name, CHAMPION, registry.register(bundle))
+    outcome = monitor_job(project, store, registry, Window(last_n=1000), [])
+    stored = MonitoringResult.from_dict(store.get_run(outcome.run_id).result)
+    assert stored.check_errors == [] and stored.status in STATUSES
+    assert stored.data_quality is not None
+    counted = {e.feature: e.n for e in stored.data_quality.extreme}
+    assert counted == {"Full_Bath": 2, "Fireplaces": 1}
