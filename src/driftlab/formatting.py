@@ -10,10 +10,14 @@ def num(x: float) -> str:
 
     >>> num(1499.69), num(0.1234), num(12.5), num(-3000000.0)
     ('1,500', '0.123', '12.5', '-3,000,000')
+    >>> num(1e308), num(float("-inf"))
+    ('1e+308', '-inf')
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     a = abs(x)
+    if a >= 1e15 or math.isinf(a):  # no one reads a 300-digit number (an extreme input)
+        return f"{x:.3g}"
     if a >= 100:
         return f"{x:,.0f}"
     if a >= 10:

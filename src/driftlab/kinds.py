@@ -25,10 +25,12 @@ class FindingKind(StrEnum):
     """
 
     DATA_DRIFT = "data_drift"
+    DATA_QUALITY = "data_quality"
     PREDICTION_DRIFT = "prediction_drift"
     MULTIVARIATE_DRIFT = "multivariate_drift"
     SERVICE = "service"
     CONCEPT_DRIFT = "concept_drift"
     FAIRNESS = "fairness"
     COMPLIANCE = "compliance"
+    CHECK_FAILED = "check_failed"
     PERFORMANCE = "performance"

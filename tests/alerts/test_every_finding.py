@@ -20,7 +20,10 @@ from driftlab.alerts import (
     resolution_notices,
 )
 from driftlab.monitor.result import (
+    CheckError,
     ConceptDrift,
+    DataQuality,
+    ExtremeValues,
     FeatureDrift,
     MonitoringResult,
     MultivariateDrift,
@@ -35,7 +38,7 @@ MODEL = "churn"
 FAST = RetryPolicy(retries=2, backoff_s=0.0)
 CONTEXT = {"model": MODEL, "model_version": "1", "window": "last 500 predictions"}
 KINDS = ("data_drift", "prediction_drift", "service", "concept_drift", "performance",
-         "multivariate_drift")  # fmt: skip
+         "multivariate_drift", "data_quality", "check_failed")  # fmt: skip
 
 
 def _feature(name: str, drifted: bool, psi: float) -> FeatureDrift:
@@ -47,9 +50,9 @@ def _feature(name: str, drifted: bool, psi: float) -> FeatureDrift:
 
 
 def _result(*, joint_only: bool = False) -> MonitoringResult:
-    """A run that raises every kind: a drifted feature, drifted outputs, an SLO breach, concept
-    drift and degraded quality — or, with ``joint_only``, only joint drift (which alerts only
-    when no single feature drifted)."""
+    """A run that raises every kind: a drifted feature, extreme values, drifted outputs, an SLO
+    breach, concept drift, a check that could not run and degraded quality — or, with
+    ``joint_only``, only joint drift (which alerts only when no single feature drifted)."""
     feature = _feature("tenure", not joint_only, 0.4 if not joint_only else 0.01)
     return MonitoringResult(
         model_name=MODEL, model_version="1", created_at="2026-11-25T12:00:00+00:00",
@@ -70,6 +73,11 @@ def _result(*, joint_only: bool = False) -> MonitoringResult:
         concept=None if joint_only else ConceptDrift(
             "adwin", True, [{"index": 120, "request_id": "r120", "ts": "2026-11-25T11:00:00"}],
             0.05, 0.3, 300, "Concept drift (ADWIN): error rate rose from 5% to 30%."),
+        data_quality=DataQuality([] if joint_only else [ExtremeValues(
+            "tenure", 10, 0.02, -100.0, 200.0, [1e308],
+            "10 of 500 values of tenure (2.0%) lie far outside the training range.")], 2.0, 0.01),
+        check_errors=[] if joint_only else [CheckError(
+            "fairness", "ValueError", "Input X contains infinity.")],
     )  # fmt: skip
 
 
@@ -151,7 +159,9 @@ def test_every_kind_gets_a_resolved_notice_on_every_channel(store: MemoryStore) 
          "multivariate": [], "alerts": [],
          "performance": {**_result().to_dict()["performance"], "status": "ok"},
          "service": {**_result().to_dict()["service"], "status": "ok"},
-         "concept": {**_result().to_dict()["concept"], "detected": False}}
+         "concept": {**_result().to_dict()["concept"], "detected": False},
+         "data_quality": {**_result().to_dict()["data_quality"], "extreme": []},
+         "check_errors": []}
     )  # fmt: skip
     notices = resolution_notices(clean, store)
     assert sorted(n.details["resolved_kind"] for n in notices) == sorted(

@@ -111,8 +111,10 @@ def _result(drifted: list[str], perf: str = "ok", status: str | None = None) -> 
 
 
 def test_decided_kinds_follow_what_the_run_could_check() -> None:
-    assert decided_kinds(_result(["a"], "degraded")) == {"data_drift", "performance"}
-    assert decided_kinds(_result([], "insufficient_labels")) == {"data_drift"}
+    # Every run that got to its checks knows whether they all ran (check_failed).
+    degraded = _result(["a"], "degraded")
+    assert decided_kinds(degraded) == {"data_drift", "performance", "check_failed"}
+    assert decided_kinds(_result([], "insufficient_labels")) == {"data_drift", "check_failed"}
     assert decided_kinds(_result([], status="insufficient_data")) == set()
 
 
@@ -228,6 +230,7 @@ def test_no_all_clear_for_a_fairness_or_compliance_check_without_a_verdict() -> 
     result = m(
         model_name="m", status="drift", features=[], drifted_features=[], drift_share=0.0,
         performance=None, prediction_drift=None, multivariate=[], service=None, concept=None,
+        data_quality=None, check_errors=[],
         fairness=m(metrics=[
             m(attribute="sex", metric="equal_opportunity_difference", status="insufficient_data"),
             m(attribute="sex", metric="demographic_parity_difference", status="beyond_limit"),

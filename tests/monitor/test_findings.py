@@ -55,7 +55,7 @@ def _quiet() -> MonitoringResult:
     run, each back to normal)."""
     loud = _every_kind()
     assert loud.performance is not None and loud.service is not None
-    assert loud.concept is not None
+    assert loud.concept is not None and loud.data_quality is not None
     return replace(
         loud,
         features=[_feature("tenure", False, 0.01)],
@@ -73,6 +73,8 @@ def _quiet() -> MonitoringResult:
         ),
         fairness=_fairness("ok"),
         compliance=_compliance("pass"),
+        data_quality=replace(loud.data_quality, extreme=[]),
+        check_errors=[],
     )
 
 
@@ -92,6 +94,8 @@ def _alone(kind: FindingKind) -> MonitoringResult:
         FindingKind.FAIRNESS: {"fairness": _fairness("violation")},
         FindingKind.COMPLIANCE: {"compliance": _compliance("alert")},
         FindingKind.PERFORMANCE: {"performance": loud.performance},
+        FindingKind.DATA_QUALITY: {"data_quality": loud.data_quality},
+        FindingKind.CHECK_FAILED: {"check_errors": loud.check_errors},
     }[kind]
     return conclude(replace(quiet, **changes))
 

@@ -10,6 +10,7 @@ tiny shifts significant, and a significance test alone would alarm on them.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,13 +95,20 @@ def _run(entry: StatEntry, samples: tuple, counts: tuple) -> tuple[float, float 
     return res.statistic, res.p_value
 
 
+def _std(profile: NumericProfile) -> float | None:
+    """The standard deviation, or None when the values' spread is beyond float range (values
+    near ``±1.8e308``): a summary states what it knows, and JSON has no infinity."""
+    std = profile.std
+    return std if math.isfinite(std) else None
+
+
 def _compare(name: str, ref: object, cur: object, rule: FeatureRule) -> _Raw:
     if isinstance(ref, NumericProfile) and isinstance(cur, NumericProfile):
         kind = FeatureKind.NUMERIC
         samples, counts = (ref.sample, cur.sample), (ref.counts, cur.counts)
         bins = _bin_labels(ref.edges)
-        ref_sum = {"mean": ref.mean, "std": ref.std, "n": ref.n, "missing": ref.missing}
-        cur_sum = {"mean": cur.mean, "std": cur.std, "n": cur.n, "missing": cur.missing}
+        ref_sum = {"mean": ref.mean, "std": _std(ref), "n": ref.n, "missing": ref.missing}
+        cur_sum = {"mean": cur.mean, "std": _std(cur), "n": cur.n, "missing": cur.missing}
     elif isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile):
         kind = FeatureKind.CATEGORICAL
         cats, a, b = ref.aligned_counts(cur)
@@ -131,7 +139,7 @@ def _label(entry: StatEntry) -> str:
 def _message(r: _Raw, p_adj: float | None, drifted: bool) -> str:
     head = "Data drift detected on feature" if drifted else "No significant drift on feature"
     if r.kind == "numeric":
-        ref_mean, cur_mean, ref_std = r.ref["mean"], r.cur["mean"], r.ref["std"]
+        ref_mean, cur_mean, ref_std = r.ref["mean"], r.cur["mean"], r.ref["std"] or 0.0
         if ref_std > 0 and abs(ref_mean) < ref_std:
             # A percentage of a mean near zero is meaningless: say it in standard deviations.
             change = f" ({(cur_mean - ref_mean) / ref_std:+.2f} sd)"

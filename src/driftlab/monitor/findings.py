@@ -1,11 +1,12 @@
 """What a monitoring run found: one check per kind of finding, and what is read off them.
 
 A finding is one problem worth telling someone about: a drifted feature, a breached SLO, a
-fairness gap. Each kind is decided once, by its check in :data:`CATALOGUE`, which also says
-whether the run could decide the kind at all and which of its subjects it could not. The run's
-status and summary, its alerts (:mod:`driftlab.alerts.rules`), the kinds whose earlier alerts a
-run may resolve, and the kinds a channel may route (``ALERT_KINDS``) are all derived from the
-catalogue, so they cannot disagree.
+fairness gap, extreme input values, a check that could not run on the window. Each kind is
+decided once, by its check in :data:`CATALOGUE`, which also says whether the run could decide
+the kind at all and which of its subjects it could not. The run's status and summary, its
+alerts (:mod:`driftlab.alerts.rules`), the kinds whose earlier alerts a run may resolve, and
+the kinds a channel may route (``ALERT_KINDS``) are all derived from the catalogue, so they
+cannot disagree.
 """
 
 from __future__ import annotations
@@ -120,6 +121,34 @@ def _data_drift(result: MonitoringResult) -> Verdict:
         else f"No data drift in {total} features."
     )
     return Verdict(kind, findings, decided=bool(result.features), sentence=sentence)
+
+
+def _data_quality(result: MonitoringResult) -> Verdict:
+    """One finding per numeric feature whose extreme values (far outside the reference's
+    range, see :mod:`driftlab.monitor.quality`) reach the minimum share of the window."""
+    kind = FindingKind.DATA_QUALITY
+    quality = result.data_quality
+    if quality is None:
+        return Verdict(kind)
+    findings = tuple(
+        Finding(
+            kind,
+            e.feature,
+            "warning",
+            e.message,
+            {
+                "n": e.n,
+                "share": e.share,
+                "lower": e.lower,
+                "upper": e.upper,
+                "examples": e.examples,
+            },
+        )
+        for e in quality.extreme
+        if e.share >= quality.min_share
+    )
+    sentence = " ".join(f.message for f in findings) or None
+    return Verdict(kind, findings, decided=True, sentence=sentence)
 
 
 def _prediction_drift(result: MonitoringResult) -> Verdict:
@@ -277,6 +306,26 @@ def _compliance(result: MonitoringResult) -> Verdict:
     )
 
 
+def _check_failed(result: MonitoringResult) -> Verdict:
+    """One finding per check that could not run on this window (it raised); the run's other
+    checks completed. Every run that got as far as its checks knows which of them ran, so a
+    check that runs again resolves its earlier failure."""
+    kind = FindingKind.CHECK_FAILED
+    findings = tuple(
+        Finding(
+            kind,
+            e.check,
+            "warning",
+            f"The {e.check} check could not run on this window: {e.error}: {e.message}; "
+            "the other checks completed.",
+            {"error": e.error, "reason": e.message},
+        )
+        for e in result.check_errors
+    )
+    sentence = " ".join(f.message for f in findings) or None
+    return Verdict(kind, findings, decided=True, sentence=sentence)
+
+
 def _performance(result: MonitoringResult) -> Verdict:
     """The primary metric on the labeled rows against the training holdout. Its sentence is in
     every summary: how well the model does matters whether or not it degraded."""
@@ -302,6 +351,7 @@ CATALOGUE: dict[FindingKind, Check] = {
     c.kind: c
     for c in (
         Check(FindingKind.DATA_DRIFT, _data_drift, "data drift on feature {subject}"),
+        Check(FindingKind.DATA_QUALITY, _data_quality, "the extreme values of feature {subject}"),
         Check(FindingKind.PREDICTION_DRIFT, _prediction_drift, "drift in the model's predictions"),
         Check(FindingKind.MULTIVARIATE_DRIFT, _multivariate_drift, "joint drift across features"),
         Check(FindingKind.SERVICE, _service, "the {subject} service-level breach"),
@@ -312,6 +362,7 @@ CATALOGUE: dict[FindingKind, Check] = {
         ),
         Check(FindingKind.FAIRNESS, _fairness, "the fairness gap {subject}"),
         Check(FindingKind.COMPLIANCE, _compliance, "the compliance breach {subject}"),
+        Check(FindingKind.CHECK_FAILED, _check_failed, "the failure of the {subject} check"),
         Check(FindingKind.PERFORMANCE, _performance, "the drop in {subject}"),
     )
 }

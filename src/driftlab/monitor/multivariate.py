@@ -11,6 +11,11 @@ Two methods, both on the profiles' bounded row samples (so cost does not grow wi
   ``variance`` of the reference's variance on half the reference rows; a window whose mean
   reconstruction error leaves the band ``mean ± k·σ·sqrt(1/n_window + 1/n_band)`` measured on
   the other half drifted.
+
+Both see the window's numeric values clipped to the reference's range widened by
+:data:`CLIP_SPANS` ranges on each side (:func:`clip_to_reference`). A value beyond that is
+already as foreign as it can usefully be, and left as it is (up to ``1.8e308``) it would
+overflow the scaling and the squared errors to infinity, or the classifier's bin midpoints.
 """
 
 from __future__ import annotations
@@ -31,10 +36,21 @@ from threadpoolctl import threadpool_limits
 
 from driftlab.config import Feature, FeatureKind
 from driftlab.formatting import num, p_value
+from driftlab.monitor.quality import extreme_bounds
 from driftlab.monitor.result import MultivariateDrift
 from driftlab.profile import RowSample
 
-__all__ = ["MultivariateDrift", "domain_classifier", "pca_reconstruction", "rows_frame"]
+__all__ = [
+    "CLIP_SPANS",
+    "MultivariateDrift",
+    "clip_to_reference",
+    "domain_classifier",
+    "pca_reconstruction",
+    "rows_frame",
+]
+
+# Window values are clipped this many reference ranges beyond the reference's min and max.
+CLIP_SPANS = 10.0
 
 
 def rows_frame(rows: RowSample, features: list[Feature]) -> pd.DataFrame:
@@ -67,6 +83,31 @@ def _classifier(features: list[Feature], seed: int) -> Pipeline:
     return make_pipeline(encode, model)
 
 
+def clip_to_reference(
+    reference: pd.DataFrame,
+    window: pd.DataFrame,
+    features: list[Feature],
+    spans: float = CLIP_SPANS,
+) -> pd.DataFrame:
+    """``window`` with each numeric feature clipped to the reference's ``[min, max]`` widened
+    by ``spans`` reference ranges on each side (see :func:`~driftlab.monitor.quality.extreme_bounds`).
+
+    >>> f = [Feature(name="x", kind="numeric")]
+    >>> clip_to_reference(pd.DataFrame({"x": [0.0, 1.0]}), pd.DataFrame({"x": [0.5, 1e308, -1e308, None]}), f)["x"].tolist()
+    [0.5, 11.0, -10.0, nan]
+    """  # noqa: E501
+    out = window.copy()
+    for name in _split(features)[0]:
+        ref = pd.to_numeric(reference[name], errors="coerce").to_numpy(dtype="float64")
+        ref = ref[np.isfinite(ref)]
+        if ref.size == 0:
+            continue
+        lower, upper = extreme_bounds(float(ref.min()), float(ref.max()), spans)
+        values = pd.to_numeric(out[name], errors="coerce").astype("float64")
+        out[name] = values.clip(lower, upper)
+    return out
+
+
 def _as_model_frame(frame: pd.DataFrame, features: list[Feature]) -> pd.DataFrame:
     out = frame.copy()
     for f in features:
@@ -89,7 +130,8 @@ def domain_classifier(
 ) -> MultivariateDrift:
     """Can a classifier tell ``window`` rows from ``reference`` rows? See the module doc."""
     names = [f.name for f in features]
-    x = _as_model_frame(pd.concat([reference[names], window[names]], ignore_index=True), features)
+    window = clip_to_reference(reference, window[names], features)
+    x = _as_model_frame(pd.concat([reference[names], window], ignore_index=True), features)
     y = np.r_[np.zeros(len(reference), dtype=int), np.ones(len(window), dtype=int)]
     if min(len(reference), len(window)) < 2 * folds:
         return MultivariateDrift("domain_classifier", 0.5, min_auc, 1.0, False,
@@ -164,7 +206,8 @@ def pca_reconstruction(
 ) -> MultivariateDrift:
     """Does the window reconstruct worse than the reference does? See the module doc."""
     ref = _as_model_frame(reference[[f.name for f in features]], features)
-    win = _as_model_frame(window[[f.name for f in features]], features)
+    win = _as_model_frame(clip_to_reference(reference, window[[f.name for f in features]],
+                                            features), features)  # fmt: skip
     if len(ref) < 40 or len(win) == 0:
         return MultivariateDrift("pca_reconstruction", 0.0, 0.0, None, False,
                                  "Too few rows for PCA reconstruction error.")  # fmt: skip

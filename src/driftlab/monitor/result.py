@@ -9,8 +9,11 @@ from driftlab.fairness.result import ComplianceResult, FairnessResult
 
 __all__ = [
     "Alert",
+    "CheckError",
     "ConceptDrift",
+    "DataQuality",
     "EstimatedPerformance",
+    "ExtremeValues",
     "FeatureDrift",
     "MonitoringResult",
     "MultivariateDrift",
@@ -112,6 +115,46 @@ class ServiceHealth:
 
 
 @dataclass(frozen=True)
+class ExtremeValues:
+    """Values of one numeric feature far outside anything the reference held (see
+    :mod:`driftlab.monitor.quality` for how far is "far")."""
+
+    feature: str
+    n: int  # window rows with such a value
+    share: float  # of the window's rows
+    lower: float  # values below this, or above ``upper``, are extreme
+    upper: float
+    examples: list[float]  # a few of them, most extreme first
+    message: str
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """What the window's values say about the data feeding the model, whatever its drift."""
+
+    extreme: list[ExtremeValues]  # only the features with at least one extreme value
+    spans: float  # "far": beyond the reference's min or max by this many reference ranges
+    min_share: float  # a feature's extreme values are a finding from this share of the rows
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DataQuality:
+        return cls([ExtremeValues(**e) for e in d["extreme"]], d["spans"], d["min_share"])
+
+
+@dataclass(frozen=True)
+class CheckError:
+    """A check that could not run on this window; the run's other checks completed."""
+
+    check: str  # e.g. "multivariate", "data_drift"
+    error: str  # the exception's type name
+    message: str  # its message, as raised
+
+    @classmethod
+    def of(cls, check: str, e: BaseException) -> CheckError:
+        return cls(check, type(e).__name__, str(e) or type(e).__name__)
+
+
+@dataclass(frozen=True)
 class Alert:
     kind: str  # data_drift, performance
     severity: str  # info, warning, critical
@@ -144,6 +187,8 @@ class MonitoringResult:
     concept: ConceptDrift | None = None
     fairness: FairnessResult | None = None
     compliance: ComplianceResult | None = None
+    data_quality: DataQuality | None = None
+    check_errors: list[CheckError] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,4 +209,8 @@ class MonitoringResult:
         d["compliance"] = (
             ComplianceResult.from_dict(d["compliance"]) if d.get("compliance") else None
         )
+        # Runs stored before these parts existed have neither key.
+        dq = d.get("data_quality")
+        d["data_quality"] = DataQuality.from_dict(dq) if dq else None
+        d["check_errors"] = [CheckError(**e) for e in d.get("check_errors") or []]
         return cls(**d)

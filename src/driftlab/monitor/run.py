@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import pandas as pd
 
 from driftlab.calibration import Calibration, LossMap
 from driftlab.config import Feature
-from driftlab.errors import DataError
+from driftlab.errors import ConfigError, DataError
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.model_outputs import logged_outputs, prediction_feature
 from driftlab.monitor.concept import detect_concept_drift, error_rate_test
@@ -20,8 +23,11 @@ from driftlab.monitor.findings import conclude
 from driftlab.monitor.model_checks import window_compliance, window_fairness_of
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
+from driftlab.monitor.quality import data_quality
 from driftlab.monitor.result import (
+    CheckError,
     ConceptDrift,
+    EstimatedPerformance,
     FeatureDrift,
     MonitoringResult,
     MultivariateDrift,
@@ -32,6 +38,9 @@ from driftlab.profile import Profile, build_profile
 from driftlab.schema import coerce_frame
 
 __all__ = ["monitor_window", "pick_version", "policy_for"]
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 def pick_version(frame: pd.DataFrame) -> str | None:
@@ -51,6 +60,11 @@ def monitor_window(
 
     Pure with respect to storage: reading the window and saving the result are the caller's.
     ``settings`` is built once by the job (:meth:`MonitorSettings.of` a project).
+
+    Each check runs isolated: one that cannot run on this window (it raises) is reported in
+    ``check_errors`` and as a ``check_failed`` finding, and the others complete. Only a window
+    that cannot be read as the model's features at all (:class:`DataError`) or a setting
+    that cannot work (:class:`ConfigError`) stops the run.
     """
     cfg = settings.monitor
     info = bundle.info
@@ -90,54 +104,79 @@ def monitor_window(
             f"{bundle.version} was trained with"
         )
     features = coerce_frame(frame, monitored)
-    window_profile = build_profile(
-        features, monitored, reference=bundle.reference, sample_size=cfg.sample_size
-    )
     policy = policy_for(settings, monitored, info.extra.get("effect_thresholds"))
-    drift = dataset_drift(bundle.reference, window_profile, policy)
-    share = drift.share
-    performance = window_performance(
-        frame,
-        info,
-        primary_metric=settings.primary_metric,
-        min_labels=cfg.min_labels,
-        max_drop=cfg.max_metric_drop,
-        floor=cfg.metric_floor,
+    # From here on every check runs isolated: one that raises on this window's values is
+    # recorded as a finding of its own (check_failed) and the others complete. A stored
+    # value must never blind the whole run.
+    checks = _Isolation()
+    window_profile = checks.run(
+        "data_drift",
+        lambda: build_profile(
+            features, monitored, reference=bundle.reference, sample_size=cfg.sample_size
+        ),
+        None,
     )
-    outputs = _prediction_drift(frame, bundle, policy)
-    service = service_health(
-        frame, max_p99_ms=cfg.max_p99_latency_ms, errors=errors,
-        max_error_rate=cfg.max_error_rate,
+    drift = (
+        checks.run("data_drift", lambda: dataset_drift(bundle.reference, window_profile, policy),
+                   None)
+        if window_profile is not None else None
     )  # fmt: skip
+    quality = checks.run(
+        "data_quality", lambda: data_quality(features, bundle.reference, monitored), None
+    )
+    performance = checks.run(
+        "performance",
+        lambda: window_performance(
+            frame,
+            info,
+            primary_metric=settings.primary_metric,
+            min_labels=cfg.min_labels,
+            max_drop=cfg.max_metric_drop,
+            floor=cfg.metric_floor,
+        ),
+        None,
+    )
+    outputs = checks.run("prediction_drift", lambda: _prediction_drift(frame, bundle, policy), None)
+    service = checks.run(
+        "service",
+        lambda: service_health(frame, max_p99_ms=cfg.max_p99_latency_ms, errors=errors,
+                               max_error_rate=cfg.max_error_rate),
+        None,
+    )  # fmt: skip
+    # The detectors read the labeled rows the performance check found; without that check
+    # there is nothing to run them on (and its failure is already reported).
     concept = (
-        _with_error_test(
-            detect_concept_drift(frame, task=info.task.value, method=cfg.concept_detector),
-            frame, info,
+        checks.run(
+            "concept_drift",
+            lambda: _with_error_test(
+                detect_concept_drift(frame, task=info.task.value, method=cfg.concept_detector),
+                frame, info,
+            ),
+            None,
         )
-        if cfg.concept_detector != "none" and performance.n_labeled > 0 else None
+        if cfg.concept_detector != "none" and performance is not None
+        and performance.n_labeled > 0 else None
     )  # fmt: skip
-    calibration, loss_map = info.extra.get("calibration"), info.extra.get("loss_map")
-    estimated = (
-        estimate_regression(frame, info, LossMap.from_dict(loss_map)) if loss_map
-        else estimate_performance(
-            frame, info, Calibration.from_dict(calibration) if calibration else None
-        )
-    )  # fmt: skip
+    estimated = checks.run("estimated_performance", lambda: _estimated(frame, info), None)
     multivariate = (
-        _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc)
-        if cfg.multivariate else []
+        checks.run(
+            "multivariate",
+            lambda: _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc),
+            [],
+        )
+        if cfg.multivariate and window_profile is not None else []
     )  # fmt: skip
-    fairness = window_fairness_of(frame, bundle, settings)
-    compliance = window_compliance(frame, bundle, settings)
+    fairness = checks.run("fairness", lambda: window_fairness_of(frame, bundle, settings), None)
+    compliance = checks.run("compliance", lambda: window_compliance(frame, bundle, settings), None)
     # Status and summary are read off the findings (driftlab.monitor.findings); alerts are
     # decided downstream (driftlab.alerts.rules), so a result starts without them.
     result = MonitoringResult(
         **common,
         status="ok",
         summary="",
-        features=drift.features,
-        drift_share=share,
-        drifted_features=drift.drifted,
+        features=drift.features if drift else [],
+        drift_share=drift.share if drift else 0.0,
+        drifted_features=drift.drifted if drift else [],
         performance=performance,
         alerts=[],
         prediction_drift=outputs,
@@ -147,8 +186,42 @@ def monitor_window(
         concept=concept,
         fairness=fairness,
         compliance=compliance,
+        data_quality=quality,
+        check_errors=checks.errors,
     )
     return conclude(result)
+
+
+class _Isolation:
+    """Runs the checks of one window, each on its own: a check that raises is recorded (as a
+    :class:`CheckError`, logged with its traceback) and gives its "not run" value instead.
+
+    A :class:`ConfigError` is not the window's doing: it would fail every run alike, so it
+    still stops the run, naming the setting to fix.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[CheckError] = []
+
+    def run(self, check: str, compute: Callable[[], _T], skipped: _T) -> _T:
+        try:
+            return compute()
+        except ConfigError:
+            raise
+        except Exception as e:  # any failure of one check, from numpy's to a model's
+            _log.warning("the %s check could not run on this window", check, exc_info=True)
+            self.errors.append(CheckError.of(check, e))
+            return skipped
+
+
+def _estimated(frame: pd.DataFrame, info: ModelInfo) -> EstimatedPerformance | None:
+    """Metrics expected without labels: from calibrated confidence, or the fitted loss map."""
+    calibration, loss_map = info.extra.get("calibration"), info.extra.get("loss_map")
+    if loss_map:
+        return estimate_regression(frame, info, LossMap.from_dict(loss_map))
+    return estimate_performance(
+        frame, info, Calibration.from_dict(calibration) if calibration else None
+    )
 
 
 def _with_error_test(concept: ConceptDrift, frame: pd.DataFrame, info: ModelInfo) -> ConceptDrift:

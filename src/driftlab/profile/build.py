@@ -80,6 +80,36 @@ def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.diff(np.array([0, *below, values.size], dtype="int64"))
 
 
+def moments(x: np.ndarray) -> tuple[float, float]:
+    """The mean and the sum of squared deviations from it (``m2``) of finite values ``x``.
+
+    The mean of finite values is finite even when their sum overflows (values near
+    ``1.8e308``): it is then computed on ``x / max|x|`` and scaled back. ``m2`` is ``inf`` when
+    the spread itself is beyond float range — the honest value, written as null in JSON.
+
+    >>> moments(np.array([1.0, 2.0, 3.0]))
+    (2.0, 2.0)
+    >>> moments(np.array([1.7e308, 1.7e308]))
+    (1.7e+308, 0.0)
+    >>> moments(np.array([1.7e308, -1.7e308, 0.0]))
+    (0.0, inf)
+    >>> moments(np.array([]))
+    (0.0, 0.0)
+    """
+    if x.size == 0:
+        return 0.0, 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(x.mean())
+        if not math.isfinite(mean) and np.isfinite(x).all():
+            scale = float(np.abs(x).max())
+            mean = scale * float((x / scale).mean())
+        # Not np.dot: it goes through multithreaded BLAS, which costs milliseconds per call on
+        # a busy machine for what is a single pass over memory.
+        d = x - mean
+        m2 = float((d * d).sum())
+    return mean, m2
+
+
 def _numeric(
     values: np.ndarray, edges: np.ndarray, keys: np.ndarray, sample_size: int, rows: np.ndarray
 ) -> NumericProfile:
@@ -89,11 +119,7 @@ def _numeric(
     k = keys if complete else keys[ok]
     counts = bin_counts(x, edges)
     n = int(x.size)
-    mean = float(x.mean()) if n else 0.0
-    # Not np.dot: it goes through multithreaded BLAS, which costs milliseconds per call on
-    # a busy machine for what is a single pass over memory.
-    d = x - mean
-    m2 = float((d * d).sum()) if n else 0.0
+    mean, m2 = moments(x)
     # Without missing values the feature's sample is the table's row sample: reuse it.
     keep = rows if complete else bottom_k(k, sample_size)
     return NumericProfile(

@@ -41,7 +41,7 @@ class NumericProfile:
     n: int
     missing: int
     mean: float
-    m2: float  # sum of squared deviations from the mean
+    m2: float  # sum of squared deviations from the mean; inf beyond float range
     min: float
     max: float
     sample_keys: np.ndarray
@@ -62,7 +62,12 @@ class NumericProfile:
         else:
             delta = other.mean - self.mean
             mean = self.mean + delta * other.n / n
-            m2 = self.m2 + other.m2 + delta * delta * self.n * other.n / n
+            if not math.isfinite(mean):  # the means are ±1e308 apart: weigh them instead
+                mean = self.mean * (self.n / n) + other.mean * (other.n / n)
+            # inf when the spread is beyond float range (see build.moments), never NaN: an
+            # empty side adds nothing, even when delta² overflows (inf · 0 would be NaN).
+            cross = delta * delta * self.n * other.n / n if self.n and other.n else 0.0
+            m2 = self.m2 + other.m2 + cross
         keys = np.concatenate([self.sample_keys, other.sample_keys])
         values = np.concatenate([self.sample, other.sample])
         keep = bottom_k(keys, self.sample_size)
@@ -88,7 +93,7 @@ class NumericProfile:
             "n": self.n,
             "missing": self.missing,
             "mean": self.mean,
-            "m2": self.m2,
+            "m2": _json_float(self.m2),
             "min": _json_float(self.min),
             "max": _json_float(self.max),
             "sample_keys": self.sample_keys.tolist(),
@@ -104,7 +109,7 @@ class NumericProfile:
             n=int(d["n"]),
             missing=int(d["missing"]),
             mean=float(d["mean"]),
-            m2=float(d["m2"]),
+            m2=_from_json_float(d["m2"], math.inf),
             min=_from_json_float(d["min"], math.inf),
             max=_from_json_float(d["max"], -math.inf),
             sample_keys=np.asarray(d["sample_keys"], dtype="float64"),
@@ -249,7 +254,8 @@ class Profile:
 
 
 def _json_float(x: float) -> float | None:
-    # JSON has no infinity; an empty profile's min/max are written as null.
+    # JSON has no infinity; an empty profile's min/max, and an m2 beyond float range, are
+    # written as null.
     return None if math.isinf(x) else x
 
 
