@@ -108,6 +108,7 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "AlertLog",
         "AuditLog",
         "DecisionLog",
+        "JobLock",
         "PredictionSink",
         "RunHistory",
         "RunLog",

@@ -15,6 +15,7 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     │   ├── RecordRejectedError          the store refused a record for good (constraint, bad value)
     │   ├── UnknownRequestError(LookupError)
     │   ├── SpoolError                   the prediction log cannot take a record durably
+    │   ├── JobLockedError               another run of the same job on the model holds its lock
     │   └── UnknownRunError(LookupError)
     ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
     └── MissingDependencyError(ImportError)  an optional part is not installed
@@ -30,6 +31,7 @@ __all__ = [
     "DataError",
     "DriftlabError",
     "InsufficientDataError",
+    "JobLockedError",
     "MissingDependencyError",
     "ModelNotFoundError",
     "RecordRejectedError",
@@ -92,6 +94,19 @@ class UnknownRequestError(StoreError, LookupError):
 class SpoolError(StoreError):
     """The prediction log cannot take records durably (its spool is full, its disk is full
     or failing): the API answers 503 rather than return a prediction it could lose."""
+
+
+class JobLockedError(StoreError):
+    """Another run of the same job on the same model holds its lock (``store.lock``): two
+    monitor runs at once would send each alert twice, two retrains both promote."""
+
+    def __init__(self, model_name: str, job: str, holder: str, waited_s: float) -> None:
+        self.model_name, self.job, self.holder = model_name, job, holder
+        waited = f" after waiting {waited_s:g} s" if waited_s > 0 else ""
+        super().__init__(
+            f"another {job!r} of model {model_name!r} is running ({holder}){waited}; "
+            "wait for it to finish, then run again"
+        )
 
 
 class UnknownRunError(StoreError, LookupError):

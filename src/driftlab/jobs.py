@@ -62,8 +62,24 @@ def monitor_job(
     sinks: list[Sink],
     *,
     version: str | None = None,
+    lock_wait_s: float = 0.0,
 ) -> MonitorOutcome:
-    """Read a window, compare with the reference, store the result, deliver alerts."""
+    """Read a window, compare with the reference, store the result, deliver alerts.
+
+    One monitor run per model at a time (``store.lock``): another one waits ``lock_wait_s``
+    seconds for it, then raises JobLockedError."""
+    with store.lock(project.model_name, "monitor", wait_s=lock_wait_s):
+        return _monitor(project, store, registry, window, sinks, version)
+
+
+def _monitor(
+    project: Project,
+    store: Store,
+    registry: Registry,
+    window: Window,
+    sinks: list[Sink],
+    version: str | None,
+) -> MonitorOutcome:
     name = project.model_name
     # The version filter is the store's, before last_n: the last n rows *of that version*.
     frame = store.read_window(

@@ -155,3 +155,124 @@ def test_a_second_claimer_finds_nothing_left(tmp_path: Path) -> None:
     assert first.backlog_records == 5 and second.backlog_records == 0
     first.close()
     second.close()
+
+
+def _dead_owner_segment(directory: Path, data: bytes) -> None:
+    """A segment left by a process that is gone (its lock file is free)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "999-dead.lock").touch()
+    (directory / "999-dead.00000001.seg").write_bytes(data)
+
+
+def _frames(n: int) -> list[bytes]:
+    return [frame(_payload(i), 1) for i in range(1, n + 1)]
+
+
+def _replayed(directory: Path) -> tuple[list[int], Spool]:
+    spool = Spool(directory, segment_bytes=1 << 20, max_bytes=1 << 20)
+    spool.open()
+    return [json.loads(p)[0]["i"] for p in _drain(spool)], spool
+
+
+def test_a_flipped_bit_costs_one_frame_not_the_frames_after_it(tmp_path: Path) -> None:
+    # Failed before resynchronization: frames 3, 4 and 5 went to the .corrupt file too.
+    frames = _frames(5)
+    data = bytearray(MAGIC + b"".join(frames))
+    second = len(MAGIC) + len(frames[0])
+    data[second + 15] ^= 0x04  # one bit of frame 2's payload
+    _dead_owner_segment(tmp_path, bytes(data))
+    got, spool = _replayed(tmp_path)
+    assert got == [1, 3, 4, 5]
+    [found] = spool.recovered
+    assert found.records == 4
+    [corrupt] = found.corrupt_files
+    assert corrupt.read_bytes() == bytes(data[second : second + len(frames[1])])  # only frame 2
+    assert found.problems == [
+        f"999-dead.00000001.seg: crc mismatch at bytes {second}-{second + len(frames[1])} "
+        f"({len(frames[1])} set aside)"
+    ]
+    spool.close()
+
+
+def test_garbage_between_frames_is_set_aside_and_the_rest_replayed(tmp_path: Path) -> None:
+    f = _frames(4)
+    junk = b"\x00\xff garbage \x07" * 3
+    _dead_owner_segment(tmp_path, MAGIC + f[0] + f[1] + junk + f[2] + junk[:5] + f[3])
+    got, spool = _replayed(tmp_path)
+    assert got == [1, 2, 3, 4]
+    [corrupt] = spool.recovered[0].corrupt_files
+    assert corrupt.read_bytes() == junk + junk[:5]  # both ranges, in order
+    assert spool.recovered[0].problems[0].count(" at bytes ") == 2
+    spool.close()
+
+
+def test_a_truncated_tail_after_damage_is_set_aside_too(tmp_path: Path) -> None:
+    f = _frames(3)
+    data = bytearray(MAGIC + f[0] + f[1] + f[2][:-4])
+    data[len(MAGIC) + 2] ^= 0x10  # frame 1's length: impossible now
+    _dead_owner_segment(tmp_path, bytes(data))
+    got, spool = _replayed(tmp_path)
+    assert got == [2]
+    [corrupt] = spool.recovered[0].corrupt_files
+    assert corrupt.read_bytes() == bytes(data[len(MAGIC) : len(MAGIC) + len(f[0])]) + f[2][:-4]
+    assert "torn frame" in spool.recovered[0].problems[0]
+    spool.close()
+
+
+def test_a_damaged_magic_keeps_the_frames_after_it(tmp_path: Path) -> None:
+    _dead_owner_segment(tmp_path, b"DLSPOOX1" + b"".join(_frames(2)))
+    got, spool = _replayed(tmp_path)
+    assert got == [1, 2]
+    assert spool.recovered[0].corrupt_files[0].read_bytes() == b"DLSPOOX1"
+    spool.close()
+
+
+def test_a_failed_directory_fsync_is_retried_on_the_next_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Failed before: the first round cleared the flag, so the new segment's directory entry
+    # was never fsynced.
+    spool = Spool(tmp_path, segment_bytes=100, max_bytes=1 << 20)
+    spool.open()
+    assert spool.sync_work()[2] is False  # open() fsynced the folder
+    for i in range(6):  # past 100 bytes: a new segment, so a new directory entry
+        spool.append(frame(_payload(i), 1), 1)
+    fds, closable, dirty = spool.sync_work()
+    assert dirty
+    real, calls = os.fsync, []
+
+    def failing_once(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_once)
+    with pytest.raises(OSError, match="Input/output"):
+        Spool.fsync(fds, tmp_path)
+    fds, closable, dirty = spool.sync_work()
+    assert dirty  # still due
+    Spool.fsync(fds, tmp_path)
+    spool.synced(closable)
+    assert spool.sync_work()[2] is False
+    monkeypatch.setattr(os, "fsync", real)
+    spool.close()
+
+
+def test_a_new_spool_folder_is_fsynced_in_its_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Failed before: only the spool folder itself was fsynced, never the folder holding it.
+    synced: list[str] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    spool = Spool(tmp_path / "a" / "spool", segment_bytes=1 << 20, max_bytes=1 << 20)
+    spool.open()
+    assert str(tmp_path) in synced and str(tmp_path / "a") in synced
+    monkeypatch.setattr(os, "fsync", real)
+    spool.close()

@@ -5,6 +5,7 @@ these pass."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
@@ -310,3 +311,139 @@ def test_a_value_that_cannot_be_stored_is_a_rejected_record(store: Store) -> Non
     store.log_predictions([_rec(1)])
     with pytest.raises(RecordRejectedError, match="add_labels failed on "):
         store.add_labels([LabelRecord("r0001", object(), T0)])
+
+
+# -- the alert cooldown and the jobs' locks: what two runs at once may do --------------------
+def test_claim_alert_is_the_cooldown(store: Store) -> None:
+    hour = timedelta(hours=1)
+    assert store.claim_alert("m:x", T0, hour)
+    assert not store.claim_alert("m:x", T0 + timedelta(minutes=59), hour)
+    assert store.claim_alert("m:y", T0, hour)  # per fingerprint
+    assert store.claim_alert("m:x", T0 + hour, hour)
+    # A claim whose alert no channel took is released: the next run may send it.
+    store.release_alert("m:x", T0 + hour)
+    assert store.claim_alert("m:x", T0 + hour + timedelta(minutes=1), hour)
+
+
+def test_released_claim_falls_back_to_the_last_stored_send(store: Store) -> None:
+    run = store.save_run("m", "1", {"n_rows": 1, "alerts": []})
+    store.save_alerts(run, [{"fingerprint": "m:x", "kind": "k", "severity": "warning",
+                             "message": "m", "sent": True}])  # fmt: skip
+    sent = store.last_alert_sent("m:x")
+    assert sent is not None
+    assert not store.claim_alert("m:x", sent + timedelta(minutes=30), timedelta(hours=1))
+    later = sent + timedelta(hours=2)
+    assert store.claim_alert("m:x", later, timedelta(hours=1))
+    store.release_alert("m:x", later)
+    assert not store.claim_alert("m:x", sent + timedelta(minutes=30), timedelta(hours=1))
+
+
+def test_two_claims_at_once_exactly_one_wins(store: Store) -> None:
+    # Fails on the check-then-record cooldown: both runs read "never sent", both send.
+    import threading
+
+    for attempt in range(5):
+        fingerprint = f"m:race{attempt}"
+        start = threading.Barrier(8)
+        wins: list[bool] = []
+
+        def claim(
+            fp: str = fingerprint, go: threading.Barrier = start, out: list[bool] = wins
+        ) -> None:
+            go.wait()
+            out.append(store.claim_alert(fp, T0, timedelta(hours=1)))
+
+        threads = [threading.Thread(target=claim) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(wins) == [False] * 7 + [True]
+
+
+def test_a_job_lock_admits_one_run_per_model_and_job(store: Store) -> None:
+    import threading
+
+    from driftlab.errors import JobLockedError
+
+    with store.lock("m", "monitor"):
+        refused: list[BaseException] = []
+
+        def second() -> None:
+            try:
+                with store.lock("m", "monitor"):
+                    pass
+            except JobLockedError as e:
+                refused.append(e)
+
+        t = threading.Thread(target=second)
+        t.start()
+        t.join()
+        [err] = refused
+        assert isinstance(err, StoreError)
+        assert (err.model_name, err.job) == ("m", "monitor")
+        assert re.search(r"another 'monitor' of model 'm' is running \(.*pid \d+", str(err))
+        with store.lock("m", "retrain"), store.lock("other", "monitor"):
+            pass  # other jobs, other models: not blocked
+    with store.lock("m", "monitor"):  # released
+        pass
+
+
+def test_a_waiting_run_gets_the_lock_once_it_is_released(store: Store) -> None:
+    import threading
+
+    held, release, got = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with store.lock("m", "retrain"):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert held.wait(10)
+    release.set()
+    with store.lock("m", "retrain", wait_s=10):
+        got.set()
+    t.join()
+    assert got.is_set()
+
+
+_HOLD_LOCK = """
+import sys
+from driftlab.store.sql import SqlStore
+store = SqlStore(sys.argv[1], create=False)
+with store.lock("m", "monitor"):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_job_lock_holds_across_processes_and_dies_with_its_holder(
+    store: Store, tmp_path: Path
+) -> None:
+    # The SQLite lock is an flock next to the file, PostgreSQL's an advisory lock: both are
+    # dropped by the kernel or the server when the holding process dies.
+    import subprocess
+    import sys
+
+    from driftlab.errors import JobLockedError
+
+    if isinstance(store, MemoryStore):
+        pytest.skip("one process by definition")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, store.url],  # type: ignore[attr-defined]
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        with pytest.raises(JobLockedError, match=rf"pid {child.pid}\b"), store.lock("m", "monitor"):
+            pass
+    finally:
+        child.kill()
+        child.wait()
+        for f in (child.stdin, child.stdout):
+            if f is not None:
+                f.close()
+    with store.lock("m", "monitor", wait_s=10):
+        pass

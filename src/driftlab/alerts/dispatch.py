@@ -58,7 +58,9 @@ def dispatch(
     """Send each alert to every sink whose minimum severity it meets.
 
     An alert whose fingerprint was sent less than ``cooldown`` ago is suppressed (stored,
-    not sent) so an ongoing problem does not page people on every run.
+    not sent) so an ongoing problem does not page people on every run. The check and the
+    record of the send are one step (``store.claim_alert``), so two runs at once send each
+    alert once; a claim whose alert no sink accepted is released, so the next run tries again.
 
     Each sink is retried by its own ``retry`` policy (none when it has no such attribute).
     A sink that used up its retries on one alert gets a single attempt per alert until one
@@ -69,23 +71,26 @@ def dispatch(
     out = []
     exhausted: set[str] = set()
     for alert in alerts:
-        last = store.last_alert_sent(alert.fingerprint)
-        if last is not None and now - last < cooldown:
+        if not store.claim_alert(alert.fingerprint, now, cooldown):
             out.append(Delivery(alert, [], True, []))
             continue
         sent, failures = [], []
-        for sink in sinks:
-            if not _routes(alert, sink):
-                continue
-            policy: RetryPolicy = getattr(sink, "retry", NO_RETRY)
-            if sink.name in exhausted:
-                policy = NO_RETRY
-            ok, failed = attempt_delivery(sink.send, alert, context, policy, sleep=sleep)
-            failures += failed
-            if ok:
-                sent.append(sink.name)
-                exhausted.discard(sink.name)  # it is back: full retries again
-            elif policy.retries and len(failed) == policy.attempts:
-                exhausted.add(sink.name)
+        try:
+            for sink in sinks:
+                if not _routes(alert, sink):
+                    continue
+                policy: RetryPolicy = getattr(sink, "retry", NO_RETRY)
+                if sink.name in exhausted:
+                    policy = NO_RETRY
+                ok, failed = attempt_delivery(sink.send, alert, context, policy, sleep=sleep)
+                failures += failed
+                if ok:
+                    sent.append(sink.name)
+                    exhausted.discard(sink.name)  # it is back: full retries again
+                elif policy.retries and len(failed) == policy.attempts:
+                    exhausted.add(sink.name)
+        finally:
+            if not sent:  # nothing went out, or a sink raised: the next run tries again
+                store.release_alert(alert.fingerprint, now)
         out.append(Delivery(alert, sent, False, failures))
     return out

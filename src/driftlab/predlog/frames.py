@@ -25,8 +25,8 @@ import orjson
 from driftlab.store import PredictionGroup, PredictionRecord
 
 __all__ = [
-    "HEADER", "MAGIC", "Scan", "decode_frames", "decode_records", "encode_group",
-    "encode_records", "frame", "scan",
+    "HEADER", "MAGIC", "Salvage", "Scan", "decode_frames", "decode_records", "encode_group",
+    "encode_records", "frame", "salvage", "scan",
 ]  # fmt: skip
 
 MAGIC = b"DLSPOOL1"
@@ -78,6 +78,75 @@ def scan(data: bytes) -> Scan:
         records += count
         frames += 1
     return Scan(pos, records, frames, None)
+
+
+def _frame_at(data: bytes, pos: int) -> tuple[int, int] | str:
+    """The (end, record count) of a valid frame at ``pos``, or why there is none."""
+    if len(data) - pos < HEADER.size:
+        return "torn frame header"
+    length, count, crc = HEADER.unpack_from(data, pos)
+    start = pos + HEADER.size
+    if start + length > len(data):
+        return "torn frame (shorter than its length)"
+    if zlib.crc32(data[start : start + length], zlib.crc32(struct.pack("<I", count))) != crc:
+        return "crc mismatch"
+    return start + length, count
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """Every valid frame of a damaged segment and the byte ranges between them."""
+
+    frames: list[tuple[int, int]]  # [start, end) of each valid frame, in order
+    records: int
+    bad: list[tuple[int, int, str]]  # [start, end) of each damaged range, and why
+
+
+def salvage(data: bytes) -> Salvage:
+    """Every frame of ``data`` (a segment) that validates, resynchronizing after damage: at a
+    bad frame (torn, impossible length, crc mismatch) it moves forward one byte at a time
+    until a header's length and crc check out again, so one flipped bit costs one frame, not
+    every frame after it. A false resync needs a random 32-bit crc to match (odds 2**-32 per
+    byte tried).
+
+    >>> a, b, c = frame(b'["a"]', 1), frame(b'["b"]', 1), frame(b'["c","d"]', 2)
+    >>> hurt = bytearray(MAGIC + a + b + c)
+    >>> hurt[len(MAGIC) + len(a) + 14] ^= 0x01  # one bit inside b's payload
+    >>> found = salvage(bytes(hurt))
+    >>> found.records, found.bad == [(8 + len(a), 8 + len(a) + len(b), "crc mismatch")]
+    (3, True)
+    >>> salvage(MAGIC + a + b"junk" + c).records, salvage(MAGIC + a + c[:-1]).bad[0][2]
+    (3, 'torn frame (shorter than its length)')
+    """
+    frames: list[tuple[int, int]] = []
+    bad: list[tuple[int, int, str]] = []
+    records = 0
+    pos = 0
+    if not data.startswith(MAGIC):
+        if len(data) < len(MAGIC) and data == MAGIC[: len(data)]:
+            return Salvage([], 0, [])  # created just before a crash: nothing written yet
+        # A damaged magic: the frames after it may still be whole.
+        bad_start: int | None = 0
+        why: str | None = "not a spool file (bad magic)"
+    else:
+        bad_start, why = None, None
+    pos = len(MAGIC)
+    while pos < len(data):
+        found = _frame_at(data, pos)
+        if isinstance(found, str):
+            if bad_start is None:
+                bad_start, why = pos, found
+            pos += 1
+            continue
+        if bad_start is not None:
+            bad.append((bad_start, pos, why or "damaged"))
+            bad_start = None
+        frames.append((pos, found[0]))
+        records += found[1]
+        pos = found[0]
+    if bad_start is not None:
+        bad.append((bad_start, max(len(data), bad_start), why or "damaged"))
+    return Salvage(frames, records, bad)
 
 
 def _plain(value: Any) -> Any:

@@ -9,16 +9,16 @@ Layout of ``spool_dir`` (one owner per serving process)::
 
     <owner>.lock               held with flock(LOCK_EX) for the owner's lifetime
     <owner>.<seq:08d>.seg      segments: MAGIC, then frames
-    <owner>.<seq:08d>.seg.corrupt   bytes after the last good frame of a damaged segment
+    <owner>.<seq:08d>.seg.corrupt   the damaged byte ranges of a segment, set aside
 
 A frame is ``<u32 payload length><u32 record count><u32 crc32(count + payload)><payload>``
 (little endian), the payload being one JSON array of records: a frame is one request.
 
 A process that finds the lock of another owner free (its process is gone: the kernel
 drops flock locks with the process) claims that owner's segments: it renames them into
-its own name space, checks every frame, moves a damaged tail (a torn write, a bad crc)
-into a ``.corrupt`` file and replays the good frames. The lock of a live owner is never
-free, so live processes never take each other's segments.
+its own name space, checks every frame, moves damaged bytes (a torn write, a bad crc)
+into a ``.corrupt`` file and replays every good frame, those after the damage included.
+The lock of a live owner is never free, so live processes never take each other's segments.
 
 This module is synchronous and knows nothing of asyncio or the store; the prediction
 backlog (driftlab.predlog.spooled) decides when to fsync, the drainer when to drain.
@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from driftlab.errors import SpoolError, StoreError
-from driftlab.predlog.frames import HEADER, MAGIC, frame, scan
+from driftlab.predlog.durable import fsync_path, make_dirs, repair
+from driftlab.predlog.frames import HEADER, MAGIC, frame
 
 __all__ = ["Recovered", "Segment", "Spool"]
 
@@ -97,18 +98,25 @@ class Spool:
         self._fd: int | None = None  # current segment, O_APPEND
         self._lock_fd: int | None = None
         self._retired: list[int] = []  # fds of rotated segments, closed after their fsync
-        self._dir_dirty = False
+        # The folder changed (a segment created or renamed) in generation _dir_changes; an
+        # fsync of it covered up to _dir_synced. Counters rather than a flag: a failed fsync
+        # leaves the change pending for the next round, and a change during a round is not
+        # marked synced by it.
+        self._dir_changes = 0
+        self._dir_synced = 0
+        self._dir_round = 0
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> None:
         """Take this process's lock, claim segments of dead processes, open a segment."""
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
+            make_dirs(self.dir)
             self._lock_fd = self._own_lock()
             self.claim_orphans()
             self._new_segment()
             self._fsync_dir()
+            self._dir_synced = self._dir_changes
         except OSError as e:
             raise StoreError(
                 f"cannot open the prediction spool in {str(self.dir)!r}: {e}; "
@@ -206,7 +214,7 @@ class Spool:
         if self._fd is not None:
             self._retired.append(self._fd)
         self._fd = fd
-        self._dir_dirty = True
+        self._dir_changes += 1
         with self._lock:
             if self._segments:
                 self._segments[-1].sealed = True
@@ -221,20 +229,18 @@ class Spool:
         written after this round's snapshot."""
         closable = list(self._retired)
         fds = [*closable, *([self._fd] if self._fd is not None else [])]
-        dirty, self._dir_dirty = self._dir_dirty, False
-        return fds, closable, dirty
+        self._dir_round = self._dir_changes
+        return fds, closable, self._dir_round > self._dir_synced
 
     def synced(self, closable: list[int]) -> None:
+        """The round's fsyncs succeeded (not called when one failed: its work stays due)."""
+        self._dir_synced = max(self._dir_synced, self._dir_round)
         for fd in closable:
             self._retired.remove(fd)
             os.close(fd)
 
     def _fsync_dir(self) -> None:
-        fd = os.open(self.dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(self.dir)
 
     @staticmethod
     def fsync(fds: list[int], directory: Path | None) -> None:
@@ -242,11 +248,7 @@ class Spool:
         for fd in fds:
             os.fsync(fd)
         if directory is not None:
-            dfd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            fsync_path(directory)
 
     # -- draining --------------------------------------------------------------------------
     @property
@@ -339,7 +341,8 @@ class Spool:
             for path in paths:
                 mine = self._next_path()
                 os.rename(path, mine)  # now covered by this process's lock
-                seg, corrupt, problem = _repair(mine)
+                size, found, corrupt, problem = repair(mine)
+                seg = Segment(mine, size, found, sealed=True)
                 records += seg.records
                 if corrupt is not None:
                     claimed.corrupt_files.append(corrupt)
@@ -356,30 +359,6 @@ class Spool:
             return Recovered(owner, len(paths), records, claimed.corrupt_files, claimed.problems)
         finally:
             os.close(fd)
-
-
-def _repair(path: Path) -> tuple[Segment, Path | None, str | None]:
-    """Check a claimed segment; move a damaged tail to ``<name>.corrupt``, keep the rest."""
-    data = path.read_bytes()
-    found = scan(data)
-    corrupt = None
-    if found.problem is not None:
-        corrupt = path.with_name(path.name + ".corrupt")
-        with corrupt.open("wb") as f:
-            f.write(data[found.good_end :])
-            f.flush()
-            os.fsync(f.fileno())
-        with path.open("r+b") as f:
-            if found.good_end < len(MAGIC):
-                f.seek(0)
-                f.write(MAGIC)
-                f.truncate(len(MAGIC))
-            else:
-                f.truncate(found.good_end)
-            f.flush()
-            os.fsync(f.fileno())
-    size = max(found.good_end, len(MAGIC))
-    return Segment(path, size, found.records, sealed=True), corrupt, found.problem
 
 
 def _write_all(fd: int, data: bytes) -> None:

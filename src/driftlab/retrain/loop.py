@@ -33,14 +33,30 @@ def labeled_production_rows(store: WindowSource, project: Project) -> pd.DataFra
 
 
 def retrain(
-    project: Project, store: Store, registry: Registry, reference: pd.DataFrame
+    project: Project,
+    store: Store,
+    registry: Registry,
+    reference: pd.DataFrame,
+    *,
+    lock_wait_s: float = 0.0,
 ) -> PromotionDecision:
     """Train a challenger on ``reference`` plus older labeled production rows, score it and the
     champion on the newest labeled rows (the same rows for both), and promote if better.
 
     The challenger is registered (alias ``challenger``) whatever the outcome, so a human can
     inspect or promote it later; the decision is saved in the store with its reason.
+
+    One retrain per model at a time (``store.lock``), from reading the champion to saving the
+    decision: two at once would both compare with the same champion and both promote.
+    Another one waits ``lock_wait_s`` seconds, then raises JobLockedError.
     """
+    with store.lock(project.model_name, "retrain", wait_s=lock_wait_s):
+        return _retrain(project, store, registry, reference)
+
+
+def _retrain(
+    project: Project, store: Store, registry: Registry, reference: pd.DataFrame
+) -> PromotionDecision:
     name = project.model_name
     champion_version = registry.alias_version(name, CHAMPION)
     if champion_version is None:

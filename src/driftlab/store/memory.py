@@ -18,10 +18,11 @@ normalised as the database would (UTC times, JSON with non-finite numbers as nul
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -29,6 +30,7 @@ import pandas as pd
 
 from driftlab.errors import RecordRejectedError, UnknownRequestError, UnknownRunError
 from driftlab.store.codec import as_utc, finite, json_dumps, window_frame
+from driftlab.store.joblocks import ThreadLocks
 from driftlab.store.records import (
     AuditRow,
     ErrorRecord,
@@ -81,6 +83,8 @@ class MemoryStore:
         self._alerts: list[StoredAlert] = []
         self._audit: list[AuditRow] = []
         self._decisions: list[StoredDecision] = []
+        self._claims: dict[str, datetime] = {}  # fingerprint -> last send (the cooldown)
+        self._job_locks = ThreadLocks()
 
     def close(self) -> None:
         """Nothing to release; here so the fake can stand where a SqlStore is closed."""
@@ -266,17 +270,46 @@ class MemoryStore:
                         sent=bool(a.get("sent", False)),
                     )
                 )  # fmt: skip
+                if a.get("sent"):
+                    self._claims[a["fingerprint"]] = max(
+                        now, self._claims.get(a["fingerprint"], now)
+                    )
 
     def last_alert_sent(self, fingerprint: str) -> datetime | None:
         with self._lock:
             sent = [a.ts for a in self._alerts if a.fingerprint == fingerprint and a.sent]
         return max(sent, default=None)
 
+    def claim_alert(self, fingerprint: str, now: datetime, cooldown: timedelta) -> bool:
+        now = as_utc(now)
+        with self._lock:
+            last = self._claims.get(fingerprint)
+            if last is not None and last > now - cooldown:
+                return False
+            self._claims[fingerprint] = now
+        return True
+
+    def release_alert(self, fingerprint: str, claimed_at: datetime) -> None:
+        with self._lock:
+            if self._claims.get(fingerprint) != as_utc(claimed_at):
+                return  # another send was recorded since: it stands
+            last = self.last_alert_sent(fingerprint)
+            if last is None:
+                del self._claims[fingerprint]
+            else:
+                self._claims[fingerprint] = last
+
     def alert_log(self, model_name: str, limit: int = 200) -> list[StoredAlert]:
         with self._lock:
             of_model = {r.id for r in self._runs if r.model_name == model_name}
             found = [a for a in reversed(self._alerts) if a.run_id in of_model]
         return found[:limit]
+
+    # -- JobLock ---------------------------------------------------------------------------
+    def lock(
+        self, model_name: str, job: str, *, wait_s: float = 0.0
+    ) -> contextlib.AbstractContextManager[None]:
+        return self._job_locks.lock(model_name, job, wait_s=wait_s)
 
     # -- AuditLog --------------------------------------------------------------------------
     def save_audit(self, run_id: int, result: dict[str, Any]) -> int:

@@ -8,8 +8,9 @@ window, so back-to-back windows never count a row twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ __all__ = [
     "AlertLog",
     "AuditLog",
     "DecisionLog",
+    "JobLock",
     "PredictionSink",
     "RunHistory",
     "RunLog",
@@ -127,6 +129,17 @@ class AlertLog(Protocol):
         """When an alert with this fingerprint was last accepted by a channel."""
         ...
 
+    def claim_alert(self, fingerprint: str, now: datetime, cooldown: timedelta) -> bool:
+        """Whether this caller may send the alert now: True, and the send recorded at ``now``,
+        unless it was sent less than ``cooldown`` before ``now``. One atomic step, so of two
+        runs claiming one fingerprint at once exactly one wins."""
+        ...
+
+    def release_alert(self, fingerprint: str, claimed_at: datetime) -> None:
+        """Undo a claim made at ``claimed_at`` whose alert no channel accepted: the cooldown
+        goes back to the last send that did reach one (``last_alert_sent``)."""
+        ...
+
     def alert_log(self, model_name: str, limit: int = 200) -> list[StoredAlert]:
         """Stored alerts and resolved notices of a model, newest first."""
         ...
@@ -156,11 +169,27 @@ class DecisionLog(Protocol):
         ...
 
 
+class JobLock(Protocol):
+    """One run at a time of a job (``"monitor"``, ``"retrain"``) on a model, across processes
+    and hosts sharing the store."""
+
+    def lock(
+        self, model_name: str, job: str, *, wait_s: float = 0.0
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold the lock of ``job`` on ``model_name`` for the ``with`` block. When another
+        run holds it, wait up to ``wait_s`` seconds (0: not at all), then raise
+        JobLockedError naming the model, the job and the holder. A process that dies
+        releases its locks."""
+        ...
+
+
 class RunHistory(RunLog, AlertLog, DecisionLog, Protocol):
     """Runs and what followed them (their alerts, retraining decisions): what a report reads
     and what all-clear notices look back on."""
 
 
-class Store(PredictionSink, WindowSource, RunLog, AlertLog, AuditLog, DecisionLog, Protocol):
-    """Durable home of predictions, labels, monitoring results, alerts and decisions: every
-    port at once."""
+class Store(
+    PredictionSink, WindowSource, RunLog, AlertLog, AuditLog, DecisionLog, JobLock, Protocol
+):
+    """Durable home of predictions, labels, monitoring results, alerts and decisions, and the
+    jobs' locks: every port at once."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from driftlab.errors import UnknownRunError
 from driftlab.store.codec import finite, utc
@@ -18,10 +19,12 @@ from driftlab.store.records import (
 )
 from driftlab.store.sql.core import SqlCore, store_errors
 from driftlab.store.sql.tables import (
+    alert_claims,
     alerts,
     compliance_audit,
     decisions,
     monitoring_runs,
+    utc_bound,
 )
 
 __all__ = ["RunsMixin"]
@@ -103,6 +106,53 @@ class RunsMixin(SqlCore):
                     for a in items
                 ],
             )
+            # The cooldown counts from the stored send, as last_alert_sent does. One statement
+            # per fingerprint: an upsert may not touch a row twice.
+            for fingerprint in dict.fromkeys(a["fingerprint"] for a in items if a.get("sent")):
+                conn.execute(self._claim(fingerprint, now, later_only=True))
+
+    def _claim(
+        self, fingerprint: str, at: datetime, *, later_only: bool, cutoff: Any = None
+    ) -> Any:
+        """Record a send of ``fingerprint`` at ``at`` in one statement: a new row, or the row
+        updated when its last send is at or before ``cutoff`` (``later_only``: before ``at``)."""
+        c = alert_claims
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = insert(c).values(fingerprint=fingerprint, sent_at=utc_bound(at))
+        bound = stmt.excluded.sent_at if later_only else utc_bound(cutoff)
+        return stmt.on_conflict_do_update(
+            index_elements=[c.c.fingerprint],
+            set_={"sent_at": stmt.excluded.sent_at},
+            where=(c.c.sent_at < bound) if later_only else (c.c.sent_at <= bound),
+        )
+
+    @store_errors
+    def claim_alert(self, fingerprint: str, now: datetime, cooldown: timedelta) -> bool:
+        # One conditional upsert: the database serializes two runs' statements on the row,
+        # and the second sees the first's send (PostgreSQL re-checks the WHERE on the row it
+        # waited for; SQLite runs one writer at a time).
+        claim = self._claim(fingerprint, now, later_only=False, cutoff=now - cooldown)
+        with self.engine.begin() as conn:
+            # RETURNING rather than rowcount: psycopg reports no rowcount for an upsert.
+            won = conn.execute(claim.returning(alert_claims.c.fingerprint)).first()
+        return won is not None
+
+    @store_errors
+    def release_alert(self, fingerprint: str, claimed_at: datetime) -> None:
+        c = alerts
+        with self.engine.begin() as conn:
+            last = conn.execute(
+                sa.select(sa.func.max(c.c.ts)).where(
+                    c.c.fingerprint == fingerprint, c.c.sent.is_(True)
+                )
+            ).scalar()
+            mine = (alert_claims.c.fingerprint == fingerprint) & (
+                alert_claims.c.sent_at == utc_bound(claimed_at)
+            )
+            if last is None:
+                conn.execute(alert_claims.delete().where(mine))
+            else:
+                conn.execute(alert_claims.update().where(mine).values(sent_at=last))
 
     @store_errors
     def last_alert_sent(self, fingerprint: str) -> datetime | None:

@@ -18,6 +18,7 @@ from driftlab.store.codec import json_dumps
 
 __all__ = [
     "PREDICTION_COLUMNS",
+    "alert_claims",
     "alerts",
     "compliance_audit",
     "create_engine",
@@ -110,6 +111,15 @@ alerts = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("sent", sa.Boolean, nullable=False),
     sa.Index("ix_alerts_fingerprint_ts", "fingerprint", "ts"),  # the cooldown's lookup
+)
+
+# The cooldown's state: when each fingerprint was last sent. One row per fingerprint, so
+# "may I send?" and "I am sending" are one conditional upsert (claim_alert).
+alert_claims = sa.Table(
+    "alert_claims",
+    metadata,
+    sa.Column("fingerprint", sa.String(200), primary_key=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Every compliance check of every window, for audit: what was measured, against which limit,
