@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from driftlab.report import load_report, render_report
-from driftlab.store import SqlStore
+from driftlab.store.sql import SqlStore
 
 MODEL = "ames-housing"
 
