@@ -11,11 +11,11 @@ cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from collections.abc import Iterator
+from dataclasses import replace
 
 from driftlab.kinds import FindingKind
+from driftlab.monitor.finding import CRITICAL_PSI, Check, Finding, Verdict
 from driftlab.monitor.result import MonitoringResult
 
 __all__ = [
@@ -33,69 +33,6 @@ __all__ = [
     "undecided_subjects",
     "verdicts",
 ]
-
-Severity = Literal["info", "warning", "critical"]
-# PSI above this is conventionally a major shift.
-CRITICAL_PSI = 0.25
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem a run found. ``details`` are the numbers behind it, for the alert's payload.
-
-    ``keyed`` says whether the fingerprint names the subject. It does not for the kinds a run
-    finds at most once, whose subject (the method that saw it) may change between runs without
-    the problem being a new one.
-
-    >>> f = Finding(FindingKind.DATA_DRIFT, "tenure", "warning", "Data drift on tenure.")
-    >>> f.fingerprint("churn")
-    'churn:data_drift:tenure'
-    >>> replace(f, kind=FindingKind.CONCEPT_DRIFT, subject="adwin", keyed=False).fingerprint("churn")
-    'churn:concept_drift'
-    """  # noqa: E501
-
-    kind: FindingKind
-    subject: str
-    severity: Severity
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-    keyed: bool = True
-
-    def fingerprint(self, model: str) -> str:
-        """``model:kind[:subject]``: no version and no numbers, so that the same ongoing
-        problem deduplicates across runs."""
-        return f"{model}:{self.kind}:{self.subject}" if self.keyed else f"{model}:{self.kind}"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What one check concluded about one run.
-
-    ``decided``: the run reached a verdict on the kind, so a missing finding means "fine now"
-    rather than "not checked" (too few rows or labels, no SLO set). ``undecided``: subjects of
-    the kind whose own check reached no verdict; silence about them resolves nothing.
-    ``sentence``: what the run's summary says of the kind, if anything.
-    """
-
-    kind: FindingKind
-    findings: tuple[Finding, ...] = ()
-    decided: bool = False
-    undecided: frozenset[str] = frozenset()
-    sentence: str | None = None
-
-
-@dataclass(frozen=True)
-class Check:
-    """A catalogue entry: the check deciding one kind, and how an all-clear names it.
-
-    ``resolved`` completes "Resolved: ... is no longer detected"; ``{subject}`` is the
-    fingerprint's subject (empty for a kind whose findings are not keyed).
-    """
-
-    kind: FindingKind
-    judge: Callable[[MonitoringResult], Verdict]
-    resolved: str
-
 
 def _data_drift(result: MonitoringResult) -> Verdict:
     """One finding per drifted feature, in the order the run ranked them (largest effect
