@@ -23,6 +23,8 @@ __all__ = ["PREFIX", "build_router"]
 PREFIX = "/dashboard"
 # Timelines longer than this are slow to read from the store and to draw.
 _MAX_HISTORY = 1000
+# Run ids are 64-bit integers in the store: an id outside that range is no run's.
+_ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
 
 
 @functools.cache
@@ -108,6 +110,11 @@ def build_router(store: Store, *, models: Collection[str] = ()) -> APIRouter:
         )
 
     def _report(run_id: int) -> ReportData:
+        if not _ID_MIN <= run_id <= _ID_MAX:  # SQLite and PostgreSQL would raise, not miss
+            raise HTTPException(
+                404, f"no monitoring run with id {run_id}: run ids are 64-bit integers; each "
+                f"model's runs are listed at {PREFIX}/models/<name>",
+            )  # fmt: skip
         try:
             run = store.get_run(run_id)
         except UnknownRunError as e:

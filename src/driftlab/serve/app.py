@@ -137,6 +137,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.auth = auth
     app.state.record_adapter = TypeAdapter(record)
     app.state.records_adapter = TypeAdapter(list[record])  # type: ignore[valid-type]
+    app.state.record_fields = frozenset(record.model_fields)
     app.state.model_executor = predict.model_executor()
 
     install_error_handlers(app)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from typing import Any
 
@@ -12,46 +11,24 @@ import orjson
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from driftlab.errors import DriftlabError, SchemaError, SpoolError, UnknownRequestError
+from driftlab.serve.bounds import (
+    NESTED_TOO_DEEP,
+    NumberTooLongError,
+    bounded_int,
+    problem_detail,
+    problems,
+)
 
-__all__ = ["BodyLimitMiddleware", "install_error_handlers", "problems", "read_json"]
+__all__ = ["BodyLimitMiddleware", "error_body", "install_error_handlers", "read_json"]
 
 log = logging.getLogger(__name__)
 # An escaped surrogate (\ud800) or a UTF-8-encoded one (bytes ED A0..BF), which json.loads
 # decodes with "surrogatepass".
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
-
-
-def problems(err: ValidationError | RequestValidationError, *, list_body: bool) -> list[dict]:
-    """Flatten pydantic errors into ``{record, field, problem, input}`` items."""
-    out = []
-    for e in err.errors():
-        loc = [p for p in e["loc"] if p != "body"]
-        record = loc.pop(0) if list_body and loc and isinstance(loc[0], int) else None
-        field = ".".join(str(p) for p in loc) or None
-        problem = e["msg"]
-        if e["type"] == "extra_forbidden":
-            problem = "unknown field; remove it or add it to the project's [[features]]"
-        elif e["type"] == "missing":
-            problem = "required field is missing"
-        item: dict[str, Any] = {"field": field, "problem": problem}
-        if e["type"] != "missing":
-            item["input"] = _json_safe(e.get("input"))
-        if record is not None:
-            item["record"] = record
-        out.append(item)
-    return out
-
-
-def _json_safe(value: Any) -> Any:
-    # Echoing the bad input back must not fail: JSON has no Infinity or NaN.
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
 
 
 def error_body(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -61,8 +38,8 @@ def error_body(status: int, message: str, **extra: Any) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errs = problems(exc, list_body=False)
-        return error_body(422, "request body is not valid", problems=errs)
+        detail = problem_detail(problems(exc, list_body=False), len(exc.errors()))
+        return error_body(422, "request body is not valid", **detail)
 
     @app.exception_handler(UnknownRequestError)
     async def _unknown(request: Request, exc: UnknownRequestError) -> JSONResponse:
@@ -135,7 +112,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     except orjson.JSONDecodeError:
         pass
     try:
-        body = json.loads(raw, parse_constant=_no_constants)
+        body = json.loads(raw, parse_constant=_no_constants, parse_int=bounded_int)
         # A lone surrogate (e.g. "\ud800") is valid JSON but no valid text. The (costly)
         # re-encoding check runs only when the raw bytes could hold one.
         maybe = b"\\u" in raw or b"\xed" in raw  # memchr-fast; the regex scans slowly
@@ -143,6 +120,10 @@ async def read_json(request: Request, max_bytes: int) -> Any:
             json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (json.JSONDecodeError, UnicodeError) as e:
         raise HTTPException(400, f"request body is not valid JSON: {e}") from None
+    except NumberTooLongError as e:
+        raise HTTPException(400, str(e)) from None
+    except RecursionError:  # orjson refuses past 1,024 levels; the json module recurses
+        raise HTTPException(400, NESTED_TOO_DEEP) from None
     return body
 
 

@@ -16,13 +16,13 @@ from pydantic import (
     StrictInt,
     StrictStr,
     TypeAdapter,
-    ValidationError,
 )
 
 from driftlab.errors import UnknownRequestError
 from driftlab.schema import _as_str
+from driftlab.serve.bounds import echo, validate_records
 from driftlab.serve.deps import HolderDep, LoggerDep, ProjectDep, StoreDep
-from driftlab.serve.errors import problems, read_json
+from driftlab.serve.errors import read_json
 from driftlab.serve.security import require_token
 from driftlab.store import LabelRecord
 
@@ -45,6 +45,7 @@ class FeedbackAccepted(BaseModel):
 
 _ONE: TypeAdapter[Feedback] = TypeAdapter(Feedback)
 _MANY: TypeAdapter[list[Feedback]] = TypeAdapter(list[Feedback])
+_FIELDS = frozenset(Feedback.model_fields)
 
 
 @router.post(
@@ -79,10 +80,8 @@ async def feedback(
 ) -> FeedbackAccepted:
     body = await read_json(request, project.serve.max_body_bytes)
     is_list = isinstance(body, list)
-    try:
-        items = _MANY.validate_python(body) if is_list else [_ONE.validate_python(body)]
-    except ValidationError as e:
-        raise HTTPException(422, {"problems": problems(e, list_body=is_list)}) from None
+    parsed = validate_records(body, _ONE, _MANY, _FIELDS)
+    items: list[Feedback] = parsed if is_list else [parsed]
     if not items:
         raise HTTPException(422, "the list of labels is empty")
     now = datetime.now(UTC)
@@ -92,7 +91,7 @@ async def feedback(
             n, value = bad[0]
             raise HTTPException(422, {"problems": [{
                 "field": "label", "problem": "a regression label must be a number",
-                "input": value, **({"record": n} if is_list else {}),
+                "input": echo(value), **({"record": n} if is_list else {}),
             }]})  # fmt: skip
     labels = [LabelRecord(i.request_id, _label(i.label, project), i.ts or now) for i in items]
     classes = holder.bundle.info.classes if holder.bundle is not None else []
@@ -104,7 +103,7 @@ async def feedback(
             raise HTTPException(422, {"problems": [{
                 "field": "label",
                 "problem": f"not one of the model's classes: {', '.join(classes)}",
-                "input": value, **({"record": n} if is_list else {}),
+                "input": echo(value), **({"record": n} if is_list else {}),
             }]})  # fmt: skip
     # A prediction answered a moment ago may still be queued for the store: write it first.
     await logger.flush()

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 from threadpoolctl import threadpool_limits
 
 from driftlab.config import Project
@@ -20,7 +20,8 @@ from driftlab.ids import new_request_ids
 from driftlab.model import PredictionBatch
 from driftlab.predlog.logger import PredictionLogger
 from driftlab.schema import metadata_names, split_metadata
-from driftlab.serve.errors import problems, read_json
+from driftlab.serve.bounds import validate_records
+from driftlab.serve.errors import read_json
 from driftlab.serve.holder import ModelHolder, Served
 from driftlab.serve.request_metrics import Telemetry
 from driftlab.serve.security import require_token
@@ -131,16 +132,10 @@ async def predict(request: Request) -> Response:
         )
     if not is_list and not isinstance(body, dict):
         raise HTTPException(422, "send one record as a JSON object, or a JSON array of records")
-    adapter: TypeAdapter[Any] = (
-        request.app.state.records_adapter if is_list else (request.app.state.record_adapter)
-    )
-    try:
-        parsed = adapter.validate_python(body)
-    except ValidationError as e:
-        return_errors = problems(e, list_body=is_list)
-        raise HTTPException(422, {"problems": return_errors}) from None
+    many: TypeAdapter[Any] = state.records_adapter
+    parsed = validate_records(body, state.record_adapter, many, state.record_fields)
     # One dump of the whole list (in pydantic's core) rather than a model_dump per record.
-    records = adapter.dump_python(parsed) if is_list else [parsed.model_dump()]
+    records = many.dump_python(parsed) if is_list else [parsed.model_dump()]
 
     served = holder.served  # read once: a reload mid-request never mixes two versions
     bundle = served.bundle if served is not None else None
