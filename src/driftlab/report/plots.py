@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any
 
+from driftlab.store.codec import finite
+
 __all__ = [
     "MAX_BARS",
     "distribution_figure",
@@ -18,7 +20,6 @@ __all__ = [
     "error_timeline",
     "events_figure",
     "figure_json",
-    "finite",
     "latency_timeline",
     "performance_timeline",
 ]
@@ -272,17 +273,6 @@ def events_figure(
         )  # fmt: skip
     return _timeline("Alerts and retraining", points, data, decisions, barmode="stack",
                      yaxis={"title": {"text": "alerts"}, "rangemode": "tozero"})  # fmt: skip
-
-
-def finite(obj: Any) -> Any:
-    """``obj`` with non-finite floats as None: JSON has no NaN or Infinity."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [finite(v) for v in obj]
-    return obj
 
 
 def figure_json(fig: Any) -> str:
