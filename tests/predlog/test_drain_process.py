@@ -22,6 +22,7 @@ from driftlab.store import PredictionGroup
 from driftlab.store.opener import SqlStoreOpener
 from driftlab.store.sql import SqlStore
 from tests.procs import alive, pool_children, wait_gone
+from tests.waiting import wait_for
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -121,6 +122,13 @@ def test_logger_writes_a_batch_itself_when_the_child_died(tmp_path: Path) -> Non
     store, logger = _child_logger(tmp_path, interval_s=60)
 
     async def main() -> None:
+        logger._child.warm()  # type: ignore[union-attr]
+        # Until its child is ready the logger writes in-process; this test needs the child.
+        await asyncio.to_thread(
+            wait_for,
+            lambda: logger._child.ready,
+            what="the drain child ready",  # type: ignore[union-attr]
+        )
         await logger.submit(_group(0, 3))
         await logger.flush()  # through the child
         (child,) = pool_children(os.getpid())
@@ -140,3 +148,27 @@ def test_logger_writes_a_batch_itself_when_the_child_died(tmp_path: Path) -> Non
 def test_a_group_whose_columns_disagree_is_refused_before_it_is_spooled() -> None:
     with pytest.raises(ValueError, match="probability of another length"):
         PredictionGroup(T0, "m", "1", 1.0, ["a", "b"], [{}, {}], ["x", "y"], [0.5])
+
+
+def test_the_logger_writes_in_process_until_its_child_is_ready(tmp_path: Path) -> None:
+    """On a busy machine a child's imports take seconds: a prediction, or a label waiting on
+    it, must not wait for them."""
+    store, logger = _child_logger(tmp_path, interval_s=60)
+    child = logger._child
+    assert child is not None
+
+    async def never(payloads: list[bytes]) -> int:
+        raise AssertionError("wrote through a child that was not ready")
+
+    child.warm = lambda: None  # type: ignore[method-assign]  # the child never gets ready
+    child.write = never  # type: ignore[method-assign]
+
+    async def main() -> None:
+        logger.start()
+        await logger.submit(_group(0, 5))
+        await logger.flush()
+        assert len(store.read_window("m")) == 5
+        await logger.stop()
+
+    asyncio.run(main())
+    assert logger.written == 5 and logger.failures == 0

@@ -258,3 +258,34 @@ def test_latest_monitoring_run_is_exported_as_gauges(api) -> None:
     assert "driftlab_drift_share 0.5" in text
     assert 'driftlab_model_metric{metric="roc_auc",source="estimated"} 0.96' in text
     assert 'driftlab_monitor_alerts{kind="data_drift"} 2.0' in text
+
+
+def test_a_label_for_a_stored_prediction_does_not_wait_for_the_log(
+    project: Project, registry: MemoryRegistry, ames: AmesScenario, tmp_path
+) -> None:
+    """Feedback writes the log's queue first only when a label names a prediction that is
+    not yet in the store; otherwise it must not wait on the drain (a drain child starting on
+    a busy machine held the first feedback for seconds)."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    app = create_app(project, store, registry)
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        rid = client.post("/v1/predict", json=_record(ames)).json()["request_id"]
+        wait_for(lambda: store.known_requests([rid]), what="the prediction stored")
+        flushes = []
+        original = app.state.logger.flush
+
+        async def counted() -> None:
+            flushes.append(1)
+            await original()
+
+        app.state.logger.flush = counted
+        assert (
+            client.post("/v1/feedback", json={"request_id": rid, "label": "low"}).status_code == 200
+        )
+        assert flushes == []
+        # A label for a prediction still queued: the queue is written first, then it is taken.
+        app.state.logger.drainer.wake.clear()
+        late = client.post("/v1/predict", json=_record(ames, 1)).json()["request_id"]
+        resp = client.post("/v1/feedback", json={"request_id": late, "label": "high"})
+        assert resp.status_code == 200, resp.text
+        assert len(flushes) <= 1

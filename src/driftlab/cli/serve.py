@@ -75,7 +75,17 @@ def serve(
     os.environ["DRIFTLAB_CONFIG"] = str(config.resolve())
     os.environ[VERBOSE_ENV] = "1" if verbose else "0"
     try:
-        uvicorn.run("driftlab.cli.asgi:create", factory=True, workers=n, **bind, log_level=level)
+        from driftlab.cli.supervision import log_config
+
+        # A worker still importing and loading its model on a busy machine is not dead: the
+        # supervisor waits serve.worker_healthcheck_s for its answer (uvicorn's 5 s killed and
+        # restarted workers over and over during start-up), and says so when it replaces one.
+        wait_s = p.serve.worker_healthcheck_s
+        uvicorn.run(
+            "driftlab.cli.asgi:create", factory=True, workers=n, **bind,
+            log_level="info", access_log=verbose, timeout_worker_healthcheck=wait_s,
+            log_config=log_config(verbose=verbose, healthcheck_s=wait_s),
+        )  # fmt: skip
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 

@@ -49,6 +49,12 @@ class ServeConfig(Strict):
         description="worker processes (`--workers` overrides); see "
         "[Workers](production.md#workers)",
     )
+    worker_healthcheck_s: Annotated[int, Field(ge=5, le=3600)] = Field(
+        60,
+        description="with several workers: how long the supervisor waits for a worker to "
+        "answer its health check before it kills and replaces it (a worker loading its model "
+        "on a busy machine can take tens of seconds); each replacement is logged as a warning",
+    )
     onnx: bool = Field(
         True,
         description="run the model with ONNX Runtime when it converts and matches "

@@ -27,7 +27,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,11 @@ def _orphan_watch(parent: int) -> None:
     os._exit(0)
 
 
+def _ready() -> bool:
+    """In the child: answers once the initializer has run (imports done, store open)."""
+    return _store is not None
+
+
 def _write(payloads: list[bytes]) -> int:
     """In the child: insert the records of these spool frame payloads; return rows inserted."""
     from driftlab.predlog.frames import decode_frames  # in the child only
@@ -84,6 +89,28 @@ class DrainProcess:
         self._pool: ProcessPoolExecutor | None = None
         self.closed = False  # after close(): writes fail (the logger writes in-process)
         self._broken = False  # a child died: logged once until a write succeeds again
+        # The child has finished its imports and opened the store. Until then the logger
+        # writes in-process: on a busy machine a child's start-up takes seconds, and a
+        # prediction (or the feedback waiting on it) must not wait for that.
+        self.ready = False
+        self._warming: Future[bool] | None = None
+
+    def warm(self) -> None:
+        """Start the child now, in the background; :attr:`ready` turns true once it can write."""
+        if self.closed or self.ready or (self._warming is not None and not self._warming.done()):
+            return
+        if self._warming is not None and self._warming.exception() is not None:
+            self._discard()  # the child died while starting: start a new one
+        try:
+            future = self._warming = self._executor().submit(_ready)
+        except BrokenProcessPool:  # the child died since it was ready
+            self._discard()
+            future = self._warming = self._executor().submit(_ready)
+
+        def done(f: object) -> None:
+            self.ready = not future.cancelled() and future.exception() is None
+
+        future.add_done_callback(done)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self.closed:
@@ -116,6 +143,7 @@ class DrainProcess:
         return written
 
     def _discard(self) -> None:
+        self.ready, self._warming = False, None
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -124,6 +152,7 @@ class DrainProcess:
         """Stop the child: it finishes the write in hand for up to ``timeout_s``, then it is
         killed (whatever it had not committed stays in the spool)."""
         self.closed = True
+        self.ready, self._warming = False, None
         pool, self._pool = self._pool, None
         if pool is None:
             return

@@ -134,7 +134,10 @@ class Drainer:
 
     async def _write(self, batch: Batch) -> int:
         if self.child is not None and batch.payloads:
-            return await self.child.write(batch.payloads)
+            if self.child.ready:
+                return await self.child.write(batch.payloads)
+            self.child.warm()  # (again, after a child died) and write this batch here
+
         # Decoded in the worker thread too: on the event loop it delayed answers.
         return await asyncio.to_thread(lambda: self.store.log_predictions(batch.decoded()))
 

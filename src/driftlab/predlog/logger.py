@@ -107,6 +107,7 @@ class PredictionLogger:
         self.drainer.stopping = False
         if self._child is not None:
             self._child.closed = False  # started again after a stop()
+            self._child.warm()  # its imports run now, not in the first request's drain
         self.backlog.open()
         self._tasks.append(asyncio.create_task(self.drainer.run(), name="driftlab-log-drain"))
         self._tasks += self.backlog.background()

@@ -105,12 +105,18 @@ async def feedback(
                 "problem": f"not one of the model's classes: {', '.join(classes)}",
                 "input": echo(value), **({"record": n} if is_list else {}),
             }]})  # fmt: skip
-    # A prediction answered a moment ago may still be queued for the store: write it first.
-    await logger.flush()
     try:
         outcome = await run_in_threadpool(store.add_labels, labels)
     except UnknownRequestError as e:
-        raise HTTPException(404, str(e)) from None
+        if not logger.pending:
+            raise HTTPException(404, str(e)) from None
+        # A prediction answered a moment ago may still be queued for the store: write the
+        # queue, then try once more. Labels for stored predictions never wait for this.
+        await logger.flush()
+        try:
+            outcome = await run_in_threadpool(store.add_labels, labels)
+        except UnknownRequestError as e:
+            raise HTTPException(404, str(e)) from None
     return FeedbackAccepted(
         accepted=outcome.accepted, new=outcome.new, changed=outcome.changed,
         unchanged=outcome.unchanged,
