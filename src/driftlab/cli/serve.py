@@ -48,6 +48,8 @@ def serve(
     and the dashboard at /dashboard."""
     import uvicorn
 
+    from driftlab.serve.http_limits import UVICORN_OPTIONS
+
     setup_logging(err_console, verbose)
     p = compose.project(config)
     n = workers if workers is not None else p.serve.workers
@@ -61,7 +63,7 @@ def serve(
         from driftlab.serve import create_app
 
         api = create_app(p, compose.open_store(p), compose.open_registry(p))
-        uvicorn.run(api, **bind, log_level=level)
+        uvicorn.run(api, **bind, log_level=level, **UVICORN_OPTIONS)
         return
     from driftlab.cli.asgi import VERBOSE_ENV
     from driftlab.serve.security import Authenticator
@@ -75,7 +77,10 @@ def serve(
     os.environ["DRIFTLAB_CONFIG"] = str(config.resolve())
     os.environ[VERBOSE_ENV] = "1" if verbose else "0"
     try:
-        uvicorn.run("driftlab.cli.asgi:create", factory=True, workers=n, **bind, log_level=level)
+        uvicorn.run(
+            "driftlab.cli.asgi:create", factory=True, workers=n, **bind, log_level=level,
+            **UVICORN_OPTIONS,
+        )  # fmt: skip
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
@@ -146,6 +151,7 @@ def dashboard(
     import uvicorn
 
     from driftlab.dashboard import PREFIX, create_dashboard_app
+    from driftlab.serve.http_limits import UVICORN_OPTIONS, RequestHeadMiddleware
     from driftlab.serve.security import Authenticator, require_token
 
     setup_logging(err_console, verbose)
@@ -159,4 +165,7 @@ def dashboard(
     )
     bind = host or p.serve.host
     err_console.print(f"Dashboard at http://{bind}:{port}{PREFIX} (Ctrl+C stops it)")
-    uvicorn.run(api, host=bind, port=port, log_level="info" if verbose else "warning")
+    uvicorn.run(
+        RequestHeadMiddleware(api), host=bind, port=port,
+        log_level="info" if verbose else "warning", **UVICORN_OPTIONS,
+    )  # fmt: skip

@@ -27,6 +27,7 @@ from driftlab.registry.base import Registry
 from driftlab.schema import record_model
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
 from driftlab.serve.holder import ModelHolder, Served
+from driftlab.serve.http_limits import RequestHeadMiddleware
 from driftlab.serve.request_metrics import Telemetry
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.security import Authenticator, RateLimitMiddleware, require_token
@@ -168,6 +169,8 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
 
     # Outermost of our middlewares, so 413s, 429s and 401s are counted too.
     app.add_middleware(CountRequests, telemetry=telemetry, logger=logger, model=project.model_name)
+    # Outermost: an ambiguous length or an oversized head is refused before anything reads it.
+    app.add_middleware(RequestHeadMiddleware)
     return app
 
 
