@@ -15,6 +15,7 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     │   ├── RecordRejectedError          the store refused a record for good (constraint, bad value)
     │   ├── UnknownRequestError(LookupError)
     │   ├── SpoolError                   the prediction log cannot take a record durably
+    │   ├── LogFrameTooLargeError(ValueError)  one request's records exceed the log's frame limit
     │   └── UnknownRunError(LookupError)
     ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
     └── MissingDependencyError(ImportError)  an optional part is not installed
@@ -30,6 +31,7 @@ __all__ = [
     "DataError",
     "DriftlabError",
     "InsufficientDataError",
+    "LogFrameTooLargeError",
     "MissingDependencyError",
     "ModelNotFoundError",
     "RecordRejectedError",
@@ -92,6 +94,11 @@ class UnknownRequestError(StoreError, LookupError):
 class SpoolError(StoreError):
     """The prediction log cannot take records durably (its spool is full, its disk is full
     or failing): the API answers 503 rather than return a prediction it could lose."""
+
+
+class LogFrameTooLargeError(StoreError, ValueError):
+    """One request's records are larger than the prediction log takes in one piece: no wait
+    makes them fit, so the API answers 413 (not the 503 of a full spool)."""
 
 
 class UnknownRunError(StoreError, LookupError):
