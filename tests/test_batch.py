@@ -71,7 +71,8 @@ def test_bad_rows_are_named_and_leave_no_output(
     bad.to_csv(src, index=False)
     with pytest.raises(DataError, match=r"rows 102–201: .*'Gr_Liv_Area'.*'big'"):
         predict_file(project, registry, src, out, chunk_rows=100)
-    assert not out.exists() and not (tmp_path / "out.csv.partial").exists()
+    assert not out.exists() and not list(tmp_path.glob("*partial"))
+    assert not list(tmp_path.glob(".*partial"))
 
     dup = rows.assign(row_id="same")
     dup.to_csv(src, index=False)
@@ -85,6 +86,26 @@ def test_bad_rows_are_named_and_leave_no_output(
         predict_file(project, registry, src, out, id_column="nope")
     with pytest.raises(DataError, match="would overwrite the input"):
         predict_file(project, registry, src, src)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_output_is_not_written_through_a_planted_symlink(
+    suffix: str, rows: pd.DataFrame, project: Project, registry: MemoryRegistry, tmp_path: Path
+) -> None:
+    # Another user of the folder plants the old fixed temporary name, pointing at a file of
+    # the victim's: the job must neither follow it nor lose its own output.
+    src = tmp_path / "in.csv"
+    rows.to_csv(src, index=False)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / f"out{suffix}"
+    (tmp_path / f"out{suffix}.partial").symlink_to(victim)
+    outcome = predict_file(project, registry, src, out, id_column="row_id", chunk_rows=100)
+    assert victim.read_text() == "precious"
+    assert not out.is_symlink() and outcome.rows == 250
+    got = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert got["request_id"].tolist() == rows["row_id"].tolist()
+    assert not list(tmp_path.glob(".*partial"))  # the temporary file was renamed, not left
 
 
 def test_protected_attributes_are_logged_apart_like_the_api(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "driftlab"
 # Lowest first. A "part" is a top-level module or package of driftlab. A layer may have no
 # module yet (a part planned or being moved in); it still holds its place in the order.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "ids", "formatting", "metric_names", "kinds"),  # foundations: no driftlab imports
+    ("errors", "ids", "formatting", "metric_names", "kinds", "redact"),  # foundations: no imports
     ("config",),  # the project file's models
     ("schema", "stats", "metrics", "calibration", "profile"),  # pure computation
     ("model",),  # what was trained: ModelInfo, ModelBundle

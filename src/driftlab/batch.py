@@ -10,6 +10,8 @@ idempotent by request id: re-running a job with an id column adds no duplicates.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -67,11 +69,28 @@ def count_rows(path: Path) -> int | None:
 
 
 class _Writer:
-    """Appends scored chunks to a CSV or Parquet file."""
+    """Appends scored chunks to a CSV or Parquet file in a new temporary file beside
+    ``output``, made complete and durable there before it takes the output's name.
 
-    def __init__(self, path: Path, *, parquet: bool) -> None:
-        self.path = path
+    The temporary file is created with O_EXCL under a random name (``tempfile.mkstemp``): a
+    fixed name such as ``out.csv.partial`` could be a symlink planted by another user of the
+    folder, and writing through it would overwrite the file it points at. Its data is
+    fsynced before the rename, and the folder after it, so a crash leaves the old output or
+    the whole new one, never a renamed file with missing blocks.
+    """
+
+    def __init__(self, output: Path, *, parquet: bool) -> None:
+        self.output = output
         self.parquet = parquet
+        fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".partial")
+        self.path = Path(name)
+        # mkstemp makes the file private (0600); the output gets the mode any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        self._file: Any = (
+            os.fdopen(fd, "wb") if parquet else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        )
         self._parquet: Any = None
         self._first = True
 
@@ -82,16 +101,32 @@ class _Writer:
 
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.path, table.schema)
+                self._parquet = pq.ParquetWriter(self._file, table.schema)
             self._parquet.write_table(table.cast(self._parquet.schema))
         else:
-            frame.to_csv(self.path, mode="w" if self._first else "a", header=self._first,
-                         index=False)  # fmt: skip
+            frame.to_csv(self._file, header=self._first, index=False)
         self._first = False
 
-    def close(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
+    def finish(self, ok: bool) -> None:
+        """Close; when ``ok``, make the file durable and give it the output's name, else
+        remove it."""
+        try:
+            if self._parquet is not None:
+                self._parquet.close()
+            self._file.flush()
+            if ok:
+                os.fsync(self._file.fileno())
+        finally:
+            self._file.close()
+        if not ok:
+            self.path.unlink(missing_ok=True)
+            return
+        os.replace(self.path, self.output)
+        folder = os.open(self.output.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself survives a crash
+        finally:
+            os.close(folder)
 
 
 def _request_ids(
@@ -168,8 +203,7 @@ def predict_file(
     meta = metadata_names(project.features)
     started = time.perf_counter()
     # Written beside the target and renamed at the end: a failed job leaves no half file.
-    partial = output.with_name(output.name + ".partial")
-    writer = _Writer(partial, parquet=output.suffix in _PARQUET)
+    writer = _Writer(output, parquet=output.suffix in _PARQUET)
     seen: set[str] = set()
     rows = logged = 0
     ok = False
@@ -226,9 +260,5 @@ def predict_file(
             raise DataError(f"input file {source.name} has no rows")
         ok = True
     finally:
-        writer.close()
-        if ok:
-            partial.replace(output)
-        else:
-            partial.unlink(missing_ok=True)
+        writer.finish(ok)
     return BatchOutcome(version, rows, logged, str(output), time.perf_counter() - started)

@@ -16,6 +16,7 @@ resembles, so ``except ValueError`` keeps working for callers who do not know dr
     │   ├── UnknownRequestError(LookupError)
     │   ├── SpoolError                   the prediction log cannot take a record durably
     │   ├── JobLockedError               another run of the same job on the model holds its lock
+    │   ├── LogFrameTooLargeError(ValueError)  one request's records exceed the log's frame limit
     │   └── UnknownRunError(LookupError)
     ├── AlertDeliveryError(RuntimeError) a channel did not accept an alert
     └── MissingDependencyError(ImportError)  an optional part is not installed
@@ -32,6 +33,7 @@ __all__ = [
     "DriftlabError",
     "InsufficientDataError",
     "JobLockedError",
+    "LogFrameTooLargeError",
     "MissingDependencyError",
     "ModelNotFoundError",
     "RecordRejectedError",
@@ -107,6 +109,11 @@ class JobLockedError(StoreError):
             f"another {job!r} of model {model_name!r} is running ({holder}){waited}; "
             "wait for it to finish, then run again"
         )
+
+
+class LogFrameTooLargeError(StoreError, ValueError):
+    """One request's records are larger than the prediction log takes in one piece: no wait
+    makes them fit, so the API answers 413 (not the 503 of a full spool)."""
 
 
 class UnknownRunError(StoreError, LookupError):

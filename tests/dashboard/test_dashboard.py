@@ -5,6 +5,7 @@ errors; screenshots kept in test-artifacts/dashboard/)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -68,6 +69,29 @@ def test_bad_requests_are_4xx_with_a_json_body(live, path: str, status: int, err
     response = httpx.get(server.url + path, timeout=30)
     assert response.status_code == status
     assert error in response.json()["error"]
+
+
+def test_pages_carry_security_headers(live) -> None:
+    server, _, run_ids = live
+    for path in ("/dashboard", f"/dashboard/models/{MODEL}", f"/dashboard/runs/{run_ids[-1]}",
+                 f"/dashboard/runs/{run_ids[-1]}/export.json"):  # fmt: skip
+        resp = httpx.get(server.url + path, timeout=60)
+        h = resp.headers
+        assert h["x-frame-options"] == "DENY" and h["cache-control"] == "no-store", path
+        assert h["x-content-type-options"] == "nosniff", path
+        csp = dict(d.strip().split(" ", 1) for d in h["content-security-policy"].split(";"))
+        assert csp["default-src"] == "'self'" and csp["frame-ancestors"] == "'none'", path
+        assert "'unsafe-inline'" not in csp["script-src"] and "http" not in csp["script-src"]
+        if path.endswith(".json"):
+            continue
+        # Every inline script runs by this answer's nonce; JSON data blocks are not scripts.
+        nonce = re.search(r"'nonce-([^']+)'", csp["script-src"]).group(1)
+        inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>", resp.text)
+        assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline), path
+    assert (
+        httpx.get(server.url + "/dashboard").headers["content-security-policy"]
+        != (httpx.get(server.url + "/dashboard").headers["content-security-policy"])
+    )  # a fresh nonce per answer
 
 
 def test_the_server_mounts_the_dashboard(seeded, project, bundle) -> None:

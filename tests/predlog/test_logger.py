@@ -345,3 +345,30 @@ def test_a_store_that_reads_but_cannot_write_loses_nothing(flaky: Flaky, tmp_pat
     asyncio.run(main())
     assert _stored(flaky) == [f"r{i:05d}" for i in range(4)]
     assert logger.dropped == 0 and logger.pending == 0 and logger.store_down_since is None
+
+
+def test_api_answers_413_when_one_request_is_larger_than_the_log_takes(
+    project: Any, registry: Any, ames: Any, flaky: Flaky, tmp_path: Path
+) -> None:
+    import httpx
+
+    from driftlab.scenarios.ames import TARGET
+    from driftlab.serve import create_app
+    from tests.live import LiveServer
+
+    store_cfg = project.store.model_copy(
+        update={"spool_dir": tmp_path / "spool", "spool_segment_bytes": 4096}
+    )
+    app = create_app(project.model_copy(update={"store": store_cfg}), flaky, registry)
+    rows = ames.normal.drop(columns=[TARGET]).head(50)
+    body = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+            for r in rows.to_dict("records")]  # fmt: skip
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        big = client.post("/v1/predict", json=body)
+        assert big.status_code == 413, big.text
+        error = big.json()["error"]
+        assert error.startswith("request too large for the prediction log: ")
+        assert "limit 4096 (store.spool_segment_bytes)" in error and "full" not in error
+        assert client.post("/v1/predict", json=body[:1]).status_code == 200
+        health = client.get("/health").json()
+        assert health["status"] == "ok" and health["log"]["refused_requests"] == 0

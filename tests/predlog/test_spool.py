@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from driftlab.errors import SpoolError
+from driftlab.errors import LogFrameTooLargeError, SpoolError
 from driftlab.predlog.frames import MAGIC, frame, scan
 from driftlab.predlog.spool import Spool
 
@@ -64,13 +64,37 @@ def test_append_read_commit_and_rotation(tmp_path: Path) -> None:
 
 
 def test_full_spool_refuses_and_writes_nothing(tmp_path: Path) -> None:
-    spool = Spool(tmp_path, segment_bytes=1 << 20, max_bytes=300)
+    # The second frame (382 bytes) fits an empty spool, not one holding the first (102).
+    spool = Spool(tmp_path, segment_bytes=1 << 20, max_bytes=450)
     spool.open()
     spool.append(frame(_payload(0, 5), 5), 5)
     size = sum(p.stat().st_size for p in tmp_path.glob("*.seg"))
     with pytest.raises(SpoolError, match=r"spool is full .*store.spool_max_bytes.*retry later"):
         spool.append(frame(_payload(1, 20), 20), 20)
     assert sum(p.stat().st_size for p in tmp_path.glob("*.seg")) == size
+    assert spool.backlog_records == 5
+    spool.close()
+
+
+@pytest.mark.parametrize(
+    ("segment_bytes", "max_bytes", "setting"),
+    [(4096, 1 << 20, "store.spool_segment_bytes"), (1 << 20, 4096, "store.spool_max_bytes")],
+)
+def test_a_frame_over_the_limit_is_too_large_not_a_full_spool(
+    tmp_path: Path, segment_bytes: int, max_bytes: int, setting: str
+) -> None:
+    # Waiting cannot make it fit: a clear "too large" (413), not "spool full" (503).
+    spool = Spool(tmp_path, segment_bytes=segment_bytes, max_bytes=max_bytes)
+    spool.open()
+    big = frame(json.dumps([{"i": i, "pad": "x" * 100} for i in range(60)]).encode(), 60)
+    with pytest.raises(LogFrameTooLargeError) as caught:
+        spool.append(big, 60)
+    assert not isinstance(caught.value, SpoolError)
+    assert str(caught.value).startswith(
+        f"request too large for the prediction log: {len(big)} bytes, limit 4096 ({setting})"
+    )
+    assert spool.backlog_records == 0
+    spool.append(frame(_payload(0, 5), 5), 5)  # a normal frame still goes in
     assert spool.backlog_records == 5
     spool.close()
 

@@ -81,8 +81,15 @@ def test_admin_routes_need_a_valid_token(live, method, path, body) -> None:
         assert resp.status_code == (404 if body else 200), resp.text
 
 
-def test_predict_and_metrics_are_open_unless_configured(live, ames) -> None:
+def test_metrics_need_the_token_by_default(live) -> None:
+    # /metrics shows per-feature drift and fairness gauges, like the dashboard.
     client = live()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=_bearer(GOOD)).status_code == 200
+
+
+def test_predict_and_metrics_are_open_unless_configured(live, ames) -> None:
+    client = live(auth_metrics=False)
     assert client.post("/v1/predict", json=_record(ames)).status_code == 200
     assert client.get("/metrics").status_code == 200
     assert client.get("/v1/model").status_code == 200
@@ -230,3 +237,19 @@ def test_dashboard_needs_the_token_and_a_browser_can_log_in_with_it(live, projec
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as c:
         assert c.get("/dashboard").status_code == 401
         assert c.get("/dashboard", headers=basic("me", GOOD)).status_code == 200
+
+
+def test_health_shows_no_paths_or_pids_without_the_token(
+    project, registry, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("DRIFTLAB_API_TOKEN", GOOD)
+    app = create_app(project, SqlStore(f"sqlite:///{tmp_path / 'store.db'}"), registry)
+    damaged = str(tmp_path / "spool" / "owner" / "000001.seg.corrupt")
+    app.state.logger.health.corrupt_files.append(damaged)
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        public = client.get("/health")
+        assert public.status_code == 200
+        assert "worker_pid" not in public.json() and str(tmp_path) not in public.text
+        assert public.json()["log"]["corrupt_files"] == ["000001.seg.corrupt"]
+        full = client.get("/health", headers=_bearer(GOOD)).json()
+        assert full["worker_pid"] > 0 and full["log"]["corrupt_files"] == [damaged]

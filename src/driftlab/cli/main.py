@@ -12,6 +12,7 @@ heavy dependencies (MLflow, FastAPI, pandas, the monitoring core) inside the com
 from __future__ import annotations
 
 import sys
+import traceback
 
 import typer
 
@@ -26,6 +27,7 @@ from driftlab.cli.retrain import retrain
 from driftlab.cli.serve import dashboard, export_onnx, serve
 from driftlab.cli.train import train
 from driftlab.errors import ConfigError, DriftlabError
+from driftlab.redact import safe_url
 
 __all__ = ["app", "main"]
 
@@ -56,13 +58,14 @@ def main() -> None:
     try:
         app()
     except ConfigError as e:
-        err_console.print(f"[bold red]Configuration error:[/] {e}", soft_wrap=True)
+        err_console.print(f"[bold red]Configuration error:[/] {safe_url(str(e))}", soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except DriftlabError as e:
-        err_console.print(f"[bold red]Error:[/] {e}", soft_wrap=True)
+        err_console.print(f"[bold red]Error:[/] {safe_url(str(e))}", soft_wrap=True)
         sys.exit(EXIT_FAILED)
     except Exception:
         # A bug, not a finding: show it, and never exit 1 (which means "alerts fired").
-        err_console.print_exception()
+        # The plain trace, masked: an exception's text may quote a URL with its password.
+        sys.stderr.write(safe_url(traceback.format_exc()))
         err_console.print("[bold red]Unexpected error[/]; please report it with the trace above.")
         sys.exit(EXIT_FAILED)

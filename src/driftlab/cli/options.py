@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 
 from driftlab.errors import ConfigError
+from driftlab.redact import safe_url
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -81,10 +82,22 @@ def spinner(message: str, *, quiet: bool) -> AbstractContextManager[Any]:
     return nullcontext() if quiet else console.status(message, spinner="dots")
 
 
+class _MaskCredentials(logging.Filter):
+    """Masks URL passwords in every record: MLflow, SQLAlchemy and urllib3 log the URLs
+    they connect to, which may be the tracking URI or the store URL with a password."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = safe_url(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = safe_url(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
 def setup_logging(console: Console, verbose: bool = False) -> None:
     from rich.logging import RichHandler
 
     handler = RichHandler(console=console, show_path=False, show_time=False, markup=False)
+    handler.addFilter(_MaskCredentials())
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("driftlab").setLevel(logging.DEBUG if verbose else logging.INFO)
     # MLflow and alembic narrate every migration and registration; keep the console readable.

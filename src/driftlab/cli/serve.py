@@ -48,6 +48,8 @@ def serve(
     and the dashboard at /dashboard."""
     import uvicorn
 
+    from driftlab.serve.http_limits import UVICORN_OPTIONS
+
     setup_logging(err_console, verbose)
     p = compose.project(config)
     n = workers if workers is not None else p.serve.workers
@@ -61,7 +63,7 @@ def serve(
         from driftlab.serve import create_app
 
         api = create_app(p, compose.open_store(p), compose.open_registry(p))
-        uvicorn.run(api, **bind, log_level=level)
+        uvicorn.run(api, **bind, log_level=level, **UVICORN_OPTIONS)
         return
     from driftlab.cli.asgi import VERBOSE_ENV
     from driftlab.serve.security import Authenticator
@@ -85,6 +87,7 @@ def serve(
             "driftlab.cli.asgi:create", factory=True, workers=n, **bind,
             log_level="info", access_log=verbose, timeout_worker_healthcheck=wait_s,
             log_config=log_config(verbose=verbose, healthcheck_s=wait_s),
+            **UVICORN_OPTIONS,
         )  # fmt: skip
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -156,6 +159,7 @@ def dashboard(
     import uvicorn
 
     from driftlab.dashboard import PREFIX, create_dashboard_app
+    from driftlab.serve.http_limits import UVICORN_OPTIONS, RequestHeadMiddleware
     from driftlab.serve.security import Authenticator, require_token
 
     setup_logging(err_console, verbose)
@@ -169,4 +173,7 @@ def dashboard(
     )
     bind = host or p.serve.host
     err_console.print(f"Dashboard at http://{bind}:{port}{PREFIX} (Ctrl+C stops it)")
-    uvicorn.run(api, host=bind, port=port, log_level="info" if verbose else "warning")
+    uvicorn.run(
+        RequestHeadMiddleware(api), host=bind, port=port,
+        log_level="info" if verbose else "warning", **UVICORN_OPTIONS,
+    )  # fmt: skip

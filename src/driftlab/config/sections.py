@@ -127,7 +127,8 @@ class StoreConfig(Strict):
     spool_segment_bytes: Annotated[int, Field(ge=4096)] = Field(
         16 << 20,
         description="(16 MiB) size at which a spool file is closed and a new one begun; drained "
-        "files are deleted",
+        "files are deleted. Also the most one request's records may take in the spool: past it "
+        "`/v1/predict` answers 413",
     )
     fsync_interval_ms: Annotated[float, Field(gt=0, le=60_000)] = Field(
         100.0, description="`interval` mode only: how often the spool is fsynced"

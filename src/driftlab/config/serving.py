@@ -73,7 +73,15 @@ class ServeConfig(Strict):
     auth_predict: bool = Field(
         False, description="also require a token on `/v1/predict` and `GET /v1/model`"
     )
-    auth_metrics: bool = Field(False, description="also require a token on `/metrics`")
+    # /metrics carries per-feature drift and fairness gauges: the figures the dashboard keeps
+    # behind the token, so it is closed by default too.
+    auth_metrics: bool = Field(
+        True,
+        description="require the token on `/metrics` when auth is on: it shows the per-feature "
+        "and fairness figures the dashboard hides. Give Prometheus the token "
+        "(`authorization: {credentials: ...}` in its scrape config), or set `false` to leave "
+        "`/metrics` open",
+    )
     # The dashboard shows monitoring results, fairness included: behind the token when auth is
     # on. A browser logs in with it as the password.
     auth_dashboard: bool = Field(

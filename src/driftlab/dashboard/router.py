@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from driftlab.report.data import HISTORY_LIMIT, ReportData, load_report
 from driftlab.report.html import environment, history_view, render_json, run_view
 from driftlab.store.ports import Store
 
-__all__ = ["PREFIX", "build_router"]
+__all__ = ["PREFIX", "build_router", "security_headers"]
 
 PREFIX = "/dashboard"
 # Timelines longer than this are slow to read from the store and to draw.
@@ -45,10 +46,36 @@ def _base(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/") + PREFIX
 
 
+def security_headers(nonce: str | None = None) -> dict[str, str]:
+    """Headers on every dashboard answer. The pages show monitoring and fairness results: no
+    framing (clickjacking), no caching (a shared browser or proxy keeping them after logout),
+    no content sniffing, and scripts only from this server or inline with this page's nonce.
+    Styles may be inline: the pages' own ``style`` attributes, and plotly.js sets style
+    attributes as it draws."""
+    scripts = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    csp = (
+        f"default-src 'self'; script-src {scripts}; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": csp,
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
     base = _base(request)
-    html = _env().get_template(template).render(base=base, version=__version__, **context)
-    return HTMLResponse(html)
+    nonce = secrets.token_urlsafe(16)  # fresh per answer: a nonce an attacker can guess is none
+    html = (
+        _env()
+        .get_template(template)
+        .render(base=base, version=__version__, csp_nonce=nonce, **context)
+    )
+    return HTMLResponse(html, headers=security_headers(nonce))
 
 
 def _models(store: Store, known: Collection[str]) -> dict[str, list[dict[str, Any]]]:
@@ -129,14 +156,17 @@ def build_router(store: Store, *, models: Collection[str] = ()) -> APIRouter:
     @router.get("/runs/{run_id}/export.json")
     def run_export(run_id: int) -> Response:
         """The run's report as JSON: the same document as ``driftlab report --format json``."""
-        return Response(render_json(_report(run_id)), media_type="application/json")
+        return Response(
+            render_json(_report(run_id)), media_type="application/json", headers=security_headers()
+        )
 
     @router.get("/static/plotly.min.js")
     def plotly_js() -> FileResponse:
         return FileResponse(
             plotly_js_path(),
             media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
+            # The same file for everyone, nothing private: cacheable, unlike the pages.
+            headers={**security_headers(), "Cache-Control": "public, max-age=86400"},
         )
 
     return router

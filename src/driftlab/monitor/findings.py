@@ -34,6 +34,7 @@ __all__ = [
     "verdicts",
 ]
 
+
 def _data_drift(result: MonitoringResult) -> Verdict:
     """One finding per drifted feature, in the order the run ranked them (largest effect
     first); critical from a PSI of :data:`CRITICAL_PSI`."""

@@ -37,7 +37,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from driftlab.errors import SpoolError, StoreError
+from driftlab.errors import LogFrameTooLargeError, SpoolError, StoreError
 from driftlab.predlog.durable import fsync_path, make_dirs, repair
 from driftlab.predlog.frames import HEADER, MAGIC, frame
 
@@ -156,11 +156,27 @@ class Spool:
         return left
 
     # -- writing ----------------------------------------------------------------------------
+    @property
+    def frame_limit(self) -> tuple[int, str]:
+        """The largest frame :meth:`append` takes, and the setting that sets it. A frame over
+        ``max_bytes`` could never fit, however empty the spool; one over ``segment_bytes``
+        would make a segment as large as itself."""
+        if self.max_bytes < self.segment_bytes:
+            return self.max_bytes, "store.spool_max_bytes"
+        return self.segment_bytes, "store.spool_segment_bytes"
+
     def append(self, data: bytes, n_records: int) -> int:
         """Append one frame; return the position to fsync up to for it to be durable.
 
-        Raises SpoolError, writing nothing, when the backlog would pass ``max_bytes`` or
-        the disk is full."""
+        Raises LogFrameTooLargeError, writing nothing, when the frame alone is over
+        :attr:`frame_limit`, and SpoolError when the backlog would pass ``max_bytes`` or the
+        disk is full."""
+        limit, setting = self.frame_limit
+        if len(data) > limit:
+            raise LogFrameTooLargeError(
+                f"request too large for the prediction log: {len(data)} bytes, limit {limit} "
+                f"({setting}); send fewer records per request"
+            )
         backlog = self.backlog_bytes
         if backlog + len(data) > self.max_bytes:
             raise SpoolError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from driftlab.errors import MissingDependencyError, ModelNotFoundError, RegistryError
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.profile import Profile
+from driftlab.redact import safe_url
 from driftlab.registry.artifacts import (
     MODEL,
     RUN,
@@ -79,6 +81,9 @@ class MlflowRegistry:
                         f"cannot create the MLflow store folder {str(db.parent)!r}: {e}; "
                         "set mlflow.tracking_uri to a writable location"
                     ) from e
+            # MLflow writes "View run ... at <tracking URI>" to stdout after each run: that
+            # URI may carry a password, and stdout may be --json output.
+            os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
             mlflow.set_tracking_uri(self.tracking_uri)
             self._client = mlflow.MlflowClient(tracking_uri=self.tracking_uri)
         return self._client
@@ -96,7 +101,7 @@ class MlflowRegistry:
                     self._experiment_id = exp.experiment_id
             except Exception as e:
                 raise RegistryError(
-                    f"MLflow store at {self.tracking_uri!r} is not usable: {e}"
+                    safe_url(f"MLflow store at {self.tracking_uri!r} is not usable: {e}")
                 ) from e
         return self._experiment_id
 
@@ -150,7 +155,8 @@ class MlflowRegistry:
         except Exception as e:
             raise ModelNotFoundError(
                 f"model {name!r} version {version!r} is not in the MLflow registry at "
-                f"{self.tracking_uri}; run 'driftlab train' first ({e.__class__.__name__})"
+                f"{safe_url(self.tracking_uri)}; run 'driftlab train' first "
+                f"({e.__class__.__name__})"
             ) from e
 
     def _fetch(self, name: str, version: str, run_id: str) -> Artifacts:
@@ -209,7 +215,7 @@ class MlflowRegistry:
         except Exception as e:
             if "RESOURCE_DOES_NOT_EXIST" in str(e) or "not found" in str(e).lower():
                 return None
-            raise RegistryError(f"cannot read alias {alias!r} of {name!r}: {e}") from e
+            raise RegistryError(safe_url(f"cannot read alias {alias!r} of {name!r}: {e}")) from e
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         self._version(name, version)
@@ -219,7 +225,7 @@ class MlflowRegistry:
         try:
             found = self.client.search_model_versions(f"name = '{name}'")
         except Exception as e:
-            raise RegistryError(f"cannot list versions of {name!r}: {e}") from e
+            raise RegistryError(safe_url(f"cannot list versions of {name!r}: {e}")) from e
         # search results carry no aliases; the registered model has the alias → version map.
         alias_map = dict(self.client.get_registered_model(name).aliases) if found else {}
         out = []

@@ -25,8 +25,10 @@ from driftlab.predlog.logger import PredictionLogger
 from driftlab.predlog.metrics import LogMetrics
 from driftlab.registry.base import Registry
 from driftlab.schema import record_model
+from driftlab.serve.docs_page import install_docs
 from driftlab.serve.errors import BodyLimitMiddleware, install_error_handlers
 from driftlab.serve.holder import ModelHolder, Served
+from driftlab.serve.http_limits import RequestHeadMiddleware
 from driftlab.serve.request_metrics import Telemetry
 from driftlab.serve.routes import feedback, health, model, predict
 from driftlab.serve.security import Authenticator, RateLimitMiddleware, require_token
@@ -127,6 +129,8 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
         title=f"driftlab — {project.model_name}",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs, not from a CDN
+        redoc_url=None,
         openapi_tags=[{"name": "predict", "description": "Score records with the champion."}],
     )
     app.state.project = project
@@ -141,6 +145,7 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
     app.state.model_executor = predict.model_executor()
 
     install_error_handlers(app)
+    install_docs(app)
     predict_token = auth.enabled and auth.predict
     app.include_router(
         predict.build_router(record.model_json_schema(), token_required=predict_token)
@@ -169,6 +174,8 @@ def create_app(project: Project, store: Store, registry: Registry) -> FastAPI:
 
     # Outermost of our middlewares, so 413s, 429s and 401s are counted too.
     app.add_middleware(CountRequests, telemetry=telemetry, logger=logger, model=project.model_name)
+    # Outermost: an ambiguous length or an oversized head is refused before anything reads it.
+    app.add_middleware(RequestHeadMiddleware)
     return app
 
 

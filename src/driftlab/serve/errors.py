@@ -14,7 +14,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from driftlab.errors import DriftlabError, SchemaError, SpoolError, UnknownRequestError
+from driftlab.errors import (
+    DriftlabError,
+    LogFrameTooLargeError,
+    SchemaError,
+    SpoolError,
+    UnknownRequestError,
+)
 from driftlab.serve.bounds import (
     NESTED_TOO_DEEP,
     NumberTooLongError,
@@ -58,6 +64,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:  # e.g. WWW-Authenticate on a 401
             response.headers.update(exc.headers)
         return response
+
+    @app.exception_handler(LogFrameTooLargeError)
+    async def _too_large(request: Request, exc: LogFrameTooLargeError) -> JSONResponse:
+        # A retry cannot help (unlike a full spool's 503): the client must send less.
+        return error_body(413, str(exc))
 
     @app.exception_handler(SpoolError)
     async def _spool(request: Request, exc: SpoolError) -> JSONResponse:

@@ -49,7 +49,7 @@ class Authenticator:
         tokens: Iterable[str],
         *,
         predict: bool = False,
-        metrics: bool = False,
+        metrics: bool = True,
         dashboard: bool = True,
     ) -> None:
         self._digests = [_digest(t) for t in tokens if t]
@@ -81,6 +81,14 @@ class Authenticator:
             metrics=serve.auth_metrics,
             dashboard=serve.auth_dashboard,
         )
+
+    def allows(self, authorization: str | None) -> bool:
+        """Whether a caller sending this Authorization header may see details kept from the
+        public: always when auth is off, else only with a valid token."""
+        if not self.enabled:
+            return True
+        token = self.token_of(authorization)
+        return token is not None and self.valid(token)
 
     def valid(self, token: str) -> bool:
         digest = _digest(token)

@@ -26,6 +26,7 @@ from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
 from driftlab.errors import StoreError
+from driftlab.redact import safe_url
 
 __all__ = [
     "BASELINE",
@@ -67,8 +68,8 @@ def _store_errors(engine: sa.Engine, doing: str) -> Iterator[None]:
     try:
         yield
     except (SQLAlchemyError, CommandError, OSError) as e:  # OSError: the SQLite file's lock
-        where = engine.url.render_as_string(hide_password=True)
-        first = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+        where = safe_url(engine.url.render_as_string(hide_password=False))
+        first = safe_url(str(e).splitlines()[0]) if str(e) else e.__class__.__name__
         raise StoreError(f"{doing} failed on {where}: {first}; check store.url") from e
 
 

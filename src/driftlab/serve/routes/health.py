@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from driftlab.errors import DriftlabError
 from driftlab.serve.deps import HolderDep, LoggerDep, StoreDep, TelemetryDep
-from driftlab.serve.security import require_token
+from driftlab.serve.security import Authenticator, require_token
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="Liveness and readiness")
-async def health(holder: HolderDep, logger: LoggerDep) -> JSONResponse:
+async def health(request: Request, holder: HolderDep, logger: LoggerDep) -> JSONResponse:
+    """Open to probes. With auth on, a caller without the token sees no process ids and
+    only the names of damaged spool files, not their absolute paths."""
     ready = holder.bundle is not None
     log_state = logger.status()
     body = {
@@ -27,8 +30,12 @@ async def health(holder: HolderDep, logger: LoggerDep) -> JSONResponse:
         "model_version": holder.version,
         "pending_log_records": logger.pending,
         "log": log_state,
-        "worker_pid": os.getpid(),  # which worker process answered (serve --workers N)
     }
+    auth: Authenticator = request.app.state.auth
+    if auth.allows(request.headers.get("authorization")):
+        body["worker_pid"] = os.getpid()  # which worker process answered (serve --workers N)
+    else:
+        log_state["corrupt_files"] = [Path(f).name for f in log_state["corrupt_files"]]
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

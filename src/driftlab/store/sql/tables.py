@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from driftlab.errors import StoreError
+from driftlab.redact import safe_url
 from driftlab.store.codec import json_dumps
 
 __all__ = [
@@ -167,11 +168,6 @@ PREDICTION_COLUMNS = (
 def utc_bound(ts: datetime) -> datetime:
     # SQLite compares wall-clock text: bring bounds to UTC, the zone everything is stored in.
     return ts.astimezone(UTC) if ts.tzinfo else ts
-
-
-def safe_url(url: str) -> str:
-    """The URL as shown in messages: never with its password."""
-    return sa.make_url(url).render_as_string(hide_password=True)
 
 
 def create_engine(url: str) -> sa.Engine:
