@@ -44,6 +44,7 @@ __all__ = [
     "StoreUnavailableError",
     "UnknownRequestError",
     "UnknownRunError",
+    "first_line",
 ]
 
 
@@ -126,3 +127,14 @@ class AlertDeliveryError(DriftlabError, RuntimeError):
 
 class MissingDependencyError(DriftlabError, ImportError):
     """An optional dependency is needed for this call; the message says what to install."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's text, for a one-line message; its class name when it has
+    no text (``str(e).splitlines()[0]`` raises IndexError there).
+
+    >>> first_line(ValueError("no such column\\nSQL: select ...")), first_line(KeyError())
+    ('no such column', 'KeyError')
+    """
+    text = str(error)
+    return text.splitlines()[0] if text.strip() else type(error).__name__

@@ -7,7 +7,7 @@ import ssl
 from collections.abc import Mapping
 from pathlib import Path
 
-from driftlab.alerts.guard import Guard, Resolver, check_url, resolve_host
+from driftlab.alerts.guard import Guard, Resolver, resolve_host, url_target
 from driftlab.alerts.retry import RetryPolicy
 from driftlab.alerts.sinks import ConsoleSink, EmailSink, Sink, SlackSink, WebhookSink
 from driftlab.config import AlertChannel, AlertsConfig
@@ -98,7 +98,7 @@ def build_sinks(
             continue
         assert ch.url is not None  # AlertChannel requires it for webhook and slack
         url = ch.url.get_secret_value()
-        check_url(url, f"{where}.url", config.allow_hosts, resolve=resolve)
+        guard.check(*url_target(url, f"{where}.url"), f"{where}.url")
         if ch.type == "slack":
             sink: Sink = SlackSink(
                 url,

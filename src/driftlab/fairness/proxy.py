@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from driftlab.stats.auc import hanley_mcneil_se
 
-__all__ = ["ProxyStrength", "hanley_mcneil_se", "proxy_strength"]
+__all__ = ["ProxyStrength", "proxy_strength"]
 
 
 @dataclass(frozen=True)

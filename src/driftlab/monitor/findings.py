@@ -329,8 +329,11 @@ def summary_of(result: MonitoringResult) -> str:
 
 
 def conclude(result: MonitoringResult) -> MonitoringResult:
-    """``result`` with the status and summary its findings give."""
-    return replace(result, status=status_of(findings_of(result)), summary=summary_of(result))
+    """``result`` with the status and summary its findings give (each check runs once)."""
+    judged = list(verdicts(result))
+    findings = [f for v in judged for f in v.findings]
+    summary = " ".join(v.sentence for v in judged if v.sentence)
+    return replace(result, status=status_of(findings), summary=summary)
 
 
 def decided_kinds(result: MonitoringResult) -> set[str]:

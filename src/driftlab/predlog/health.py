@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from driftlab.errors import first_line
 from driftlab.predlog.metrics import LogMetrics
 from driftlab.predlog.spool import Recovered
 
@@ -91,7 +92,7 @@ class LogHealth:
         log.warning(
             "the store is unreachable (%s); %d prediction records are kept in the %s and "
             "written when it is back",
-            str(error).splitlines()[0] if str(error) else type(error).__name__,
+            first_line(error),
             pending,
             where,
         )

@@ -25,7 +25,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from driftlab.errors import StoreError
+from driftlab.errors import StoreError, first_line
 from driftlab.redact import safe_url
 
 __all__ = [
@@ -69,7 +69,7 @@ def _store_errors(engine: sa.Engine, doing: str) -> Iterator[None]:
         yield
     except (SQLAlchemyError, CommandError, OSError) as e:  # OSError: the SQLite file's lock
         where = safe_url(engine.url.render_as_string(hide_password=False))
-        first = safe_url(str(e).splitlines()[0]) if str(e) else e.__class__.__name__
+        first = safe_url(first_line(e))
         raise StoreError(f"{doing} failed on {where}: {first}; check store.url") from e
 
 

@@ -19,17 +19,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError as SqlDataError
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 
-from driftlab.errors import RecordRejectedError, StoreError, StoreUnavailableError
+from driftlab.errors import RecordRejectedError, StoreError, StoreUnavailableError, first_line
 from driftlab.store import migrate
 from driftlab.store.sql.tables import create_engine, safe_url
 
 __all__ = ["SqlCore", "store_errors", "writes"]
 
 T = TypeVar("T")
-
-
-def _first_line(e: BaseException) -> str:
-    return str(e).splitlines()[0] if str(e) else e.__class__.__name__
 
 
 def _rejected(e: BaseException) -> bool:
@@ -51,7 +47,7 @@ def _wrap(method: Callable[..., T], caught: tuple[type[Exception], ...]) -> Call
             return method(self, *args, **kwargs)
         except caught as e:
             kind = RecordRejectedError if _rejected(e) else StoreUnavailableError
-            raise kind(f"{method.__name__} failed on {self._safe_url}: {_first_line(e)}") from e
+            raise kind(f"{method.__name__} failed on {self._safe_url}: {first_line(e)}") from e
 
     return wrapper
 
@@ -85,7 +81,7 @@ class SqlCore:
         except (SQLAlchemyError, AlembicError) as e:
             raise StoreError(
                 f"cannot open the store at {self._safe_url}: {e.__class__.__name__}: "
-                f"{str(e).splitlines()[0]}; check store.url"
+                f"{first_line(e)}; check store.url"
             ) from e
         finally:
             if not opened:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from driftlab.errors import JobLockedError, StoreUnavailableError
+from driftlab.errors import JobLockedError, StoreUnavailableError, first_line
 from driftlab.store.joblocks import ThreadLocks, file_lock, holder, lock_digest, wait_for
 from driftlab.store.sql.core import SqlCore
 
@@ -104,5 +104,5 @@ class LockMixin(SqlCore):
             conn.close()
 
     def _unavailable(self, e: Exception) -> StoreUnavailableError:
-        first = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+        first = first_line(e)
         return StoreUnavailableError(f"lock failed on {self._safe_url}: {first}")

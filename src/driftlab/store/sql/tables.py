@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from driftlab.errors import StoreError
+from driftlab.errors import StoreError, first_line
 from driftlab.redact import safe_url
 from driftlab.store.codec import json_dumps
 
@@ -198,5 +198,5 @@ def create_engine(url: str) -> sa.Engine:
     except SQLAlchemyError as e:
         raise StoreError(
             f"cannot open the store at {safe_url(url)}: {e.__class__.__name__}: "
-            f"{str(e).splitlines()[0]}; check store.url"
+            f"{first_line(e)}; check store.url"
         ) from e
