@@ -46,7 +46,7 @@ def _alert(kind: str, subject: str, fingerprint: str, severity: str = "warning")
          "Resolved: the latency_p99 service-level breach is no longer detected "
          "(last alert 2026-11-25 12:00 UTC)."),
         ("m:concept_drift", "",
-         "Resolved: the rise in the model's error rate (concept drift) is no longer detected "
+         "Resolved: the rise in the model's error rate is no longer detected "
          "(last alert 2026-11-25 12:00 UTC)."),
         ("m:new_kind:x:y", "x:y",
          "Resolved: new kind on x:y is no longer detected (last alert 2026-11-25 12:00 UTC)."),

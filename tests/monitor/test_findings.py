@@ -64,7 +64,7 @@ def _quiet() -> MonitoringResult:
         prediction_drift=_feature("prediction", False, 0.01),
         multivariate=[replace(m, drifted=False) for m in loud.multivariate],
         service=replace(loud.service, status="ok"),
-        concept=replace(loud.concept, detected=False),
+        concept=replace(loud.concept, detected=False, level="same"),
         performance=replace(
             loud.performance,
             status="ok",

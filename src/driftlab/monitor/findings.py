@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from driftlab.kinds import FindingKind
+from driftlab.monitor.concept import MIN_LABELS
 from driftlab.monitor.finding import CRITICAL_PSI, Check, Finding, Verdict
 from driftlab.monitor.result import MonitoringResult
 
@@ -141,26 +142,76 @@ def _service(result: MonitoringResult) -> Verdict:
 
 
 def _concept_drift(result: MonitoringResult) -> Verdict:
-    """A change point where the error rate rose (a fall is good news, not a finding)."""
+    """Two findings, each saying which it is: the error *level* against the training holdout
+    (subject ``error_rate``: significantly and materially higher), and a change point *inside
+    the window* where the error rose (the detector's; unkeyed, as before). A fall in the
+    error is good news, never a finding. With too few labels nothing is decided."""
     kind = FindingKind.CONCEPT_DRIFT
     concept = result.concept
     if concept is None:
         return Verdict(kind)
-    if not concept.worsened:
-        return Verdict(kind, decided=True)
-    finding = Finding(
+    findings = []
+    if concept.level == "higher":
+        message = concept.level_message + _level_cause(result)
+        findings.append(
+            Finding(
+                kind,
+                "error_rate",
+                "critical",
+                message,
+                {
+                    "reference_error": concept.reference_error,
+                    "window_error": concept.window_error,
+                    "p_value": concept.p_value,
+                    "n": concept.n,
+                },
+            )
+        )
+    if concept.worsened:
+        findings.append(
+            Finding(
+                kind,
+                concept.method,
+                "critical",
+                concept.change_message or concept.message,
+                {
+                    "change_points": concept.change_points[:5],
+                    "error_before": concept.error_before,
+                    "error_after": concept.error_after,
+                },
+                keyed=False,
+            )
+        )
+    decided = concept.n >= MIN_LABELS
+    return Verdict(
         kind,
-        concept.method,
-        "critical",
-        concept.message,
-        {
-            "change_points": concept.change_points[:5],
-            "error_before": concept.error_before,
-            "error_after": concept.error_after,
-        },
-        keyed=False,
+        tuple(findings),
+        decided=decided,
+        # No holdout error rate to compare with (regression, or not recorded at training).
+        undecided=frozenset({"error_rate"}) if decided and concept.level is None else frozenset(),
+        sentence=" ".join(f.message for f in findings) or None,
     )
-    return Verdict(kind, (finding,), decided=True, sentence=concept.message)
+
+
+def _level_cause(result: MonitoringResult) -> str:
+    """What a higher error level may come from, given what else the run saw."""
+    drifted = result.drifted_features
+    joint = any(m.drifted for m in result.multivariate)
+    if drifted:
+        return (
+            f" {len(drifted)} feature{'s' if len(drifted) > 1 else ''} drifted too: the rise "
+            "may come from inputs unlike the training data, or from a changed relation between "
+            "inputs and outcome (concept drift)."
+        )
+    if joint:
+        return (
+            " The features drifted jointly: the rise may come from input combinations unlike "
+            "the training data, or from a changed relation between inputs and outcome."
+        )
+    return (
+        " No feature drifted, so the relation between inputs and outcome may have changed "
+        "(concept drift)."
+    )
 
 
 def _fairness(result: MonitoringResult) -> Verdict:
@@ -296,7 +347,7 @@ CATALOGUE: dict[FindingKind, Check] = {
         Check(
             FindingKind.CONCEPT_DRIFT,
             _concept_drift,
-            "the rise in the model's error rate (concept drift)",
+            "the rise in the model's error rate",
         ),
         Check(FindingKind.FAIRNESS, _fairness, "the fairness gap {subject}"),
         Check(FindingKind.COMPLIANCE, _compliance, "the compliance breach {subject}"),
