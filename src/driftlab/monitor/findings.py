@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from driftlab.kinds import FindingKind
-from driftlab.monitor.concept import MIN_LABELS
 from driftlab.monitor.finding import CRITICAL_PSI, Check, Finding, Verdict
+from driftlab.monitor.model_findings import concept_drift, estimated_performance
 from driftlab.monitor.result import MonitoringResult
 
 __all__ = [
@@ -139,79 +139,6 @@ def _service(result: MonitoringResult) -> Verdict:
         return Verdict(kind, decided=True)
     finding = Finding(kind, "slo", "critical", service.message, {"latency_ms": service.latency_ms})
     return Verdict(kind, (finding,), decided=True, sentence=service.message)
-
-
-def _concept_drift(result: MonitoringResult) -> Verdict:
-    """Two findings, each saying which it is: the error *level* against the training holdout
-    (subject ``error_rate``: significantly and materially higher), and a change point *inside
-    the window* where the error rose (the detector's; unkeyed, as before). A fall in the
-    error is good news, never a finding. With too few labels nothing is decided."""
-    kind = FindingKind.CONCEPT_DRIFT
-    concept = result.concept
-    if concept is None:
-        return Verdict(kind)
-    findings = []
-    if concept.level == "higher":
-        message = concept.level_message + _level_cause(result)
-        findings.append(
-            Finding(
-                kind,
-                "error_rate",
-                "critical",
-                message,
-                {
-                    "reference_error": concept.reference_error,
-                    "window_error": concept.window_error,
-                    "p_value": concept.p_value,
-                    "n": concept.n,
-                },
-            )
-        )
-    if concept.worsened:
-        findings.append(
-            Finding(
-                kind,
-                concept.method,
-                "critical",
-                concept.change_message or concept.message,
-                {
-                    "change_points": concept.change_points[:5],
-                    "error_before": concept.error_before,
-                    "error_after": concept.error_after,
-                },
-                keyed=False,
-            )
-        )
-    decided = concept.n >= MIN_LABELS
-    return Verdict(
-        kind,
-        tuple(findings),
-        decided=decided,
-        # No holdout error rate to compare with (regression, or not recorded at training).
-        undecided=frozenset({"error_rate"}) if decided and concept.level is None else frozenset(),
-        sentence=" ".join(f.message for f in findings) or None,
-    )
-
-
-def _level_cause(result: MonitoringResult) -> str:
-    """What a higher error level may come from, given what else the run saw."""
-    drifted = result.drifted_features
-    joint = any(m.drifted for m in result.multivariate)
-    if drifted:
-        return (
-            f" {len(drifted)} feature{'s' if len(drifted) > 1 else ''} drifted too: the rise "
-            "may come from inputs unlike the training data, or from a changed relation between "
-            "inputs and outcome (concept drift)."
-        )
-    if joint:
-        return (
-            " The features drifted jointly: the rise may come from input combinations unlike "
-            "the training data, or from a changed relation between inputs and outcome."
-        )
-    return (
-        " No feature drifted, so the relation between inputs and outcome may have changed "
-        "(concept drift)."
-    )
 
 
 def _fairness(result: MonitoringResult) -> Verdict:
@@ -346,13 +273,18 @@ CATALOGUE: dict[FindingKind, Check] = {
         Check(FindingKind.SERVICE, _service, "the {subject} service-level breach"),
         Check(
             FindingKind.CONCEPT_DRIFT,
-            _concept_drift,
+            concept_drift,
             "the rise in the model's error rate",
         ),
         Check(FindingKind.FAIRNESS, _fairness, "the fairness gap {subject}"),
         Check(FindingKind.COMPLIANCE, _compliance, "the compliance breach {subject}"),
         Check(FindingKind.CHECK_FAILED, _check_failed, "the failure of the {subject} check"),
         Check(FindingKind.PERFORMANCE, _performance, "the drop in {subject}"),
+        Check(
+            FindingKind.ESTIMATED_PERFORMANCE,
+            estimated_performance,
+            "the estimated drop in {subject}",
+        ),
     )
 }
 

@@ -114,6 +114,8 @@ class EstimatedPerformance:
     metrics: dict[str, float]
     bands: dict[str, list[float]] = field(default_factory=dict)  # 95% sampling band
     message: str = ""
+    metric: str | None = None  # the metric the message leads with (it has a band)
+    reference: dict[str, float] = field(default_factory=dict)  # training holdout values
 
 
 @dataclass(frozen=True)
