@@ -100,9 +100,13 @@ def test_no_change_point_on_a_stationary_stream(method: str) -> None:
     result = detect_concept_drift(_classification_window(errors), task="binary", method=method)
     assert not result.detected and result.change_points == []
     assert result.error_before is None and result.error_after is None
-    assert result.message == result.change_message == (
-        f"No change inside the window ({DETECTORS[method].title}): error rate steady at "
-        f"{share(errors.mean())} over 1,000 labeled predictions in label order."
+    assert (
+        result.message
+        == result.change_message
+        == (
+            f"No change inside the window ({DETECTORS[method].title}): error rate steady at "
+            f"{share(errors.mean())} over 1,000 labeled predictions in label order."
+        )
     )
 
 

@@ -75,7 +75,9 @@ def _quiet() -> MonitoringResult:
         fairness=_fairness("ok"),
         compliance=_compliance("pass"),
         data_quality=replace(loud.data_quality, extreme=[]),
-        estimated=replace(loud.estimated, metrics={"roc_auc": 0.89}, bands={"roc_auc": [0.87, 0.91]}),
+        estimated=replace(
+            loud.estimated, metrics={"roc_auc": 0.89}, bands={"roc_auc": [0.87, 0.91]}
+        ),
         check_errors=[],
     )
 
