@@ -43,15 +43,17 @@ def p_value(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def share(x: float) -> str:
+def percent(x: float) -> str:
     """A share (0–1) as a percentage that never rounds a small value to zero: whole percents
     from 10%, one decimal from 1%, two significant digits below (and likewise close to 100%).
 
     "0%" of decisions would read as "never"; 0.23% is a different statement.
 
-    >>> share(0.23), share(0.0523), share(0.0023), share(0.000041), share(0.0), share(1.0)
-    ('23%', '5.2%', '0.23%', '0.0041%', '0%', '100%')
-    >>> share(0.9977), share(0.999)
+    >>> percent(0.23), percent(0.0523), percent(0.05), percent(0.0023), percent(0.000041)
+    ('23%', '5.2%', '5%', '0.23%', '0.0041%')
+    >>> percent(0.0), percent(1.0)
+    ('0%', '100%')
+    >>> percent(0.9977), percent(0.999)
     ('99.77%', '99.9%')
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -65,17 +67,17 @@ def share(x: float) -> str:
     if x >= 0.0995:
         return f"{x:.0%}"
     if x >= 0.00995:
-        return f"{x:.1%}"
+        return f"{x:.1%}".replace(".0%", "%")
     return f"{float(f'{x * 100:.2g}'):g}%"
 
 
 def points(x: float) -> str:
-    """A difference of two shares in signed percentage points, with the digits ``share`` uses.
+    """A difference of two shares in signed percentage points, with the digits ``percent`` uses.
 
     >>> points(0.226), points(-0.012), points(0.0004), points(0.0)
     ('+23 points', '-1.2 points', '+0.04 points', '0 points')
     """
     if x == 0:
         return "0 points"
-    text = share(abs(x)).removesuffix("%")
+    text = percent(abs(x)).removesuffix("%")
     return f"{'+' if x > 0 else '-'}{text} point{'' if text == '1' else 's'}"

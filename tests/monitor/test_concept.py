@@ -14,7 +14,7 @@ from river.drift import binary
 from scipy import stats
 
 from driftlab.errors import ConfigError, DataError
-from driftlab.formatting import share
+from driftlab.formatting import percent
 from driftlab.monitor.concept import (
     DETECTORS,
     MIN_LABELS,
@@ -105,7 +105,7 @@ def test_no_change_point_on_a_stationary_stream(method: str) -> None:
         == result.change_message
         == (
             f"No change inside the window ({DETECTORS[method].title}): error rate steady at "
-            f"{share(errors.mean())} over 1,000 labeled predictions in label order."
+            f"{percent(errors.mean())} over 1,000 labeled predictions in label order."
         )
     )
 
@@ -272,7 +272,7 @@ def test_message_says_what_changed_where_and_when() -> None:
     assert before is not None and after is not None and after > before
     assert result.message == (
         f"Concept drift detected inside the window (ADWIN): error rate rose from "
-        f"{share(before)} to {share(after)} at labeled prediction {first + 1} of 1,000 "
+        f"{percent(before)} to {percent(after)} at labeled prediction {first + 1} of 1,000 "
         f"(request req-{first:05d}, {when})."
     )
 

@@ -26,7 +26,9 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
     if result.prediction_drift is not None:
         rows.append(result.prediction_drift)
     for f in sorted(rows, key=lambda f: (not f.drifted, -f.psi)):
-        if f.kind == "numeric":
+        if f.window_summary.get("change"):  # the largest change in words (newer runs)
+            change = f.window_summary["change"]
+        elif f.kind == "numeric":
             change = f"mean {num(f.reference_summary['mean'])} → {num(f.window_summary['mean'])}"
         else:
             new = f.window_summary.get("new_categories") or []

@@ -41,7 +41,7 @@ from scipy import stats
 
 from driftlab.config import Task
 from driftlab.errors import ConfigError, DataError
-from driftlab.formatting import num, p_value, points, share
+from driftlab.formatting import num, p_value, percent, points
 from driftlab.monitor.result import ConceptDrift
 from driftlab.stats.proportions import pooled_z
 
@@ -275,7 +275,7 @@ def _message(
     what = "error rate" if task.is_classification else "mean absolute error"
 
     def show(v: float) -> str:
-        return share(v) if task.is_classification else num(v)
+        return percent(v) if task.is_classification else num(v)
 
     if not fired:
         return (
@@ -371,7 +371,7 @@ def error_level(
     >>> c = ConceptDrift("adwin", False, [], None, None, 200, "No change.", change_message="No change.")
     >>> out = error_level(c, 0.10, 400, np.r_[np.ones(60), np.zeros(140)], alpha=0.05, max_rise=0.05)
     >>> out.level, out.level_message
-    ('higher', 'Error rate above training: 30% of 200 labeled predictions were wrong vs 10% on the training holdout (+20 points, one-sided z-test p < 0.001; limit +5 points).')
+    ('higher', 'Error rate above training: 30% of 200 labeled predictions were wrong vs 10% on the training holdout (+20 points, one-sided z-test p < 0.001; limit: a rise of 5 points).')
     """  # noqa: E501
     errors = np.asarray(window_errors, dtype="float64")
     if errors.size < MIN_LABELS:
@@ -379,22 +379,22 @@ def error_level(
     z, p_rise = error_rate_test(reference_error, n_reference, errors)
     rate = float(errors.mean())
     rise = rate - reference_error
-    p_fall = 1.0 - p_rise if z != 0.0 else 1.0
-    limit = points(max_rise)
+    p_fall = float(stats.norm.cdf(z)) if z != 0.0 else 1.0
+    limit = f"a rise of {points(max_rise).lstrip('+')}"
     vs = (
-        f"{share(rate)} of {errors.size:,} labeled predictions were wrong vs "
-        f"{share(reference_error)} on the training holdout ({points(rise)}"
+        f"{percent(rate)} of {errors.size:,} labeled predictions were wrong vs "
+        f"{percent(reference_error)} on the training holdout ({points(rise)}"
     )
     if p_rise < alpha and rise > max_rise:
         level = "higher"
         text = (
-            f"Error rate above training: {vs}, one-sided z-test {p_value(p_rise)}; limit {limit})."
+            f"Error rate above training: {vs}, one-sided z-test {p_value(p_rise)}; limit: {limit})."
         )
     elif p_rise < alpha:
         level = "higher_small"
         text = (
             f"Error rate slightly above training: {vs}, {p_value(p_rise)}): significant, "
-            f"below the limit of {limit}."
+            f"below the limit ({limit})."
         )
     elif p_fall < alpha:
         level = "lower"
