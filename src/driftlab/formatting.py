@@ -44,13 +44,15 @@ def p_value(p: float) -> str:
 
 
 def percent(x: float) -> str:
-    """A share (0–1) as a percentage that never rounds a small value to zero: whole percents
-    from 10%, one decimal from 1%, two significant digits below (and likewise close to 100%).
+    """A share (0–1) as a percentage that never rounds a small value to zero: one decimal
+    (dropped when it is 0) from 1%, two significant digits below, and likewise close to 100%.
 
     "0%" of decisions would read as "never"; 0.23% is a different statement.
 
-    >>> percent(0.23), percent(0.0523), percent(0.05), percent(0.0023), percent(0.000041)
-    ('23%', '5.2%', '5%', '0.23%', '0.0041%')
+    >>> percent(0.23), percent(0.125), percent(0.0523), percent(0.05), percent(0.0023)
+    ('23%', '12.5%', '5.2%', '5%', '0.23%')
+    >>> percent(0.000041), percent(0.4123)
+    ('0.0041%', '41.2%')
     >>> percent(0.0), percent(1.0)
     ('0%', '100%')
     >>> percent(0.9977), percent(0.999)
@@ -64,8 +66,6 @@ def percent(x: float) -> str:
         rest = (1.0 - x) * 100
         decimals = max(1, 1 - math.floor(math.log10(rest)))
         return f"{100 - rest:.{decimals}f}".rstrip("0").rstrip(".") + "%"
-    if x >= 0.0995:
-        return f"{x:.0%}"
     if x >= 0.00995:
         return f"{x:.1%}".replace(".0%", "%")
     return f"{float(f'{x * 100:.2g}'):g}%"
@@ -75,7 +75,7 @@ def points(x: float) -> str:
     """A difference of two shares in signed percentage points, with the digits ``percent`` uses.
 
     >>> points(0.226), points(-0.012), points(0.0004), points(0.0)
-    ('+23 points', '-1.2 points', '+0.04 points', '0 points')
+    ('+22.6 points', '-1.2 points', '+0.04 points', '0 points')
     """
     if x == 0:
         return "0 points"

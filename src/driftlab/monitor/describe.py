@@ -3,13 +3,17 @@
 A distribution can move in several ways, and a sentence about the mean alone misdescribes a
 feature whose spread collapsed (sd 1.0 → 0.16 with the same mean). Each way a feature can
 change gets a score on one scale, 1.0 being the size of change driftlab's own benchmarks inject
-as a real drift; the message leads with the largest, and names the others that reach 1.0:
+as a real drift; the message leads with the largest, and names the others that reach 1.0.
+Location and spread score the smaller of their moment-based and quartile-based measures
+(quartiles of the bounded samples), so a few far values, which move the mean and sd but not
+the quartiles, are described as values outside the training range; and values outside the
+range lead only when nothing else moved notably (a wider spread also puts values there):
 
 =============  ========================================================  ===============
 aspect         measure                                                   1.0 at
 =============  ========================================================  ===============
-location       mean difference in reference standard deviations          0.5 sd
-spread         ratio of standard deviations, on a log scale              1.5× (or 1/1.5)
+location       mean (and median) difference in reference sds             0.5 sd
+spread         ratio of sds (and interquartile ranges), on a log scale   1.5× (or 1/1.5)
 range          share of the window outside the training min–max          3 points
 shape          quartile (Bowley) skewness, (Q3 + Q1 − 2·Q2) / (Q3 − Q1)   0.3
 missing        share of missing values                                   10 points
@@ -97,6 +101,9 @@ def _location(ref: dict[str, Any], cur: dict[str, Any]) -> Change | None:
     else:
         change = f"{'+' if diff > 0 else ''}{num(diff)}" + (f", {in_sd}" if in_sd else "")
     score = abs(diff) / sd / NOTABLE["location"] if sd else (math.inf if diff else 0.0)
+    qa, qb = ref.get("quartiles"), cur.get("quartiles")
+    if sd and qa and qb:  # a few far values move the mean, not the median: score the smaller
+        score = min(score, abs(qb[1] - qa[1]) / sd / NOTABLE["location"])
     return Change("location", score, f"mean {num(b)} vs {num(a)} in training ({change})", b, a)
 
 
@@ -106,15 +113,20 @@ def _spread(ref: dict[str, Any], cur: dict[str, Any]) -> Change | None:
         return None
     if a == 0:
         return Change("spread", math.inf, f"spread (sd) {num(b)}, constant in training", b, a)
+    if b == 0:
+        return Change("spread", math.inf, f"every value the same ({num(cur['mean'])}), sd {num(a)} "
+                      "in training", b, a)  # fmt: skip
     ratio = b / a
     words = "wider" if ratio > 1 else "narrower"
     factor = num(ratio if ratio >= 1 else 1 / ratio)
-    text = (
-        f"spread (sd) {num(b)} vs {num(a)} in training ({factor}× {words})"
-        if b
-        else (f"spread (sd) 0 vs {num(a)} in training (every value the same)")
-    )
-    score = abs(math.log(ratio)) / NOTABLE["spread"] if b else math.inf
+    text = f"spread (sd) {num(b)} vs {num(a)} in training ({factor}× {words})"
+    score = abs(math.log(ratio)) / NOTABLE["spread"]
+    qa, qb = ref.get("quartiles"), cur.get("quartiles")
+    if qa and qb and qa[2] > qa[0] and qb[2] > qb[0]:
+        # A few far values widen the sd, not the interquartile range: score the smaller, so
+        # that out-of-range values are described as such.
+        iqr = (qb[2] - qb[0]) / (qa[2] - qa[0])
+        score = min(score, abs(math.log(iqr)) / NOTABLE["spread"])
     return Change("spread", score, text, b, a)
 
 
@@ -161,7 +173,12 @@ def numeric_changes(
         _shape(ref, cur),
         _missing(ref, cur),
     ]
-    return sorted((c for c in found if c is not None), key=lambda c: -c.score)
+    ranked = sorted((c for c in found if c is not None), key=lambda c: -c.score)
+    # Values outside the training range follow from a shift or a wider spread; they lead only
+    # when the bulk of the values did not notably move (a few far values, a broken unit).
+    if len(ranked) > 1 and ranked[0].aspect == "range" and ranked[1].score >= 1.0:
+        ranked[0], ranked[1] = ranked[1], ranked[0]
+    return ranked
 
 
 def categorical_changes(
