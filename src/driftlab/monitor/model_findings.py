@@ -18,8 +18,8 @@ __all__ = ["concept_drift", "estimated_performance"]
 def concept_drift(result: MonitoringResult) -> Verdict:
     """Two findings, each saying which it is: the error *level* against the training holdout
     (subject ``error_rate``: significantly and materially higher), and a change point *inside
-    the window* where the error rose (the detector's; unkeyed, as before). A fall in the
-    error is good news, never a finding. With too few labels nothing is decided."""
+    the window* where the error rose (the detector's; unkeyed: the method may change). A fall
+    in the error is good news, never a finding. With too few labels nothing is decided."""
     kind = FindingKind.CONCEPT_DRIFT
     concept = result.concept
     if concept is None:
