@@ -14,6 +14,7 @@ from markupsafe import escape
 from rich.console import Console
 
 from driftlab.alerts import alerts_for
+from driftlab.alerts.rules import undecided_subjects
 from driftlab.calibration import LossMap
 from driftlab.cli.render import _print_concept
 from driftlab.config import ComplianceConfig, FairnessConfig
@@ -75,6 +76,16 @@ def test_a_small_significant_rise_is_reported_below_the_limit() -> None:
         "10% on the training holdout (+2.5 points, p < 0.001): significant, below the limit (a "
         "rise of 5 points)."
     )
+
+
+def test_no_error_level_below_the_label_minimum() -> None:
+    few = _steady(40)
+    out = error_level(few, REF_ERROR, N_REF, _stream(0.9, 40), alpha=0.05, max_rise=0.05,
+                      min_labels=100)  # fmt: skip
+    assert out is few and out.level is None
+    result = _run(out)
+    assert findings_of(result) == []
+    assert ("concept_drift", "error_rate") in undecided_subjects(result)
 
 
 def _run(concept: ConceptDrift, **parts: object) -> MonitoringResult:

@@ -357,6 +357,7 @@ def error_level(
     *,
     alpha: float,
     max_rise: float,
+    min_labels: int = MIN_LABELS,
 ) -> ConceptDrift:
     """``concept`` with the error *level* judged against the training holdout's, and both
     sentences joined in its ``message``.
@@ -366,7 +367,8 @@ def error_level(
     the holdout's (an absolute difference of rates: ``monitor.max_metric_drop``, as for the
     accuracy it mirrors); ``higher_small`` when only significant; ``lower`` when the test for
     a fall (p = 1 − p of the rise) is significant: fewer mistakes than at training, an
-    improvement; else ``same``. With fewer than :data:`MIN_LABELS` labels nothing is judged.
+    improvement; else ``same``. With fewer than ``min_labels`` labels (at least
+    :data:`MIN_LABELS`) nothing is judged.
 
     >>> c = ConceptDrift("adwin", False, [], None, None, 200, "No change.", change_message="No change.")
     >>> out = error_level(c, 0.10, 400, np.r_[np.ones(60), np.zeros(140)], alpha=0.05, max_rise=0.05)
@@ -374,7 +376,7 @@ def error_level(
     ('higher', 'Error rate above training: 30% of 200 labeled predictions were wrong vs 10% on the training holdout (+20 points, one-sided z-test p < 0.001; limit: a rise of 5 points).')
     """  # noqa: E501
     errors = np.asarray(window_errors, dtype="float64")
-    if errors.size < MIN_LABELS:
+    if errors.size < max(min_labels, MIN_LABELS):
         return concept
     z, p_rise = error_rate_test(reference_error, n_reference, errors)
     rate = float(errors.mean())

@@ -235,7 +235,8 @@ def _with_error_test(
     errors = (labeled["prediction"].astype(str) != labeled["label"].astype(str)).to_numpy()
     return error_level(concept, 1.0 - accuracy, info.n_test, errors.astype(float),
                        alpha=settings.monitor.alpha,
-                       max_rise=settings.monitor.max_metric_drop)  # fmt: skip
+                       max_rise=settings.monitor.max_metric_drop,
+                       min_labels=settings.monitor.min_labels)  # fmt: skip
 
 
 def policy_for(
