@@ -41,3 +41,43 @@ def p_value(p: float) -> str:
     ('p < 0.001', 'p = 0.012')
     """
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def percent(x: float) -> str:
+    """A share (0–1) as a percentage that never rounds a small value to zero: one decimal
+    (dropped when it is 0) from 1%, two significant digits below, and likewise close to 100%.
+
+    "0%" of decisions would read as "never"; 0.23% is a different statement.
+
+    >>> percent(0.23), percent(0.125), percent(0.0523), percent(0.05), percent(0.0023)
+    ('23%', '12.5%', '5.2%', '5%', '0.23%')
+    >>> percent(0.000041), percent(0.4123)
+    ('0.0041%', '41.2%')
+    >>> percent(0.0), percent(1.0)
+    ('0%', '100%')
+    >>> percent(0.9977), percent(0.999)
+    ('99.77%', '99.9%')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if x <= 0.0 or x >= 1.0:
+        return f"{x:.0%}"
+    if x > 0.99:  # say how far from all: 99.77%, not 100%
+        rest = (1.0 - x) * 100
+        decimals = max(1, 1 - math.floor(math.log10(rest)))
+        return f"{100 - rest:.{decimals}f}".rstrip("0").rstrip(".") + "%"
+    if x >= 0.00995:
+        return f"{x:.1%}".replace(".0%", "%")
+    return f"{float(f'{x * 100:.2g}'):g}%"
+
+
+def points(x: float) -> str:
+    """A difference of two shares in signed percentage points, with the digits ``percent`` uses.
+
+    >>> points(0.226), points(-0.012), points(0.0004), points(0.0)
+    ('+22.6 points', '-1.2 points', '+0.04 points', '0 points')
+    """
+    if x == 0:
+        return "0 points"
+    text = percent(abs(x)).removesuffix("%")
+    return f"{'+' if x > 0 else '-'}{text} point{'' if text == '1' else 's'}"

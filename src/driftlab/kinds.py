@@ -34,3 +34,4 @@ class FindingKind(StrEnum):
     COMPLIANCE = "compliance"
     CHECK_FAILED = "check_failed"
     PERFORMANCE = "performance"
+    ESTIMATED_PERFORMANCE = "estimated_performance"

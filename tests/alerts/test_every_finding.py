@@ -23,6 +23,7 @@ from driftlab.monitor.result import (
     CheckError,
     ConceptDrift,
     DataQuality,
+    EstimatedPerformance,
     ExtremeValues,
     FeatureDrift,
     MonitoringResult,
@@ -38,7 +39,9 @@ MODEL = "churn"
 FAST = RetryPolicy(retries=2, backoff_s=0.0)
 CONTEXT = {"model": MODEL, "model_version": "1", "window": "last 500 predictions"}
 KINDS = ("data_drift", "prediction_drift", "service", "concept_drift", "performance",
-         "multivariate_drift", "data_quality", "check_failed")  # fmt: skip
+         "multivariate_drift", "data_quality", "check_failed", "estimated_performance")  # fmt: skip
+# Found only when no realized verdict exists: in the joint-only run, which has no labels.
+UNLABELED_ONLY = ("multivariate_drift", "estimated_performance")
 
 
 def _feature(name: str, drifted: bool, psi: float) -> FeatureDrift:
@@ -52,7 +55,8 @@ def _feature(name: str, drifted: bool, psi: float) -> FeatureDrift:
 def _result(*, joint_only: bool = False) -> MonitoringResult:
     """A run that raises every kind: a drifted feature, extreme values, drifted outputs, an SLO
     breach, concept drift, a check that could not run and degraded quality — or, with
-    ``joint_only``, only joint drift (which alerts only when no single feature drifted)."""
+    ``joint_only``, only joint drift (which alerts only when no single feature drifted) and
+    the estimated drop (a finding only while labels give no verdict)."""
     feature = _feature("tenure", not joint_only, 0.4 if not joint_only else 0.01)
     return MonitoringResult(
         model_name=MODEL, model_version="1", created_at="2026-11-25T12:00:00+00:00",
@@ -76,6 +80,10 @@ def _result(*, joint_only: bool = False) -> MonitoringResult:
         data_quality=DataQuality([] if joint_only else [ExtremeValues(
             "tenure", 10, 0.02, -100.0, 200.0, [1e308],
             "10 of 500 values of tenure (2.0%) lie far outside the training range.")], 2.0, 0.01),
+        estimated=EstimatedPerformance(
+            500, {"roc_auc": 0.76}, {"roc_auc": [0.74, 0.78]},
+            "Estimated without labels: roc_auc 0.76 vs 0.9 on the training holdout.",
+            "roc_auc", {"roc_auc": 0.9}),
         check_errors=[] if joint_only else [CheckError(
             "fairness", "ValueError", "Input X contains infinity.")],
     )  # fmt: skip
@@ -165,7 +173,7 @@ def test_every_kind_gets_a_resolved_notice_on_every_channel(store: MemoryStore) 
     )  # fmt: skip
     notices = resolution_notices(clean, store)
     assert sorted(n.details["resolved_kind"] for n in notices) == sorted(
-        k for k in KINDS if k != "multivariate_drift"
+        k for k in KINDS if k not in UNLABELED_ONLY
     )
     with WebhookReceiver() as slack_rx, WebhookReceiver() as hook_rx, SmtpReceiver() as smtp:
         sinks = [

@@ -46,7 +46,7 @@ def _alert(kind: str, subject: str, fingerprint: str, severity: str = "warning")
          "Resolved: the latency_p99 service-level breach is no longer detected "
          "(last alert 2026-11-25 12:00 UTC)."),
         ("m:concept_drift", "",
-         "Resolved: the rise in the model's error rate (concept drift) is no longer detected "
+         "Resolved: the rise in the model's error rate is no longer detected "
          "(last alert 2026-11-25 12:00 UTC)."),
         ("m:new_kind:x:y", "x:y",
          "Resolved: new kind on x:y is no longer detected (last alert 2026-11-25 12:00 UTC)."),
@@ -232,7 +232,7 @@ def test_no_all_clear_for_a_fairness_or_compliance_check_without_a_verdict() -> 
     result = m(
         model_name="m", status="drift", features=[], drifted_features=[], drift_share=0.0,
         performance=None, prediction_drift=None, multivariate=[], service=None, concept=None,
-        data_quality=None, check_errors=[],
+        data_quality=None, check_errors=[], estimated=None,
         fairness=m(metrics=[
             m(attribute="sex", metric="equal_opportunity_difference", status="insufficient_data"),
             m(attribute="sex", metric="demographic_parity_difference", status="beyond_limit"),

@@ -49,9 +49,12 @@ def test_real_shift_is_flagged_with_plain_message() -> None:
     }
     assert results["x"].drifted and results["c"].drifted and not results["y"].drifted
     msg = results["x"].message
-    assert msg.startswith("Data drift detected on feature x: mean 108 vs 99.7 in training (+8%)")
+    # x (65–135 in training) is not on a ratio scale: an absolute difference and sd units.
+    assert msg.startswith(
+        "Data drift detected on feature x: mean 108 vs 99.7 in training (+8.12, +0.82 sd)"
+    )
     assert "KS p < 0.001 after correction" in msg
-    assert "share of 'a' 18% vs 50% in training, chi-square" in results["c"].message
+    assert "share of 'a' 18.4% vs 49.6% in training, chi-square" in results["c"].message
 
 
 def test_tiny_shift_on_huge_sample_is_significant_but_not_material() -> None:

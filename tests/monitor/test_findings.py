@@ -56,6 +56,7 @@ def _quiet() -> MonitoringResult:
     loud = _every_kind()
     assert loud.performance is not None and loud.service is not None
     assert loud.concept is not None and loud.data_quality is not None
+    assert loud.estimated is not None
     return replace(
         loud,
         features=[_feature("tenure", False, 0.01)],
@@ -64,7 +65,7 @@ def _quiet() -> MonitoringResult:
         prediction_drift=_feature("prediction", False, 0.01),
         multivariate=[replace(m, drifted=False) for m in loud.multivariate],
         service=replace(loud.service, status="ok"),
-        concept=replace(loud.concept, detected=False),
+        concept=replace(loud.concept, detected=False, level="same"),
         performance=replace(
             loud.performance,
             status="ok",
@@ -74,6 +75,9 @@ def _quiet() -> MonitoringResult:
         fairness=_fairness("ok"),
         compliance=_compliance("pass"),
         data_quality=replace(loud.data_quality, extreme=[]),
+        estimated=replace(
+            loud.estimated, metrics={"roc_auc": 0.89}, bands={"roc_auc": [0.87, 0.91]}
+        ),
         check_errors=[],
     )
 
@@ -96,6 +100,11 @@ def _alone(kind: FindingKind) -> MonitoringResult:
         FindingKind.PERFORMANCE: {"performance": loud.performance},
         FindingKind.DATA_QUALITY: {"data_quality": loud.data_quality},
         FindingKind.CHECK_FAILED: {"check_errors": loud.check_errors},
+        # An estimated drop is a finding only while the labels give no verdict.
+        FindingKind.ESTIMATED_PERFORMANCE: {
+            "estimated": loud.estimated,
+            "performance": replace(quiet.performance, status="insufficient_labels", n_labeled=3),
+        },
     }[kind]
     return conclude(replace(quiet, **changes))
 
@@ -104,7 +113,11 @@ def test_a_quiet_run_is_ok_and_decides_every_kind() -> None:
     quiet = conclude(_quiet())
     assert findings_of(quiet) == [] and alerts_for(quiet) == []
     assert quiet.status == "ok"
-    assert decided_kinds(quiet) == set(ALERT_KINDS) and undecided_subjects(quiet) == set()
+    # With a realized performance verdict, the label-free estimate has nothing to decide.
+    assert decided_kinds(quiet) == set(ALERT_KINDS) - {"estimated_performance"}
+    assert undecided_subjects(quiet) == set()
+    unlabeled = conclude(replace(_quiet(), performance=None))
+    assert decided_kinds(unlabeled) == set(ALERT_KINDS) - {"performance"}
 
 
 @pytest.mark.parametrize("kind", list(FindingKind))
@@ -158,5 +171,8 @@ def test_drifted_predictions_alone_make_a_drift_run(
     positive = bundle.info.positive_class
     assert positive is not None
     result = monitor_window(logged.assign(prediction=positive, probability=0.999), bundle, project)
-    assert [a.kind for a in alerts_for(result)] == ["prediction_drift"]
+    # The same score for everyone also ranks no one: the expected ROC AUC falls to 0.5.
+    kinds = [a.kind for a in alerts_for(result)]
+    assert kinds == ["prediction_drift", "estimated_performance"]
+    assert result.estimated is not None and result.estimated.metrics["roc_auc"] == 0.5
     assert result.status == "drift" and "Prediction drift detected" in result.summary

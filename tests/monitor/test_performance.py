@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
+from driftlab.formatting import num
 from driftlab.model import ModelBundle
 from driftlab.monitor.performance import window_performance
 from driftlab.monitor.service import service_health
@@ -139,3 +140,37 @@ def test_regression_metrics_match_scikit_learn() -> None:
     assert m["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(y, p)))
     assert m["mape"] == pytest.approx(skm.mean_absolute_percentage_error(y, p))
     assert m["r2"] == pytest.approx(skm.r2_score(y, p))
+
+
+@pytest.mark.parametrize(
+    ("rows", "flip", "seed"), [(None, 0.0, 0), (None, 0.35, 0), (40, 0.35, 3), (40, 0.0, 1)]
+)
+def test_the_verdict_sentence_matches_its_numbers(
+    bundle: ModelBundle, ames: AmesScenario, rows: int | None, flip: float, seed: int
+) -> None:
+    """A drop beyond the limit that the interval does not yet support is "may have dropped",
+    never "is stable"; a significant rise is "improved"."""
+    frame = ames.normal if rows is None else ames.normal.head(rows)
+    perf = window_performance(
+        _window(bundle, frame, flip=flip, seed=seed), bundle.info, primary_metric="accuracy",
+        min_labels=30, max_drop=0.05,
+    )  # fmt: skip
+    assert perf.interval is not None
+    now, before, (lo, hi) = (
+        perf.metrics["accuracy"],
+        perf.reference_metrics["accuracy"],
+        perf.interval,
+    )
+    beyond = before - now > 0.05
+    verb = (
+        "dropped" if beyond and hi < before
+        else "may have dropped (not significant yet)" if beyond
+        else "improved" if lo > before
+        else "is stable"
+    )  # fmt: skip
+    limit = " (limit: a drop of 0.05)" if beyond else ""
+    assert perf.message == (
+        f"Model performance {verb}: accuracy {num(now)} (95% CI {num(lo)}–{num(hi)}) on "
+        f"{len(frame)} labeled predictions vs {num(before)} on the training holdout{limit}."
+    )
+    assert (perf.status == "degraded") == (verb == "dropped")

@@ -180,4 +180,6 @@ def test_concept_drift_is_detected_after_the_normal_part(trained: Trained, metho
     assert result.detected and idx[0] - change <= limit
     assert result.error_before is not None and result.error_after is not None
     assert result.error_after > result.error_before
-    assert result.message.startswith(f"Concept drift detected ({DETECTORS[method].title}): ")
+    assert result.message.startswith(
+        f"Concept drift detected inside the window ({DETECTORS[method].title}): error rate rose"
+    )

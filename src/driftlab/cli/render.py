@@ -8,6 +8,7 @@ from rich.table import Table
 from driftlab.cli.render_fairness import print_compliance, print_fairness
 from driftlab.formatting import num, p_value
 from driftlab.monitor import MonitoringResult
+from driftlab.monitor.result import ConceptDrift
 from driftlab.retrain import PromotionDecision
 
 __all__ = ["print_decision", "print_result"]
@@ -25,7 +26,9 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
     if result.prediction_drift is not None:
         rows.append(result.prediction_drift)
     for f in sorted(rows, key=lambda f: (not f.drifted, -f.psi)):
-        if f.kind == "numeric":
+        if f.window_summary.get("change"):  # the largest change in words (newer runs)
+            change = f.window_summary["change"]
+        elif f.kind == "numeric":
             change = f"mean {num(f.reference_summary['mean'])} → {num(f.window_summary['mean'])}"
         else:
             new = f.window_summary.get("new_categories") or []
@@ -70,8 +73,7 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
         lag_txt = f", median label lag {lag / 3600:.1f} h" if lag is not None else ""
         console.print(f"Labels: {perf.n_labeled} ({perf.coverage:.0%} of the window){lag_txt}")
     if result.concept is not None:
-        colour = "red" if result.concept.detected else "green"
-        console.print(f"[{colour}]Concept drift[/]: {result.concept.message}")
+        _print_concept(console, result.concept)
     if result.service is not None:
         colour = "red" if result.service.status != "ok" else "green"
         console.print(f"[{colour}]Service[/]: {result.service.message}")
@@ -81,6 +83,16 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
     for a in result.alerts:
         colour = "red" if a.severity == "critical" else "yellow"
         console.print(f"[{colour}]ALERT ({a.severity})[/] {a.message}")
+
+
+def _print_concept(console: Console, concept: ConceptDrift) -> None:
+    """Red only for a finding (a higher error level, a rise inside the window); a fall in the
+    error is an improvement, green."""
+    level = {"higher": "red", "higher_small": "yellow"}.get(concept.level or "", "green")
+    if concept.level_message:
+        console.print(f"[{level}]Error level[/]: {concept.level_message}")
+    change = "red" if concept.worsened else "green"
+    console.print(f"[{change}]Concept drift[/]: {concept.change_message or concept.message}")
 
 
 def print_decision(console: Console, d: PromotionDecision) -> None:

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from driftlab.fairness import ComplianceResult, FairnessResult
+from driftlab.formatting import percent
 from driftlab.store.records import AuditRow
 
 __all__ = ["print_audit", "print_compliance", "print_fairness"]
@@ -30,7 +31,13 @@ _SHORT = {
 
 
 def _v(x: float | None, fmt: str = "{:.3f}") -> str:
-    return "–" if x is None else fmt.format(x)
+    if x is None:
+        return "–"
+    # A reliance of 0.23% is not "0%" (that reads as "ignored"): percent keeps its digits.
+    return percent(x) if fmt == _SHARE else fmt.format(x)
+
+
+_SHARE = "{:.0%}"
 
 
 def print_fairness(console: Console, fairness: FairnessResult | None) -> None:
@@ -87,7 +94,7 @@ def print_compliance(console: Console, compliance: ComplianceResult | None) -> N
     ][:5]
     for c in shown:
         fmt = "{:.0%}" if c.check == "reliance" else "{:.2f}"
-        ci = f"{fmt.format(c.interval[0])}–{fmt.format(c.interval[1])}" if c.interval else "–"
+        ci = f"{_v(c.interval[0], fmt)}–{_v(c.interval[1], fmt)}" if c.interval else "–"
         name = c.feature + (" [bold](prohibited)[/]" if c.prohibited else "")
         table.add_row(
             c.check,

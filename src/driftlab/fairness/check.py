@@ -94,13 +94,15 @@ def window_fairness(
     expected: np.ndarray | None,
     reference: dict[str, list[dict[str, Any]]] | None,
     min_labels: int,
+    unfavorable: str | None = None,
 ) -> FairnessResult:
     """Group rates and gaps of a window of logged predictions.
 
     ``frame`` has the logged columns (``prediction``, ``label``) and one column per protected
     attribute. ``expected`` is the calibrated probability of the favorable class per row, for
     label-free estimates. With fewer than ``min_labels`` labels, equal opportunity is
-    estimated and equalized odds is not judged.
+    estimated and equalized odds is not judged. ``unfavorable``: the other class of a binary
+    model, named in the messages.
     """
     selected = frame["prediction"].astype(str).to_numpy() == favorable
     truth = _truth(frame["label"], favorable)
@@ -134,7 +136,9 @@ def window_fairness(
                 )
             )
             continue
-        metrics += fairness_metrics(name, rates, ref, cfg, favorable, labeled=labeled)
+        metrics += fairness_metrics(
+            name, rates, ref, cfg, favorable, labeled=labeled, unfavorable=unfavorable
+        )
     bad = [m for m in metrics if m.status == "violation"]
     names = ", ".join(f.name for f in protected)
     if bad:

@@ -14,6 +14,7 @@ from driftlab.fairness.groups import group_labels
 from driftlab.fairness.proxy import proxy_strength
 from driftlab.fairness.reliance import decision_reliance
 from driftlab.fairness.result import ComplianceCheck, ComplianceResult
+from driftlab.formatting import percent, points
 from driftlab.stats.proportions import wilson_interval
 
 __all__ = ["compliance_checks", "compliance_reference"]
@@ -118,11 +119,11 @@ def _reliance_check(
     name: str, share: float, n: int, prohibited: bool, ref: float | None, cfg: ComplianceConfig
 ) -> ComplianceCheck:
     low, high = wilson_interval(share * n, n)
-    ref_txt = f", {ref:.0%} at training" if ref is not None else ""
+    ref_txt = f", {percent(ref)} at training" if ref is not None else ""
     body = (
-        f"{share:.0%} of decisions change when {name} is shuffled (limit "
-        f"{cfg.max_reliance:.0%}); {name} is a prohibited feature. 95% CI {low:.0%}–{high:.0%}"
-        f"{ref_txt}; {n} rows, {cfg.repeats} shuffles."
+        f"{percent(share)} of decisions change when {name} is shuffled (limit "
+        f"{percent(cfg.max_reliance)}); {name} is a prohibited feature. 95% CI "
+        f"{percent(low)}–{percent(high)}{ref_txt}; {n} rows, {cfg.repeats} shuffles."
     )
     details: dict[str, Any] = {"repeats": cfg.repeats, "seed": cfg.seed}
 
@@ -132,16 +133,15 @@ def _reliance_check(
                                verdict, message, details)  # fmt: skip
 
     if not prohibited:
-        return check("info", f"{share:.0%} of decisions change when {name} is shuffled.")
+        return check("info", f"{percent(share)} of decisions change when {name} is shuffled.")
     over = share > cfg.max_reliance
     rise = ref is not None and share - ref > cfg.max_reliance_increase
     supported = (over and low > cfg.max_reliance) or (
         rise and low > (ref or 0.0) + cfg.max_reliance_increase
     )
     if supported:
-        why = (
-            "" if over else f" (risen by more than {cfg.max_reliance_increase:.0%} since training)"
-        )
+        rise_limit = points(cfg.max_reliance_increase).lstrip("+")
+        why = "" if over else f" (risen by more than {rise_limit} since training)"
         return check("alert", f"Compliance alert: {body}{why}")
     if over or rise:
         return check("beyond_limit", f"Not yet supported by the counts: {body}")

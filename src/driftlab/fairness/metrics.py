@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from driftlab.config import FairnessConfig
 from driftlab.fairness.result import FairnessMetric, GroupRates
-from driftlab.formatting import p_value
+from driftlab.formatting import p_value, percent
 from driftlab.stats.proportions import (
     gap_widening_test,
     newcombe_interval,
@@ -110,8 +110,12 @@ def fairness_metrics(
     favorable: str,
     *,
     labeled: bool,
+    unfavorable: str | None = None,
 ) -> list[FairnessMetric]:
-    """The four gaps of ``attribute`` in a window, each against its reference value."""
+    """The four gaps of ``attribute`` in a window, each against its reference value.
+
+    ``unfavorable``: the other class of a binary model, so that messages name both classes
+    ("rows whose true class is 1 predicted as 0") instead of "not-0 rows"."""
     size = cfg.min_group_size
     out = []
     dp, ref_dp = _gap(groups, _SELECTION, size), _gap(reference, _SELECTION, 1)
@@ -130,6 +134,7 @@ def fairness_metrics(
             False,
             ref_groups=reference,
             max_increase=cfg.max_gap_increase,
+            unfavorable=unfavorable,
         )
     )
     out.append(_ratio(attribute, dp, ref_dp, cfg, groups, favorable))
@@ -150,6 +155,7 @@ def fairness_metrics(
             not labeled,
             ref_groups=reference,
             max_increase=cfg.max_gap_increase,
+            unfavorable=unfavorable,
         )
     )
     if labeled:
@@ -174,6 +180,7 @@ def fairness_metrics(
                 False,
                 ref_groups=reference,
                 max_increase=cfg.max_gap_increase,
+                unfavorable=unfavorable,
             )
         )
     return out
@@ -200,13 +207,23 @@ def _widening(
     return before if p < alpha else None
 
 
-def _describe(rate: _Rate, favorable: str) -> str:
-    """A rate in words a reader without the jargon can follow."""
+def _describe(rate: _Rate, favorable: str, unfavorable: str | None = None) -> str:
+    """A rate in words a reader without the jargon can follow, naming classes as classes
+    (labels 0/1 made "share of not-0 rows predicted 0").
+
+    >>> _describe(_FPR, "0", "1")
+    'false-positive rate (share of rows whose true class is 1 predicted as class 0)'
+    >>> _describe(_FPR, "good")
+    'false-positive rate (share of rows whose true class is not good predicted as class good)'
+    """
+    other = unfavorable if unfavorable is not None else f"not {favorable}"
     meaning = {
-        _SELECTION.name: f"share predicted {favorable}",
-        _TPR.name: f"share of truly {favorable} rows predicted {favorable}",
-        _EST_TPR.name: f"share of truly {favorable} rows predicted {favorable}",
-        _FPR.name: f"share of not-{favorable} rows predicted {favorable}",
+        _SELECTION.name: f"share of rows predicted as class {favorable}",
+        _TPR.name: f"share of rows whose true class is {favorable} predicted as class {favorable}",
+        _EST_TPR.name: (
+            f"share of rows whose true class is {favorable} predicted as class {favorable}"
+        ),
+        _FPR.name: f"share of rows whose true class is {other} predicted as class {favorable}",
     }[rate.name]
     return f"{rate.name} ({meaning})"
 
@@ -230,6 +247,7 @@ def _difference(
     *,
     ref_groups: Sequence[GroupRates] = (),
     max_increase: float | None = None,
+    unfavorable: str | None = None,
 ) -> FairnessMetric:
     pretty = metric.replace("_", " ")
     reference = ref.value if ref is not None else None
@@ -247,9 +265,10 @@ def _difference(
         status = "violation"
     est = "Estimated without labels: " if estimated else ""
     detail = (
-        f"{_describe(gap.rate, favorable)} {gap.share(gap.low):.0%} for {attribute} = "
+        f"{_describe(gap.rate, favorable, unfavorable)} {percent(gap.share(gap.low))} for "
+        f"{attribute} = "
         f"{gap.low.group} vs "
-        f"{gap.share(gap.high):.0%} for {gap.high.group}, a gap of {_points(gap.value)} "
+        f"{percent(gap.share(gap.high))} for {gap.high.group}, a gap of {_points(gap.value)} "
         f"(limit {_points(limit)}; 95% CI {interval[0] * 100:.0f} to {interval[1] * 100:.0f}, "
         f"{p_value(p)}){_reference_text(ref)}"
     )
@@ -323,8 +342,9 @@ def _ratio(
     status = "ok" if not below else ("violation" if p < cfg.alpha else "beyond_limit")
     ref_txt = f"; {reference:.2f} at training" if reference is not None else ""
     detail = (
-        f"{attribute} = {gap.low.group} is predicted {favorable} at {value:.2f} times the rate "
-        f"of {gap.high.group} ({gap.share(gap.low):.0%} vs {gap.share(gap.high):.0%}; "
+        f"{attribute} = {gap.low.group} is predicted as class {favorable} at {value:.2f} times "
+        f"the rate of {gap.high.group} ({percent(gap.share(gap.low))} vs "
+        f"{percent(gap.share(gap.high))}; "
         f"four-fifths rule: at least {limit:.2f}, {p_value(p)}){ref_txt}"
     )
     head = {

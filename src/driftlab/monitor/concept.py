@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,7 +41,7 @@ from scipy import stats
 
 from driftlab.config import Task
 from driftlab.errors import ConfigError, DataError
-from driftlab.formatting import num
+from driftlab.formatting import num, p_value, percent, points
 from driftlab.monitor.result import ConceptDrift
 from driftlab.stats.proportions import pooled_z
 
@@ -54,6 +54,7 @@ __all__ = [
     "ConceptDetector",
     "ConceptDrift",
     "detect_concept_drift",
+    "error_level",
     "error_rate_test",
 ]
 
@@ -240,14 +241,14 @@ def detect_concept_drift(
             f"Insufficient labels: {n} labeled predictions in this window, "
             f"{MIN_LABELS} needed for a concept-drift verdict."
         )
-        return ConceptDrift(entry.name, False, [], None, None, n, message)
+        return ConceptDrift(entry.name, False, [], None, None, n, message, change_message=message)
     values = _stream(labeled, t)
     fired: list[int] = []
     for i, x in enumerate(values):
         detector.update(bool(x) if entry.binary_only else float(x))
         if detector.drift_detected:
             fired.append(i)
-    points = [
+    found = [
         {
             "index": i,
             "request_id": str(labeled.at[i, "request_id"]),
@@ -255,54 +256,59 @@ def detect_concept_drift(
         }
         for i in fired
     ]
+    message = _message(entry, t, values, fired, labeled)
     if not fired:
-        return ConceptDrift(
-            entry.name, False, [], None, None, n, _message(entry, t, values, fired, labeled)
-        )
+        return ConceptDrift(entry.name, False, [], None, None, n, message, change_message=message)
     first = fired[0]
     before = float(values[:first].mean()) if first > 0 else None
     after = float(values[first:].mean())
-    return ConceptDrift(
-        entry.name, True, points, before, after, n, _message(entry, t, values, fired, labeled)
-    )
+    return ConceptDrift(entry.name, True, found, before, after, n, message, change_message=message)
 
 
 def _message(
     entry: ConceptDetector, task: Task, values: np.ndarray, fired: list[int], labeled: pd.DataFrame
 ) -> str:
-    """The verdict in a sentence; positions are counted from 1 for people."""
+    """The detector's verdict in a sentence: a change *inside the window*, in label order (the
+    error level against training is :func:`error_level`'s). Positions count from 1 for people.
+    A fall in the error is said to be an improvement: detectors fire both ways."""
     n = len(values)
     what = "error rate" if task.is_classification else "mean absolute error"
 
     def show(v: float) -> str:
-        return f"{v:.0%}" if task.is_classification else num(v)
+        return percent(v) if task.is_classification else num(v)
 
     if not fired:
         return (
-            f"No concept drift ({entry.title}): {what} {show(float(values.mean()))} over {n:,} "
-            "labeled predictions, stable in label order."
+            f"No change inside the window ({entry.title}): {what} steady at "
+            f"{show(float(values.mean()))} over {n:,} labeled predictions in label order."
         )
     first = fired[0]
     after = float(values[first:].mean())
-    if first > 0:
-        before = float(values[:first].mean())
-        trend = (
-            f"{what} {'rose' if after > before else 'fell'} from {show(before)} to {show(after)}"
+    where = (
+        f"at labeled prediction {first + 1:,} of {n:,} (request "
+        f"{_short(str(labeled.at[first, 'request_id']))}, {_when(labeled.at[first, 'ts'])[1]})"
+    )
+    before = float(values[:first].mean()) if first > 0 else None
+    if before is not None and after <= before:
+        message = (
+            f"The {what} fell inside the window ({entry.title}): from {show(before)} to "
+            f"{show(after)} {where}. An improvement, not an alert."
+        )
+    elif before is not None:
+        message = (
+            f"Concept drift detected inside the window ({entry.title}): {what} rose from "
+            f"{show(before)} to {show(after)} {where}."
         )
     else:
-        trend = f"{what} {show(after)}"
-    request = str(labeled.at[first, "request_id"])
-    message = (
-        f"Concept drift detected ({entry.title}): {trend} at labeled prediction {first + 1:,} "
-        f"of {n:,} (request {_short(request)}, {_when(labeled.at[first, 'ts'])[1]})."
-    )
+        message = (
+            f"Concept drift detected inside the window ({entry.title}): {what} {show(after)} "
+            f"from the first labeled prediction on, {where}."
+        )
     later = fired[1:]
     if later:
         plural = "s" if len(later) > 1 else ""
-        where = ", ".join(f"{i + 1:,}" for i in later)
-        message += (
-            f" {len(later)} later change point{plural}, at labeled prediction{plural} {where}."
-        )
+        at = ", ".join(f"{i + 1:,}" for i in later)
+        message += f" {len(later)} later change point{plural}, at labeled prediction{plural} {at}."
     return message
 
 
@@ -341,3 +347,69 @@ def error_rate_test(
     if z is None:
         return 0.0, 1.0
     return z, float(stats.norm.sf(z))
+
+
+def error_level(
+    concept: ConceptDrift,
+    reference_error: float,
+    n_reference: int,
+    window_errors: np.ndarray,
+    *,
+    alpha: float,
+    max_rise: float,
+    min_labels: int = MIN_LABELS,
+) -> ConceptDrift:
+    """``concept`` with the error *level* judged against the training holdout's, and both
+    sentences joined in its ``message``.
+
+    The window's error rate is ``higher`` (a finding) when the one-sided test for a rise
+    (:func:`error_rate_test`) gives p < ``alpha`` **and** it is more than ``max_rise`` above
+    the holdout's (an absolute difference of rates: ``monitor.max_metric_drop``, as for the
+    accuracy it mirrors); ``higher_small`` when only significant; ``lower`` when the test for
+    a fall (p = 1 − p of the rise) is significant: fewer mistakes than at training, an
+    improvement; else ``same``. With fewer than ``min_labels`` labels (at least
+    :data:`MIN_LABELS`) nothing is judged.
+
+    >>> c = ConceptDrift("adwin", False, [], None, None, 200, "No change.", change_message="No change.")
+    >>> out = error_level(c, 0.10, 400, np.r_[np.ones(60), np.zeros(140)], alpha=0.05, max_rise=0.05)
+    >>> out.level, out.level_message
+    ('higher', 'Error rate above training: 30% of 200 labeled predictions were wrong vs 10% on the training holdout (+20 points, one-sided z-test p < 0.001; limit: a rise of 5 points).')
+    """  # noqa: E501
+    errors = np.asarray(window_errors, dtype="float64")
+    if errors.size < max(min_labels, MIN_LABELS):
+        return concept
+    z, p_rise = error_rate_test(reference_error, n_reference, errors)
+    rate = float(errors.mean())
+    rise = rate - reference_error
+    p_fall = float(stats.norm.cdf(z)) if z != 0.0 else 1.0
+    limit = f"a rise of {points(max_rise).lstrip('+')}"
+    vs = (
+        f"{percent(rate)} of {errors.size:,} labeled predictions were wrong vs "
+        f"{percent(reference_error)} on the training holdout ({points(rise)}"
+    )
+    if p_rise < alpha and rise > max_rise:
+        level = "higher"
+        text = (
+            f"Error rate above training: {vs}, one-sided z-test {p_value(p_rise)}; limit: {limit})."
+        )
+    elif p_rise < alpha:
+        level = "higher_small"
+        text = (
+            f"Error rate slightly above training: {vs}, {p_value(p_rise)}): significant, "
+            f"below the limit ({limit})."
+        )
+    elif p_fall < alpha:
+        level = "lower"
+        text = f"Error rate below training: {vs}, {p_value(p_fall)}): an improvement."
+    else:
+        level = "same"
+        text = f"Error rate in line with training: {vs}, {p_value(p_rise)} for a rise)."
+    return replace(
+        concept,
+        reference_error=reference_error,
+        window_error=rate,
+        p_value=float(p_rise),
+        level=level,
+        level_message=text,
+        message=f"{text} {concept.change_message or concept.message}",
+    )

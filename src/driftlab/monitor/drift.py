@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from driftlab.config import Feature, FeatureKind, MonitorConfig
-from driftlab.formatting import num, p_value, pct
+from driftlab.formatting import num, p_value, percent, points
+from driftlab.monitor.describe import Change, categorical_changes, describe, numeric_changes
 from driftlab.monitor.result import FeatureDrift
 from driftlab.profile import OTHER, CategoricalProfile, NumericProfile, Profile
 from driftlab.stats import adjust_p_values, chi2, get_stat, psi
@@ -102,13 +103,29 @@ def _std(profile: NumericProfile) -> float | None:
     return std if math.isfinite(std) else None
 
 
+# Distinct sample values below which a feature's shape (quartile skewness) is not described.
+SHAPE_MIN_DISTINCT = 20
+
+
+def _numeric_summary(profile: NumericProfile) -> dict:
+    """Moments, range and quartiles (of the bounded sample): what a message may describe.
+    Quartiles only of a sample with many distinct values: on a count (cars in a garage) they
+    sit on a few integers and their skewness jumps between -1 and 1."""
+    finite = [float(v) if math.isfinite(v) else None for v in (profile.min, profile.max)]
+    smooth = np.unique(profile.sample).size >= SHAPE_MIN_DISTINCT
+    quartiles = np.percentile(profile.sample, [25, 50, 75]).tolist() if smooth else None
+    return {
+        "mean": profile.mean, "std": _std(profile), "n": profile.n, "missing": profile.missing,
+        "min": finite[0], "max": finite[1], "quartiles": quartiles,
+    }  # fmt: skip
+
+
 def _compare(name: str, ref: object, cur: object, rule: FeatureRule) -> _Raw:
     if isinstance(ref, NumericProfile) and isinstance(cur, NumericProfile):
         kind = FeatureKind.NUMERIC
         samples, counts = (ref.sample, cur.sample), (ref.counts, cur.counts)
         bins = _bin_labels(ref.edges)
-        ref_sum = {"mean": ref.mean, "std": _std(ref), "n": ref.n, "missing": ref.missing}
-        cur_sum = {"mean": cur.mean, "std": _std(cur), "n": cur.n, "missing": cur.missing}
+        ref_sum, cur_sum = _numeric_summary(ref), _numeric_summary(cur)
     elif isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile):
         kind = FeatureKind.CATEGORICAL
         cats, a, b = ref.aligned_counts(cur)
@@ -136,23 +153,15 @@ def _label(entry: StatEntry) -> str:
     return _SHORT.get(entry.name, entry.title)
 
 
+def _changes(r: _Raw) -> list[Change]:
+    if r.kind == "numeric":
+        return numeric_changes(r.ref, r.cur, r.ref_counts, r.cur_counts)
+    return categorical_changes(r.ref, r.cur, r.bins, r.ref_counts, r.cur_counts)
+
+
 def _message(r: _Raw, p_adj: float | None, drifted: bool) -> str:
     head = "Data drift detected on feature" if drifted else "No significant drift on feature"
-    if r.kind == "numeric":
-        ref_mean, cur_mean, ref_std = r.ref["mean"], r.cur["mean"], r.ref["std"] or 0.0
-        if ref_std > 0 and abs(ref_mean) < ref_std:
-            # A percentage of a mean near zero is meaningless: say it in standard deviations.
-            change = f" ({(cur_mean - ref_mean) / ref_std:+.2f} sd)"
-        else:
-            change = f" ({pct((cur_mean - ref_mean) / abs(ref_mean))})" if ref_mean else ""
-        what = f"mean {num(cur_mean)} vs {num(ref_mean)} in training{change}"
-    else:
-        a = np.asarray(r.ref_counts, dtype=float)
-        b = np.asarray(r.cur_counts, dtype=float)
-        pa = a / a.sum() if a.sum() else a
-        pb = b / b.sum() if b.sum() else b
-        i = int(np.argmax(np.abs(pb - pa)))
-        what = f"share of '{r.bins[i]}' {pb[i]:.0%} vs {pa[i]:.0%} in training"
+    what = describe(_changes(r))
     evidence = (
         f"{_label(r.test)} {p_value(p_adj)} after correction" if p_adj is not None
         else f"{_label(r.test)} {r.statistic:.3g}"
@@ -179,8 +188,9 @@ def _missing_shift(r: _Raw, alpha: float) -> str | None:
     if p >= alpha:
         return None
     return (
-        f"Missing values changed on feature {r.feature}: {cur_share:.0%} of the window vs "
-        f"{ref_share:.0%} in training, chi-square {p_value(p)}."
+        f"Missing values changed on feature {r.feature}: {percent(cur_share)} of the window vs "
+        f"{percent(ref_share)} in training ({points(cur_share - ref_share)}), chi-square "
+        f"{p_value(p)}."
     )
 
 
@@ -219,7 +229,8 @@ def compare_profiles(
                 p_value=r.p_value if r.p_value is not None else 1.0,
                 p_adjusted=float(p_adj) if p_adj is not None else 1.0,
                 effect=r.effect.name, effect_value=r.effect_value, min_effect=r.min_effect,
-                psi=r.psi, drifted=drifted, reference_summary=r.ref, window_summary=r.cur,
+                psi=r.psi, drifted=drifted, reference_summary=r.ref,
+                window_summary={**r.cur, "change": describe(_changes(r), most=1)},
                 bins=r.bins, reference_counts=r.ref_counts, window_counts=r.cur_counts,
                 message=message,
             )

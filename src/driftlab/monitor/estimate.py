@@ -9,9 +9,18 @@ the 2.5–97.5 % range of each metric over labels simulated from ``p`` (Monte Ca
 sampling error of the window. The estimate is honest only while the model's calibration
 holds: under concept drift (the relation between features and label changes) the model's
 confidence does not know, and the estimate will stay high while realized quality falls.
+
+For a regressor, the fitted loss map gives each row's expected absolute and squared error;
+the MAE's band is the normal range of the window's mean absolute error given them, from each
+row's variance ``E[e²] − E[|e|]²``.
+
+:func:`estimated_drop` judges an estimate as the realized check judges labels: a fall beyond
+``max_metric_drop`` whose whole band lies on the wrong side of the holdout value.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,11 +28,21 @@ from scipy import stats
 
 from driftlab.calibration import Calibration, LossMap
 from driftlab.formatting import num
+from driftlab.metrics import LOWER_IS_BETTER
 from driftlab.model import ModelInfo
 from driftlab.model_outputs import positive_probability
 from driftlab.monitor.result import EstimatedPerformance
 
-__all__ = ["EstimatedPerformance", "estimate_performance", "estimate_regression"]
+__all__ = [
+    "EstimatedDrop",
+    "EstimatedPerformance",
+    "estimate_performance",
+    "estimate_regression",
+    "estimated_drop",
+]
+
+# Two-sided 95 % normal quantile, for the regression band.
+_Z95 = 1.959963984540054
 
 
 def _expected(p: np.ndarray, predicted_pos: np.ndarray) -> dict[str, float]:
@@ -110,11 +129,22 @@ def estimate_regression(
     abs_err, sq_err = loss_map.expected(pred)
     metrics = {"mae": float(abs_err.mean()), "mse": float(sq_err.mean())}
     metrics["rmse"] = float(np.sqrt(metrics["mse"]))
+    # Each row's |error| has variance E[e²] − E[|e|]² (≥ 0 up to rounding).
+    half = _Z95 * float(np.sqrt(np.clip(sq_err - abs_err**2, 0.0, None).sum())) / pred.size
+    bands = {"mae": [max(0.0, metrics["mae"] - half), metrics["mae"] + half]}
+    holdout = info.metrics.get("mae", float("nan"))
     message = (
-        f"Estimated without labels: mae {num(metrics['mae'])} on {pred.size} predictions vs "
-        f"{num(info.metrics.get('mae', float('nan')))} on the training holdout."
+        f"Estimated without labels: mae {num(metrics['mae'])} (95% band {num(bands['mae'][0])}"
+        f"–{num(bands['mae'][1])}) on {pred.size} predictions vs {num(holdout)} on the "
+        "training holdout."
     )
-    return EstimatedPerformance(int(pred.size), metrics, {}, message)
+    return EstimatedPerformance(
+        int(pred.size), metrics, bands, message, "mae", _reference(info, metrics)
+    )
+
+
+def _reference(info: ModelInfo, metrics: dict[str, float]) -> dict[str, float]:
+    return {k: float(info.metrics[k]) for k in metrics if k in info.metrics}
 
 
 def estimate_performance(
@@ -145,4 +175,47 @@ def estimate_performance(
         f"Estimated without labels: {key} {num(metrics[key])}{band_txt} on {len(p)} "
         f"predictions vs {num(info.metrics.get(key, float('nan')))} on the training holdout."
     )
-    return EstimatedPerformance(len(p), metrics, bands, message)
+    return EstimatedPerformance(len(p), metrics, bands, message, key, _reference(info, metrics))
+
+
+@dataclass(frozen=True)
+class EstimatedDrop:
+    """An estimated fall in quality beyond the limit, supported by the estimate's band."""
+
+    metric: str
+    estimate: float
+    band: list[float]
+    holdout: float
+    change: float  # estimate − holdout, in the metric's units
+    limit: float  # max_metric_drop (relative to the holdout for lower-is-better metrics)
+    lower_is_better: bool
+
+
+def estimated_drop(
+    estimated: EstimatedPerformance, metric: str | None, max_drop: float
+) -> EstimatedDrop | None:
+    """The drop an estimate shows in ``metric`` (or, when that one has no band, in the metric
+    its message leads with), judged as :func:`driftlab.monitor.performance.window_performance`
+    judges labels: more than ``max_drop`` below the holdout (for ``mae``-like metrics, more than
+    ``max_drop`` of it above) **and** the whole 95 % band beyond the holdout value.
+
+    >>> est = EstimatedPerformance(500, {"roc_auc": 0.762}, {"roc_auc": [0.74, 0.78]},
+    ...                            metric="roc_auc", reference={"roc_auc": 0.86})
+    >>> d = estimated_drop(est, "roc_auc", 0.05)
+    >>> d.metric, round(d.change, 3), d.band
+    ('roc_auc', -0.098, [0.74, 0.78])
+    >>> estimated_drop(est, "roc_auc", 0.1) is None  # within the limit
+    True
+    """
+    name = metric if metric in estimated.bands else estimated.metric
+    if name is None or name not in estimated.bands or name not in estimated.reference:
+        return None
+    now, before = estimated.metrics[name], estimated.reference[name]
+    lo, hi = estimated.bands[name]
+    lower_better = name in LOWER_IS_BETTER
+    drop = (now - before) if lower_better else (before - now)
+    scale = abs(before) if lower_better and before else 1.0
+    beyond = lo > before if lower_better else hi < before
+    if not (drop / scale > max_drop and beyond):
+        return None
+    return EstimatedDrop(name, now, [lo, hi], before, now - before, max_drop, lower_better)

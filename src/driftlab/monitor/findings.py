@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from driftlab.kinds import FindingKind
 from driftlab.monitor.finding import CRITICAL_PSI, Check, Finding, Verdict
+from driftlab.monitor.model_findings import concept_drift, estimated_performance
 from driftlab.monitor.result import MonitoringResult
 
 __all__ = [
@@ -138,29 +139,6 @@ def _service(result: MonitoringResult) -> Verdict:
         return Verdict(kind, decided=True)
     finding = Finding(kind, "slo", "critical", service.message, {"latency_ms": service.latency_ms})
     return Verdict(kind, (finding,), decided=True, sentence=service.message)
-
-
-def _concept_drift(result: MonitoringResult) -> Verdict:
-    """A change point where the error rate rose (a fall is good news, not a finding)."""
-    kind = FindingKind.CONCEPT_DRIFT
-    concept = result.concept
-    if concept is None:
-        return Verdict(kind)
-    if not concept.worsened:
-        return Verdict(kind, decided=True)
-    finding = Finding(
-        kind,
-        concept.method,
-        "critical",
-        concept.message,
-        {
-            "change_points": concept.change_points[:5],
-            "error_before": concept.error_before,
-            "error_after": concept.error_after,
-        },
-        keyed=False,
-    )
-    return Verdict(kind, (finding,), decided=True, sentence=concept.message)
 
 
 def _fairness(result: MonitoringResult) -> Verdict:
@@ -295,13 +273,18 @@ CATALOGUE: dict[FindingKind, Check] = {
         Check(FindingKind.SERVICE, _service, "the {subject} service-level breach"),
         Check(
             FindingKind.CONCEPT_DRIFT,
-            _concept_drift,
-            "the rise in the model's error rate (concept drift)",
+            concept_drift,
+            "the rise in the model's error rate",
         ),
         Check(FindingKind.FAIRNESS, _fairness, "the fairness gap {subject}"),
         Check(FindingKind.COMPLIANCE, _compliance, "the compliance breach {subject}"),
         Check(FindingKind.CHECK_FAILED, _check_failed, "the failure of the {subject} check"),
         Check(FindingKind.PERFORMANCE, _performance, "the drop in {subject}"),
+        Check(
+            FindingKind.ESTIMATED_PERFORMANCE,
+            estimated_performance,
+            "the estimated drop in {subject}",
+        ),
     )
 }
 

@@ -123,6 +123,7 @@ def window_fairness_of(
         expected=expected,
         reference=info.extra.get("fairness_reference"),
         min_labels=settings.monitor.min_labels,
+        unfavorable=next((c for c in info.classes if c != favorable), None),
     )
 
 

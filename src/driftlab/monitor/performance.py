@@ -217,10 +217,20 @@ def window_performance(
         and interval is not None
         and (interval[0] > floor if lower_better else interval[1] < floor)
     )
-    verb = "dropped" if degraded or below_floor else "is stable"
+    better = interval is not None and (
+        interval[1] < before if lower_better else interval[0] > before
+    )
+    if degraded or below_floor:
+        verb = "dropped"
+    elif drop / scale > max_drop:  # beyond the limit, but the interval reaches the holdout
+        verb = "may have dropped (not significant yet)"
+    elif better:
+        verb = "improved"
+    else:
+        verb = "is stable"
     ci = f" (95% CI {num(interval[0])}–{num(interval[1])})" if interval else ""
     limit = ""
-    if degraded:
+    if drop / scale > max_drop and not below_floor:
         limit = f" (limit: a drop of {num(max_drop)})"
     elif below_floor:
         limit = f" ({'above the ceiling' if lower_better else 'below the floor'} {num(floor)})"  # type: ignore[arg-type]

@@ -82,15 +82,28 @@ class ConceptDrift:
     n: int  # labeled predictions in the stream
     message: str
     # The windowed test: the window's error rate against the training holdout's (one-sided
-    # two-proportion z-test), when the holdout error is known.
+    # two-proportion z-test for a rise), when the holdout error is known.
     reference_error: float | None = None
     window_error: float | None = None
     p_value: float | None = None
+    # Its verdict (see driftlab.monitor.concept.error_level): "higher" (significant and
+    # material: a finding), "higher_small" (significant, below the limit), "lower"
+    # (significantly fewer errors: an improvement), "same"; None when not tested.
+    level: str | None = None
+    # The two sentences ``message`` joins: the error level against training, and the change
+    # inside the window in label order (the detector's).
+    level_message: str = ""
+    change_message: str = ""
 
     @property
     def worsened(self) -> bool:
         """A change point where errors rose (detectors fire in both directions)."""
         return self.detected and (self.error_after or 0.0) > (self.error_before or 0.0)
+
+    @property
+    def improved(self) -> bool:
+        """A change point where errors fell: good news, never a finding."""
+        return self.detected and not self.worsened
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,8 @@ class EstimatedPerformance:
     metrics: dict[str, float]
     bands: dict[str, list[float]] = field(default_factory=dict)  # 95% sampling band
     message: str = ""
+    metric: str | None = None  # the metric the message leads with (it has a band)
+    reference: dict[str, float] = field(default_factory=dict)  # training holdout values
 
 
 @dataclass(frozen=True)

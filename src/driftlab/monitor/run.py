@@ -15,7 +15,7 @@ from driftlab.config import Feature
 from driftlab.errors import ConfigError, DataError
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.model_outputs import logged_outputs, prediction_feature
-from driftlab.monitor.concept import detect_concept_drift, error_rate_test
+from driftlab.monitor.concept import detect_concept_drift, error_level
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
 from driftlab.monitor.estimate import estimate_performance, estimate_regression
@@ -150,7 +150,7 @@ def monitor_window(
             "concept_drift",
             lambda: _with_error_test(
                 detect_concept_drift(frame, task=info.task.value, method=cfg.concept_detector),
-                frame, info,
+                frame, info, settings,
             ),
             None,
         )
@@ -224,16 +224,19 @@ def _estimated(frame: pd.DataFrame, info: ModelInfo) -> EstimatedPerformance | N
     )
 
 
-def _with_error_test(concept: ConceptDrift, frame: pd.DataFrame, info: ModelInfo) -> ConceptDrift:
-    """Add the windowed test: window error rate vs the training holdout's (classification)."""
+def _with_error_test(
+    concept: ConceptDrift, frame: pd.DataFrame, info: ModelInfo, settings: MonitorSettings
+) -> ConceptDrift:
+    """Add the error level: window error rate vs the training holdout's (classification)."""
     accuracy = info.metrics.get("accuracy")
     labeled = frame[frame["label"].notna()]
     if accuracy is None or labeled.empty or not info.task.is_classification:
         return concept
     errors = (labeled["prediction"].astype(str) != labeled["label"].astype(str)).to_numpy()
-    _, p = error_rate_test(1.0 - accuracy, info.n_test, errors.astype(float))
-    return replace(concept, reference_error=1.0 - accuracy, window_error=float(errors.mean()),
-                   p_value=float(p))  # fmt: skip
+    return error_level(concept, 1.0 - accuracy, info.n_test, errors.astype(float),
+                       alpha=settings.monitor.alpha,
+                       max_rise=settings.monitor.max_metric_drop,
+                       min_labels=settings.monitor.min_labels)  # fmt: skip
 
 
 def policy_for(
