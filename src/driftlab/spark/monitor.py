@@ -29,7 +29,7 @@ from driftlab.monitor.partial import PartContext, WindowPart, window_part
 from driftlab.monitor.settings import MonitorSettings
 from driftlab.monitor.source import OPTIONAL_COLUMNS, check_source_columns, complete_window
 from driftlab.registry.base import CHAMPION, Registry
-from driftlab.spark.session import read_table, spark_session
+from driftlab.spark.session import executor_errors, read_table, spark_session
 from driftlab.store import Store
 
 __all__ = ["monitor_dataframe", "monitor_source_spark", "scan_partitions"]
@@ -58,7 +58,8 @@ def scan_partitions(df: Any) -> tuple[dict[int, int], Counter[str]]:
         yield pd.DataFrame({"pid": [_partition_id()], "n": [n],
                             "versions": [pickle.dumps(versions)]})  # fmt: skip
 
-    rows = df.select(*cols).mapInPandas(count, "pid int, n long, versions binary").collect()
+    with executor_errors():
+        rows = df.select(*cols).mapInPandas(count, "pid int, n long, versions binary").collect()
     sizes = {r.pid: r.n for r in rows}
     versions: Counter[str] = Counter()
     for r in rows:
@@ -100,11 +101,10 @@ def monitor_dataframe(
             yield pd.DataFrame({"part": [pickle.dumps(part)]})
 
     parts = df.mapInPandas(summarize, "part binary").rdd.map(lambda r: pickle.loads(r.part))
-    if parts.isEmpty():
-        empty = complete_window(pd.DataFrame(columns=df.columns))
-        merged = window_part(empty, 0, ctx)
-    else:
-        merged = parts.treeReduce(WindowPart.merge)
+    with executor_errors():
+        merged = parts.treeReduce(WindowPart.merge) if not parts.isEmpty() else None
+    if merged is None:
+        merged = window_part(complete_window(pd.DataFrame(columns=df.columns)), 0, ctx)
     shared.destroy()
     return monitor_part(merged, bundle, settings)
 

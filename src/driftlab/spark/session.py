@@ -9,15 +9,18 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from driftlab import errors
 from driftlab.config.spark import SparkConfig
 from driftlab.errors import ConfigError, DataError, MissingDependencyError
 
 __all__ = [
     "DEFAULT_CONF",
+    "executor_errors",
     "executor_python",
     "parse_conf",
     "read_table",
@@ -111,3 +114,26 @@ def read_table(spark: Any, source: str) -> Any:
             "Parquet file or folder, or a table the session can see (e.g. a Hive table with "
             "spark.sql.catalogImplementation=hive in --spark-conf)"
         ) from e
+
+
+_RAISED = re.compile(r"driftlab\.errors\.(\w+): (.+)")
+
+
+@contextmanager
+def executor_errors() -> Iterator[None]:
+    """Re-raise a driftlab error raised on an executor as itself on the driver.
+
+    Spark reports a task's exception as its own (a Python traceback inside a Java one); the
+    user should read driftlab's message (which names the column and the fix), not a JVM stack.
+    """
+    try:
+        yield
+    except Exception as e:
+        found = _RAISED.findall(str(e))
+        if not found or type(e).__module__.startswith("driftlab"):
+            raise
+        kind, message = found[-1]
+        error = getattr(errors, kind, None)
+        if not (isinstance(error, type) and issubclass(error, errors.DriftlabError)):
+            raise
+        raise error(message.strip()) from e
