@@ -35,6 +35,9 @@ INSTALL_HINT = "pip install 'driftlab[spark]' (Spark also needs Java 17)"
 DEFAULT_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.ui.showConsoleProgress": "false",
+    # pyspark warns on every task that it does not "fully support" pandas 3; the calls driftlab
+    # makes (mapInPandas on Arrow batches) are covered by its tests.
+    "spark.executorEnv.PYTHONWARNINGS": "ignore::FutureWarning",
 }
 _TABLE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*){0,2}$")
 
