@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import reduce
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,7 @@ from tests.monitor.test_run import _logged
 def _parts(frame: pd.DataFrame, cuts: list[int], ctx: PartContext) -> WindowPart:
     bounds = [0, *cuts, len(frame)]
     parts = [
-        window_part(frame.iloc[a:b].reset_index(drop=True), a, ctx)
-        for a, b in zip(bounds, bounds[1:], strict=False)
+        window_part(frame.iloc[a:b].reset_index(drop=True), a, ctx) for a, b in pairwise(bounds)
     ]
     # Merged in a shuffled order, as a tree reduce may combine them.
     return reduce(WindowPart.merge, [parts[i] for i in (2, 0, 3, 1)])
@@ -66,6 +66,10 @@ def test_exact_counts_with_a_small_sample(
     exact = ["n_rows", "window_start", "window_end", "features", "drift_share",
              "drifted_features", "prediction_drift", "data_quality", "multivariate"]  # fmt: skip
     assert field_differences(part, whole, exact) == []
+    # Latency percentiles come from the sample; the throughput counts every row.
+    assert part.service is not None and whole.service is not None
+    assert part.service.n == whole.service.n == len(window)
+    assert part.service.throughput_per_s == pytest.approx(whole.service.throughput_per_s)
     assert part.performance is not None and whole.performance is not None
     assert part.performance.n_labeled == whole.performance.n_labeled
     assert part.performance.breakdown == whole.performance.breakdown
@@ -85,8 +89,8 @@ def test_counted_metrics_match_scikit_learn_regression(bundle: ModelBundle) -> N
     rng = np.random.default_rng(3)
     t, p = rng.normal(10, 3, 500), rng.normal(10, 3, 500)
     frame = pd.DataFrame({"label": t, "prediction": p})
-    counts = reduce(lambda a, b: a.merge(b),
-                    [label_counts(frame.iloc[i : i + 123], info) for i in range(0, 500, 123)])  # fmt: skip
+    parts = [label_counts(frame.iloc[i : i + 123], info) for i in range(0, 500, 123)]
+    counts = reduce(lambda a, b: a.merge(b), parts)
     got = counted_metrics(counts, info)
     assert got["mse"] == pytest.approx(skm.mean_squared_error(t, p), rel=1e-12)
     assert got["mae"] == pytest.approx(skm.mean_absolute_error(t, p), rel=1e-12)

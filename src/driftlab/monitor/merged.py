@@ -12,7 +12,7 @@ can give replaces what the sample gave:
 - from the row sample (``spark.sample_rows`` rows, a uniform sample): ROC AUC and the
   bootstrap interval of the primary metric (so with a sample smaller than the labeled rows
   the interval is wider than the whole window's: a conservative verdict), the label lag,
-  service latency, concept drift (in label order), estimated performance, fairness and
+  service latency percentiles, concept drift (in label order), estimated performance, fairness and
   compliance.
 
 When the sample holds every row, the result equals :func:`monitor_window` on the whole window.
@@ -25,6 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from driftlab.formatting import num
 from driftlab.metrics import weighted as wm
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.monitor.dataset import dataset_drift
@@ -39,7 +40,12 @@ from driftlab.monitor.performance import (
     usable_labels,
 )
 from driftlab.monitor.quality import EXTREME_SHARE, EXTREME_SPANS, extreme_values
-from driftlab.monitor.result import DataQuality, MonitoringResult, PerformanceResult
+from driftlab.monitor.result import (
+    DataQuality,
+    MonitoringResult,
+    PerformanceResult,
+    ServiceHealth,
+)
 from driftlab.monitor.run import (
     _Isolation,
     _multivariate,
@@ -150,6 +156,19 @@ def _quality(
     return DataQuality(extreme, spans, min_share)
 
 
+def _service(part: WindowPart, sampled: ServiceHealth | None) -> ServiceHealth | None:
+    """The sample's latency percentiles, with the whole window's row count and throughput."""
+    if sampled is None or part.ts_min is None or part.ts_max is None:
+        return sampled
+    span = (part.ts_max - part.ts_min).total_seconds()
+    throughput = part.n_rows / span if span > 0 else 0.0
+    # The message says the throughput in the formatting service_health used for the sample's.
+    message = sampled.message.replace(
+        f"{num(sampled.throughput_per_s)} predictions/s", f"{num(throughput)} predictions/s"
+    )
+    return replace(sampled, n=part.n_rows, throughput_per_s=throughput, message=message)
+
+
 def monitor_part(
     part: WindowPart, bundle: ModelBundle, settings: MonitorSettings
 ) -> MonitoringResult:
@@ -195,6 +214,7 @@ def monitor_part(
         multivariate=multivariate,
         data_quality=quality,
         performance=performance,
+        service=_service(part, sampled.service),
         check_errors=[e for e in sampled.check_errors if e.check not in _EXACT] + checks.errors,
     )
     return conclude(result)
