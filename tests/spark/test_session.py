@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,10 @@ def test_spark_conf_flags() -> None:
         parse_conf(["spark.executor.memory"])
 
 
-def test_a_source_that_is_neither_path_nor_table_is_named() -> None:
+def test_a_source_that_is_neither_path_nor_table_is_named(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"'no/such/file.parquet' is neither an existing Parquet"):
         read_table(None, "no/such/file.parquet")
+    csv = tmp_path / "rows.csv"
+    csv.write_text("a,b\n1,2\n")
+    with pytest.raises(DataError, match=r"is not Parquet; --engine spark reads Parquet"):
+        read_table(None, str(csv))

@@ -100,7 +100,13 @@ def parse_conf(pairs: list[str]) -> dict[str, str]:
 def read_table(spark: Any, source: str) -> Any:
     """The DataFrame of ``source``: a Parquet file or folder if the path exists, else a table
     of the Spark catalog (``db.table``). Nothing is read yet: Spark reads where the data is."""
-    if Path(source).exists() or "://" in source:
+    path = Path(source)
+    if path.is_file() and path.suffix not in (".parquet", ".pq"):
+        raise DataError(
+            f"source {source!r} is not Parquet; --engine spark reads Parquet files or folders "
+            "(convert it, e.g. pandas.read_csv(...).to_parquet(...)) or a table name"
+        )
+    if path.exists() or "://" in source:
         return spark.read.parquet(source)
     if not _TABLE.match(source):
         raise DataError(
