@@ -96,6 +96,25 @@ def postgres_schema(url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session (two cores) for every Spark test: starting one takes seconds.
+    driftlab's own session builder is used, so executors run this interpreter without
+    PYSPARK_PYTHON set by hand."""
+    import shutil
+
+    pytest.importorskip("pyspark", reason="pyspark is in the dev extra: pip install -e '.[dev]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs a Java runtime (17+): install Debian's openjdk-17-jre-headless")
+    from driftlab.config.spark import SparkConfig
+    from driftlab.spark.session import spark_session
+
+    conf = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+    session = spark_session(SparkConfig(master="local[2]", app_name="driftlab-tests", conf=conf))
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
 def seeded(
     project: Project, bundle: ModelBundle, ames: AmesScenario, tmp_path_factory
 ) -> Iterator[tuple[SqlStore, list[int]]]:

@@ -15,7 +15,8 @@ import driftlab.store
 
 def test_monitoring_core_imports_without_fastapi_mlflow_or_plotting() -> None:
     code = (
-        "import sys, driftlab.monitor, driftlab.stats, driftlab.profile, driftlab.metrics; "
+        "import sys, driftlab.monitor, driftlab.stats, driftlab.profile, driftlab.metrics, "
+        "driftlab.monitor.merged, driftlab.monitor.source; "
         # River (concept detectors) and SQLAlchemy load only when a run needs them.
         "heavy = ('fastapi', 'mlflow', 'plotly', 'pyspark', 'uvicorn', 'river', 'sqlalchemy'); "
         "heavy = [m for m in heavy if m in sys.modules]; "
@@ -23,6 +24,17 @@ def test_monitoring_core_imports_without_fastapi_mlflow_or_plotting() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_spark_engines_import_without_pyspark() -> None:
+    # The CLI imports them to say how to install pyspark when it is missing: importing them
+    # must not need it.
+    code = (
+        "import sys, driftlab.spark.monitor, driftlab.spark.predict, driftlab.spark.session; "
+        "print('pyspark' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_importing_driftlab_has_no_side_effects() -> None:

@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("monitor",),  # windows against the reference; prepares the reference it will need
     ("alerts",),  # rules and sinks over a MonitoringResult
     ("retrain", "feedback", "batch", "jobs", "report", "scenarios"),  # use cases, rendering
-    ("dashboard",),  # read-only pages over report
+    ("dashboard", "spark"),  # read-only pages over report; the Spark engines over jobs
     ("serve",),  # the HTTP app (mounts the dashboard)
     ("compose",),  # adapter choice from settings: store, registry, alert sinks
     ("demo",),  # the demo loop (takes its printers from the CLI)

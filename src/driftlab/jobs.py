@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
 
 from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_alerts
 from driftlab.config import Project
@@ -15,11 +18,20 @@ from driftlab.errors import ModelNotFoundError
 from driftlab.monitor import MonitoringResult, monitor_window, pick_version
 from driftlab.monitor.reference import prepare_reference
 from driftlab.monitor.settings import MonitorSettings
+from driftlab.monitor.source import check_source_columns, complete_window, read_source_file
 from driftlab.registry.base import CHAMPION, Registry
 from driftlab.store import Store, Window
 from driftlab.train import load_dataset, train_model
 
-__all__ = ["MonitorOutcome", "TrainOutcome", "monitor_job", "train_job"]
+__all__ = [
+    "MonitorOutcome",
+    "TrainOutcome",
+    "monitor_job",
+    "monitor_source_job",
+    "record_run",
+    "source_version",
+    "train_job",
+]
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,21 @@ def _monitor(
         if not frame.empty else None
     )  # fmt: skip
     result = with_alerts(monitor_window(frame, bundle, MonitorSettings.of(project), errors))
+    return record_run(project, store, result, version, sinks, window.describe())
+
+
+def record_run(
+    project: Project,
+    store: Store,
+    result: MonitoringResult,
+    version: str,
+    sinks: list[Sink],
+    window: str,
+) -> MonitorOutcome:
+    """Deliver a run's alerts (and all-clear notices), then store the run, its compliance
+    audit and its alerts. ``result`` has its alerts (:func:`with_alerts`); ``window`` says
+    which rows were checked, for the alert context."""
+    name = project.model_name
     # "All clear" for problems the previous run alerted on and this one no longer sees. Read
     # before this run is saved; notices are delivered and logged, but are not findings (they
     # stay out of result.alerts and so out of the exit code).
@@ -109,7 +136,7 @@ def _monitor(
         sinks,
         store,
         cooldown=timedelta(minutes=project.alerts.cooldown_minutes),
-        context={"model": name, "model_version": version, "window": window.describe()},
+        context={"model": name, "model_version": version, "window": window},
     )
     stored = result.to_dict()
     run_id = store.save_run(name, version, stored)
@@ -123,3 +150,40 @@ def _monitor(
         ],
     )
     return MonitorOutcome(result, run_id, deliveries)
+
+
+def monitor_source_job(
+    project: Project,
+    store: Store,
+    registry: Registry,
+    source: Path,
+    sinks: list[Sink],
+    *,
+    version: str | None = None,
+    lock_wait_s: float = 0.0,
+) -> MonitorOutcome:
+    """:func:`monitor_job` on a window read from a Parquet table instead of the store, in
+    this process (``driftlab monitor --source``; the Spark engine is :mod:`driftlab.spark`).
+
+    With ``version`` and a ``model_version`` column, only that version's rows are checked.
+    The table holds no error answers, so service health has no error counts."""
+    frame = complete_window(read_source_file(source))
+    name = project.model_name
+    with store.lock(name, "monitor", wait_s=lock_wait_s):
+        if version is not None and frame["model_version"].notna().any():
+            frame = frame[frame["model_version"].astype(str) == version].reset_index(drop=True)
+        version = version or source_version(frame, registry, name)
+        bundle = registry.load(name, version)
+        check_source_columns(frame.columns, bundle.info, str(source))
+        result = with_alerts(monitor_window(frame, bundle, MonitorSettings.of(project)))
+        return record_run(project, store, result, version, sinks, f"source {source}")
+
+
+def source_version(frame: pd.DataFrame, registry: Registry, name: str) -> str:
+    """The version that served most rows of a table (its ``model_version`` column), else the
+    champion."""
+    logged = frame["model_version"].notna().any()
+    version = (pick_version(frame) if logged else None) or registry.alias_version(name, CHAMPION)
+    if version is None:
+        raise ModelNotFoundError(f"model {name!r} has no versions; run 'driftlab train' first")
+    return version

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,38 +13,14 @@ pyspark = pytest.importorskip(
     "pyspark", reason="pyspark is in the dev extra: pip install -e '.[dev]'"
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
-        reason="Spark needs a Java runtime (17+): install Debian's openjdk-17-jre-headless",
-    ),
-]
+# The session is the shared `spark` fixture (tests/conftest.py); it skips without Java.
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
 FEATURES = [
     Feature(name="x", kind="numeric"),
     Feature(name="y", kind="numeric"),
     Feature(name="c", kind="categorical"),
 ]
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    from pyspark.sql import SparkSession
-
-    # Executors must run this interpreter (the one with driftlab and pandas installed).
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("driftlab-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _data(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from driftlab import compose
+from driftlab.cli.engine import Engine, EngineOpt, SparkConfOpt, SparkMasterOpt
 from driftlab.cli.options import (
     DEFAULT_CONFIG,
     EXIT_FOUND,
@@ -20,6 +22,11 @@ from driftlab.cli.options import (
     parse_time,
     setup_logging,
 )
+from driftlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from driftlab.config import Project
+    from driftlab.jobs import MonitorOutcome
 
 __all__ = ["audit", "models", "monitor", "runs"]
 
@@ -32,35 +39,79 @@ def monitor(
     since: Annotated[str | None, typer.Option(help="Window start, ISO time (UTC).")] = None,
     until: Annotated[str | None, typer.Option(help="Window end, ISO time (UTC).")] = None,
     version: Annotated[str | None, typer.Option(help="Only rows served by this version.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Read the window from a Parquet file or folder (or, with --engine spark, a "
+            "Spark/Hive table name) instead of the store; the whole table is the window.",
+        ),
+    ] = None,
+    engine: EngineOpt = Engine.local,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Compare a window of logged predictions with the training reference, score labeled
     rows, store the result and send alerts. Exit code 1 when an alert fired."""
     from driftlab.cli.render import print_result
-    from driftlab.jobs import monitor_job
-    from driftlab.store import Window
 
     setup_logging(err_console, verbose)
     p = compose.project(config)
-    start, end = parse_time(since, "--since"), parse_time(until, "--until")
-    window = Window(
-        start, end, None if (start or end) and last is None else (last or p.monitor.last_n)
-    )
-    out = monitor_job(
-        p,
-        compose.open_store(p),
-        compose.open_registry(p),
-        window,
-        compose.sinks(p),
-        version=version,
-    )
+    if source is None:
+        if engine is Engine.spark:
+            raise ConfigError(
+                "--engine spark reads the window from a table: add --source <Parquet path or "
+                "table name>"
+            )
+        from driftlab.jobs import monitor_job
+        from driftlab.store import Window
+
+        start, end = parse_time(since, "--since"), parse_time(until, "--until")
+        window = Window(
+            start, end, None if (start or end) and last is None else (last or p.monitor.last_n)
+        )
+        out = monitor_job(
+            p,
+            compose.open_store(p),
+            compose.open_registry(p),
+            window,
+            compose.sinks(p),
+            version=version,
+        )
+    else:
+        if last is not None or since or until:
+            raise ConfigError(
+                "--source reads the whole table as the window; drop --last/--since/--until "
+                "(filter the table first)"
+            )
+        out = _monitor_source(p, source, engine, version, spark_master, spark_conf or [])
     if as_json:
         emit_json({"run_id": out.run_id, **out.result.to_dict()})
     else:
         print_result(console, out.result, out.run_id)
     if out.result.alerts:
         raise typer.Exit(EXIT_FOUND)
+
+
+def _monitor_source(
+    p: Project,
+    source: str,
+    engine: Engine,
+    version: str | None,
+    master: str | None,
+    conf: list[str],
+) -> MonitorOutcome:
+    store, registry, sinks = compose.open_store(p), compose.open_registry(p), compose.sinks(p)
+    if engine is Engine.spark:
+        from driftlab.spark.monitor import monitor_source_spark
+        from driftlab.spark.session import parse_conf
+
+        return monitor_source_spark(p, store, registry, source, sinks, version=version,
+                                    master=master, conf=parse_conf(conf))  # fmt: skip
+    from driftlab.jobs import monitor_source_job
+
+    return monitor_source_job(p, store, registry, Path(source), sinks, version=version)
 
 
 def audit(

@@ -4,11 +4,12 @@ and ``driftlab feedback`` (late labels)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from driftlab import compose
+from driftlab.cli.engine import Engine, EngineOpt, SparkConfOpt, SparkMasterOpt
 from driftlab.cli.options import (
     DEFAULT_CONFIG,
     ConfigOpt,
@@ -19,14 +20,31 @@ from driftlab.cli.options import (
     err_console,
     setup_logging,
 )
+from driftlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from driftlab.config import Project
 
 __all__ = ["feedback", "predict"]
 
 
 def predict(
-    source: Annotated[Path, typer.Argument(help="Input rows, CSV or Parquet.")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Input rows, CSV or Parquet (with --engine spark: Parquet file or folder, or "
+            "a table name)."
+        ),
+    ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write predictions (.csv or .parquet).")
+        Path,
+        typer.Option(
+            "--out",
+            "--output",
+            "-o",
+            help="Where to write predictions (.csv or .parquet; with --engine spark a Parquet "
+            "folder of part files).",
+        ),
     ],
     config: ConfigOpt = DEFAULT_CONFIG,
     id_column: Annotated[
@@ -41,9 +59,25 @@ def predict(
         str | None, typer.Option(help="Model version to use (default: the champion).")
     ] = None,
     log: Annotated[
-        bool, typer.Option("--log/--no-log", help="Log predictions to the store for monitoring.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--log/--no-log",
+            help="Log predictions to the store for monitoring (default: yes; --engine spark "
+            "only writes the output).",
+        ),
+    ] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows scored per chunk.")] = 20_000,
+    engine: EngineOpt = Engine.local,
+    onnx: Annotated[
+        bool,
+        typer.Option(
+            "--onnx/--no-onnx",
+            help="--engine spark: score with ONNX Runtime when the model's ONNX export passes "
+            "its parity check (else scikit-learn).",
+        ),
+    ] = True,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -55,6 +89,11 @@ def predict(
 
     setup_logging(err_console, verbose)
     p = compose.project(config)
+    if engine is Engine.spark:
+        _predict_spark(p, source, out, id_column, version, log, onnx, spark_master,
+                       spark_conf or [], as_json)  # fmt: skip
+        return
+    log = True if log is None else log
     store = compose.open_store(p) if log else None
     progress = Progress(
         "[progress.description]{task.description}",
@@ -89,6 +128,40 @@ def predict(
     )
     if log:
         console.print(f"Logged {outcome.logged:,} new predictions to the store.")
+
+
+def _predict_spark(
+    p: Project,
+    source: Path,
+    out: Path,
+    id_column: str | None,
+    version: str | None,
+    log: bool | None,
+    onnx: bool,
+    master: str | None,
+    conf: list[str],
+    as_json: bool,
+) -> None:
+    if log:
+        raise ConfigError(
+            "--engine spark writes predictions to --out only; drop --log (score with the "
+            "default engine to log them, or load the output with request ids)"
+        )
+    from driftlab.spark.predict import predict_spark
+    from driftlab.spark.session import parse_conf
+
+    outcome = predict_spark(p, compose.open_registry(p), str(source), str(out), version=version,
+                            id_column=id_column, onnx=onnx, master=master,
+                            conf=parse_conf(conf))  # fmt: skip
+    if as_json:
+        emit_json(outcome.__dict__)
+        return
+    why = f" ({outcome.onnx_reason})" if outcome.onnx_reason else ""
+    console.print(
+        f"Scored [bold]{outcome.rows:,}[/] rows on Spark with {p.model_name} version "
+        f"{outcome.model_version} ({outcome.engine}{why}) in {outcome.seconds:.1f} s "
+        f"→ [bold]{outcome.output}[/]"
+    )
 
 
 def feedback(

@@ -9,6 +9,7 @@ key, the bad value and the fix. ``docs/settings.md`` is generated from these mod
   ``[retrain]``
 - :mod:`~driftlab.config.monitoring`: ``[monitor]``, ``[fairness]``, ``[compliance]``
 - :mod:`~driftlab.config.serving`: ``[serve]``
+- :mod:`~driftlab.config.spark`: ``[spark]`` (the session of ``--engine spark``)
 - :mod:`~driftlab.config.alerts`: ``[alerts]`` and ``[[alerts.channels]]``
 - :mod:`~driftlab.config.project`: the whole file, path resolution, environment overrides
 """
@@ -39,6 +40,7 @@ from driftlab.config.sections import (
     StoreConfig,
 )
 from driftlab.config.serving import ServeConfig
+from driftlab.config.spark import SparkConfig
 
 __all__ = [
     "ALERT_KINDS",
@@ -59,6 +61,7 @@ __all__ = [
     "Project",
     "RetrainConfig",
     "ServeConfig",
+    "SparkConfig",
     "StoreConfig",
     "Task",
     "load_project",

@@ -29,6 +29,7 @@ from driftlab.config.sections import (
     StoreConfig,
 )
 from driftlab.config.serving import ServeConfig
+from driftlab.config.spark import SparkConfig
 from driftlab.errors import ConfigError
 from driftlab.metric_names import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
@@ -58,6 +59,7 @@ class Project(Strict):
     alerts: AlertsConfig = AlertsConfig()
     fairness: FairnessConfig = FairnessConfig()
     compliance: ComplianceConfig = ComplianceConfig()
+    spark: SparkConfig = SparkConfig()
 
     @field_validator("features")
     @classmethod

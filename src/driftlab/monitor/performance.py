@@ -22,7 +22,7 @@ from driftlab.model_outputs import positive_probability
 from driftlab.monitor.result import PerformanceResult
 from driftlab.schema import _as_str
 
-__all__ = ["bootstrap_interval", "window_performance"]
+__all__ = ["bootstrap_interval", "judge_performance", "usable_labels", "window_performance"]
 
 
 def _positive_proba(window: pd.DataFrame, info: ModelInfo) -> np.ndarray | None:
@@ -141,7 +141,7 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
-def _usable_labels(window: pd.DataFrame, info: ModelInfo) -> pd.DataFrame:
+def usable_labels(window: pd.DataFrame, info: ModelInfo) -> pd.DataFrame:
     """Labeled rows that can be scored: a class the model knows, or a finite number."""
     labeled = window[window["label"].notna()]
     if info.task.is_classification:
@@ -183,11 +183,42 @@ def window_performance(
     lower-is-better metrics, above) the holdout value — a test, not a bare difference, so a
     handful of unlucky labels does not page anyone.
     """
-    labeled = _usable_labels(window, info)
+    labeled = usable_labels(window, info)
     n = len(labeled)
+    return judge_performance(
+        n,
+        lambda: _score(labeled, info),
+        info,
+        primary_metric=primary_metric,
+        min_labels=min_labels,
+        max_drop=max_drop,
+        floor=floor,
+        interval=lambda: bootstrap_interval(labeled, info, primary_metric),
+        breakdown=lambda: _breakdown(labeled, info),
+        coverage=n / len(window) if len(window) else 0.0,
+        label_lag=_label_lag(labeled) if n else {},
+    )
+
+
+def judge_performance(
+    n: int,
+    score: Callable[[], dict[str, float]],
+    info: ModelInfo,
+    *,
+    primary_metric: str,
+    min_labels: int,
+    max_drop: float,
+    floor: float | None,
+    interval: Callable[[], tuple[float, float] | None],
+    breakdown: Callable[[], dict[str, object]],
+    coverage: float,
+    label_lag: dict[str, float],
+) -> PerformanceResult:
+    """The verdict of :func:`window_performance` from ``n`` usable labels and what was
+    measured on them (callables: computed only when the verdict needs them). A distributed
+    engine passes metrics merged from exact counts here, so both decide alike."""
     ref = dict(info.metrics)
-    coverage = n / len(window) if len(window) else 0.0
-    lag = _label_lag(labeled) if n else {}
+    lag = label_lag
     if n < min_labels:
         return PerformanceResult(
             "insufficient_labels", n, {}, ref, primary_metric,
@@ -195,7 +226,7 @@ def window_performance(
             f"{min_labels} needed for a performance verdict.",
             coverage=coverage, label_lag=lag,
         )  # fmt: skip
-    metrics = _score(labeled, info)
+    metrics = score()
     now, before = metrics.get(primary_metric), ref.get(primary_metric)
     if now is None or before is None:
         return PerformanceResult(
@@ -206,19 +237,19 @@ def window_performance(
     lower_better = primary_metric in LOWER_IS_BETTER
     drop = (now - before) if lower_better else (before - now)
     scale = abs(before) if lower_better and before else 1.0
-    interval = bootstrap_interval(labeled, info, primary_metric)
-    significant = interval is not None and (
-        interval[0] > before if lower_better else interval[1] < before
+    ci_bounds = interval()
+    significant = ci_bounds is not None and (
+        ci_bounds[0] > before if lower_better else ci_bounds[1] < before
     )
     degraded = drop / scale > max_drop and significant
     # The absolute floor (a ceiling for lower-is-better metrics), with the same evidence bar.
     below_floor = (
         floor is not None
-        and interval is not None
-        and (interval[0] > floor if lower_better else interval[1] < floor)
+        and ci_bounds is not None
+        and (ci_bounds[0] > floor if lower_better else ci_bounds[1] < floor)
     )
-    better = interval is not None and (
-        interval[1] < before if lower_better else interval[0] > before
+    better = ci_bounds is not None and (
+        ci_bounds[1] < before if lower_better else ci_bounds[0] > before
     )
     if degraded or below_floor:
         verb = "dropped"
@@ -228,7 +259,7 @@ def window_performance(
         verb = "improved"
     else:
         verb = "is stable"
-    ci = f" (95% CI {num(interval[0])}–{num(interval[1])})" if interval else ""
+    ci = f" (95% CI {num(ci_bounds[0])}–{num(ci_bounds[1])})" if ci_bounds else ""
     limit = ""
     if drop / scale > max_drop and not below_floor:
         limit = f" (limit: a drop of {num(max_drop)})"
@@ -241,6 +272,6 @@ def window_performance(
     degraded = degraded or below_floor
     return PerformanceResult(
         "degraded" if degraded else "ok", n, metrics, ref, primary_metric, message,
-        interval=list(interval) if interval else None, coverage=coverage, label_lag=lag,
-        breakdown=_breakdown(labeled, info),
+        interval=list(ci_bounds) if ci_bounds else None, coverage=coverage, label_lag=lag,
+        breakdown=breakdown(),
     )  # fmt: skip

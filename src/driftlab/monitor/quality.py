@@ -26,7 +26,14 @@ from driftlab.formatting import num
 from driftlab.monitor.result import DataQuality, ExtremeValues
 from driftlab.profile import NumericProfile, Profile
 
-__all__ = ["EXAMPLES", "EXTREME_SHARE", "EXTREME_SPANS", "data_quality", "extreme_bounds"]
+__all__ = [
+    "EXAMPLES",
+    "EXTREME_SHARE",
+    "EXTREME_SPANS",
+    "data_quality",
+    "extreme_bounds",
+    "extreme_values",
+]
 
 # Beyond the reference's min or max by more than this many reference ranges.
 EXTREME_SPANS = 2.0
@@ -69,17 +76,27 @@ def _extreme(
     bad = present[~np.isfinite(present) | (present < lower) | (present > upper)]
     if bad.size == 0:
         return None
+    return extreme_values(name, int(bad.size), bad, ref, n_rows, spans)
+
+
+def extreme_values(
+    name: str, n_bad: int, candidates: np.ndarray, ref: NumericProfile, n_rows: int, spans: float
+) -> ExtremeValues:
+    """The finding for ``n_bad`` extreme values of ``name`` among ``n_rows`` rows; the
+    examples are the most extreme of ``candidates`` (extreme values: all of them, or the
+    examples of partial results being merged)."""
+    lower, upper = extreme_bounds(ref.min, ref.max, spans)
     # Most extreme first: by how far outside the reference's range, in either direction.
     with np.errstate(over="ignore", invalid="ignore"):
-        distance = np.maximum(ref.min - bad, bad - ref.max)
-    examples = [float(v) for v in bad[np.argsort(-distance, kind="stable")][:EXAMPLES]]
-    share = bad.size / n_rows
+        distance = np.maximum(ref.min - candidates, candidates - ref.max)
+    examples = [float(v) for v in candidates[np.argsort(-distance, kind="stable")][:EXAMPLES]]
+    share = n_bad / n_rows
     message = (
-        f"{bad.size} of {n_rows} values of {name} ({share:.1%}) lie far outside the training "
+        f"{n_bad} of {n_rows} values of {name} ({share:.1%}) lie far outside the training "
         f"range {num(ref.min)} to {num(ref.max)} (extreme: below {num(lower)} or above "
         f"{num(upper)}), e.g. {', '.join(num(v) for v in examples)}."
     )
-    return ExtremeValues(name, int(bad.size), share, lower, upper, examples, message)
+    return ExtremeValues(name, n_bad, share, lower, upper, examples, message)
 
 
 def data_quality(

@@ -274,10 +274,15 @@ def _prediction_drift(
     values = logged_outputs(frame, bundle.info)
     if values is None:
         return None
-    feature = prediction_feature(bundle.info)
-    window = build_profile(values, [feature], reference=bundle.outputs)
+    window = build_profile(values, [prediction_feature(bundle.info)], reference=bundle.outputs)
+    return _output_drift(bundle.outputs, window, policy)
+
+
+def _output_drift(reference: Profile, window: Profile, policy: DriftPolicy) -> FeatureDrift:
+    """Prediction drift from the outputs' profiles (exact profiles merged by an engine that
+    never holds the window's rows come here too)."""
     single = replace(policy, rules={})  # one comparison: nothing to correct across
-    (result,) = compare_profiles(bundle.outputs, window, replace(single, correction="none"))
+    (result,) = compare_profiles(reference, window, replace(single, correction="none"))
     if result.drifted:
         result = replace(result, message=result.message.replace(
             "Data drift detected on feature prediction", "Prediction drift detected: model output"
