@@ -29,6 +29,7 @@ from driftlab.store.records import (
     StoredDecision,
     StoredRun,
     Window,
+    WindowSpan,
 )
 
 
@@ -63,5 +64,6 @@ __all__ = [
     "StoredDecision",
     "StoredRun",
     "Window",
+    "WindowSpan",
     "WindowSource",
 ]

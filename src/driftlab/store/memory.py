@@ -41,6 +41,7 @@ from driftlab.store.records import (
     StoredAlert,
     StoredDecision,
     StoredRun,
+    WindowSpan,
 )
 
 __all__ = ["MemoryStore"]
@@ -186,6 +187,26 @@ class MemoryStore:
             rows = rows[-last_n:] if last_n > 0 else []
         return window_frame(rows)
 
+    def window_span(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        model_version: str | None = None,
+    ) -> WindowSpan:
+        rows = self._window(model_name, start, end, model_version)
+        if last_n is not None:
+            rows = rows[-last_n:] if last_n > 0 else []
+        if not rows:
+            return WindowSpan(0, None, None, {})
+        versions: dict[str, int] = {}
+        for r in rows:
+            versions[r[2]] = versions.get(r[2], 0) + 1
+        return WindowSpan(len(rows), (rows[0][1], rows[0][0]), (rows[-1][1], rows[-1][0]),
+                          versions)  # fmt: skip
+
     def iter_window(
         self,
         model_name: str,
@@ -194,8 +215,16 @@ class MemoryStore:
         end: datetime | None = None,
         chunk_rows: int = 50_000,
         model_version: str | None = None,
+        span: WindowSpan | None = None,
     ) -> Iterator[pd.DataFrame]:
         rows = self._window(model_name, start, end, model_version)
+        if span is not None:
+            lo, hi = span.first, span.last
+            rows = [] if lo is None or hi is None else [
+                r for r in rows if lo <= (r[1], r[0]) <= hi
+            ]  # fmt: skip
+        # The rows live in this process anyway; what the fake keeps from the real stores is
+        # that the caller is handed one chunk at a time.
         for i in range(0, len(rows), chunk_rows):
             yield window_frame(rows[i : i + chunk_rows])
 
