@@ -20,9 +20,10 @@ from driftlab.metrics import weighted as wm
 from driftlab.model import ModelInfo
 from driftlab.model_outputs import positive_probability
 from driftlab.monitor.result import PerformanceResult
+from driftlab.monitor.tally import Counted
 from driftlab.schema import _as_str
 
-__all__ = ["bootstrap_interval", "window_performance"]
+__all__ = ["bootstrap_interval", "usable_labels", "window_performance"]
 
 
 def _positive_proba(window: pd.DataFrame, info: ModelInfo) -> np.ndarray | None:
@@ -141,7 +142,7 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
-def _usable_labels(window: pd.DataFrame, info: ModelInfo) -> pd.DataFrame:
+def usable_labels(window: pd.DataFrame, info: ModelInfo) -> pd.DataFrame:
     """Labeled rows that can be scored: a class the model knows, or a finite number."""
     labeled = window[window["label"].notna()]
     if info.task.is_classification:
@@ -175,6 +176,7 @@ def window_performance(
     min_labels: int,
     max_drop: float,
     floor: float | None = None,
+    counted: Counted | None = None,
 ) -> PerformanceResult:
     """Score the labeled rows of ``window``; compare the primary metric with the holdout's.
 
@@ -182,12 +184,18 @@ def window_performance(
     significant: the window's 95 % bootstrap interval lies entirely below (or, for
     lower-is-better metrics, above) the holdout value — a test, not a bare difference, so a
     handful of unlucky labels does not page anyone.
+
+    ``counted``: the exact figures of a larger window, of which ``window`` is a uniform
+    sample (see :mod:`driftlab.monitor.tally`). The point metrics, coverage and breakdown are
+    then the whole window's; the interval and the label lag are the sample's, and the
+    message says so.
     """
-    labeled = _usable_labels(window, info)
-    n = len(labeled)
+    labeled = usable_labels(window, info)
+    n = len(labeled) if counted is None else counted.n_labeled
     ref = dict(info.metrics)
-    coverage = n / len(window) if len(window) else 0.0
-    lag = _label_lag(labeled) if n else {}
+    n_rows = len(window) if counted is None else counted.n_rows
+    coverage = n / n_rows if n_rows else 0.0
+    lag = _label_lag(labeled) if len(labeled) else {}
     if n < min_labels:
         return PerformanceResult(
             "insufficient_labels", n, {}, ref, primary_metric,
@@ -195,7 +203,7 @@ def window_performance(
             f"{min_labels} needed for a performance verdict.",
             coverage=coverage, label_lag=lag,
         )  # fmt: skip
-    metrics = _score(labeled, info)
+    metrics = _score(labeled, info) if counted is None else counted.metrics
     now, before = metrics.get(primary_metric), ref.get(primary_metric)
     if now is None or before is None:
         return PerformanceResult(
@@ -238,9 +246,14 @@ def window_performance(
         f"Model performance {verb}: {primary_metric} {num(now)}{ci} on {n} labeled predictions "
         f"vs {num(before)} on the training holdout{limit}."
     )
+    if counted is not None:
+        message += (
+            f" The interval is from a uniform sample of {len(labeled)} of them "
+            "(monitor.max_rows_in_memory)."
+        )
     degraded = degraded or below_floor
     return PerformanceResult(
         "degraded" if degraded else "ok", n, metrics, ref, primary_metric, message,
         interval=list(interval) if interval else None, coverage=coverage, label_lag=lag,
-        breakdown=_breakdown(labeled, info),
+        breakdown=_breakdown(labeled, info) if counted is None else counted.breakdown,
     )  # fmt: skip

@@ -64,6 +64,6 @@ __all__ = [
     "StoredDecision",
     "StoredRun",
     "Window",
-    "WindowSpan",
     "WindowSource",
+    "WindowSpan",
 ]

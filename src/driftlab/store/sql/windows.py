@@ -46,7 +46,10 @@ def _window_query(
 
 
 def _scoped(
-    q: Any, model_name: str, start: datetime | None, end: datetime | None,
+    q: Any,
+    model_name: str,
+    start: datetime | None,
+    end: datetime | None,
     model_version: str | None,
 ) -> Any:
     p = predictions
