@@ -12,7 +12,7 @@ from datetime import timedelta
 from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_alerts
 from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
-from driftlab.monitor import MonitoringResult, monitor_window, pick_version
+from driftlab.monitor import MonitoringResult, monitor_chunks
 from driftlab.monitor.reference import prepare_reference
 from driftlab.monitor.settings import MonitorSettings
 from driftlab.registry.base import CHAMPION, Registry
@@ -20,6 +20,9 @@ from driftlab.store import Store, Window
 from driftlab.train import load_dataset, train_model
 
 __all__ = ["MonitorOutcome", "TrainOutcome", "monitor_job", "train_job"]
+
+# Rows read from the store at a time by the monitor job.
+CHUNK_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -80,26 +83,36 @@ def _monitor(
     sinks: list[Sink],
     version: str | None,
 ) -> MonitorOutcome:
+    window_version = version
     name = project.model_name
-    # The version filter is the store's, before last_n: the last n rows *of that version*.
-    frame = store.read_window(
+    settings = MonitorSettings.of(project)
+    # Where the window lies is read first (the version filter is the store's, before last_n:
+    # the last n rows *of that version*); its rows are then streamed, one chunk in memory at
+    # a time, so memory does not grow with the window (monitor.max_rows_in_memory).
+    span = store.window_span(
         name, start=window.start, end=window.end, last_n=window.last_n, model_version=version
     )
     # Inputs do not depend on the model, so a window that spans a promotion is compared as a
     # whole with the reference of the version that served most of it.
-    version = version or pick_version(frame) or registry.alias_version(name, CHAMPION)
+    version = version or span.main_version() or registry.alias_version(name, CHAMPION)
     if version is None:
         raise ModelNotFoundError(f"model {name!r} has no versions; run 'driftlab train' first")
     bundle = registry.load(name, version)
     # Error answers logged in the same span as the window's predictions, its last one
     # included (count_errors' end is exclusive; times are stored to the microsecond).
     errors = (
-        store.count_errors(
-            name, start=frame["ts"].min(), end=frame["ts"].max() + timedelta(microseconds=1)
-        )
-        if not frame.empty else None
+        store.count_errors(name, start=span.start, end=span.end + timedelta(microseconds=1))
+        if span.start is not None and span.end is not None else None
     )  # fmt: skip
-    result = with_alerts(monitor_window(frame, bundle, MonitorSettings.of(project), errors))
+    chunks = store.iter_window(
+        name,
+        start=window.start,
+        end=window.end,
+        chunk_rows=min(CHUNK_ROWS, settings.monitor.max_rows_in_memory),
+        model_version=window_version,
+        span=span,
+    )
+    result = with_alerts(monitor_chunks(chunks, bundle, settings, errors))
     # "All clear" for problems the previous run alerted on and this one no longer sees. Read
     # before this run is saved; notices are delivered and logged, but are not findings (they
     # stay out of result.alerts and so out of the exit code).
