@@ -20,7 +20,7 @@ from driftlab.config import Project, Task
 from driftlab.model import ModelBundle
 from driftlab.monitor import MonitoringResult, monitor_chunks, monitor_window
 from driftlab.monitor.settings import MonitorSettings
-from driftlab.monitor.tally import ClassTally, RegressionTally
+from driftlab.monitor.tally import ClassTally, RegressionTally, ScoreCounts
 from driftlab.scenarios.ames import AmesScenario
 from driftlab.store import PredictionRecord, Store
 from tests.monitor.test_run import _logged
@@ -90,8 +90,8 @@ def test_a_window_under_the_cap_streamed_from_the_store_is_the_whole_window(
     )
     settings = MonitorSettings.of(project)
     span = sql_store.window_span("ames", last_n=len(logged))
-    pages = list(sql_store.iter_window("ames", chunk_rows=97, span=span))
-    assert len(pages) > 5 and max(len(p) for p in pages) == 97
+    pages = list(sql_store.iter_window("ames", chunk_rows=37, span=span))
+    assert len(pages) > 5 and max(len(p) for p in pages) == 37
     streamed = monitor_chunks(iter(pages), bundle, settings, max_rows=len(logged))
     whole = monitor_window(sql_store.read_window("ames"), bundle, settings)
     assert streamed.sampled is None and streamed.concept is not None
@@ -139,7 +139,7 @@ def test_above_the_cap_counts_and_realized_metrics_are_exact(
     classes = bundle.info.classes
     proba = np.column_stack([p_pos if c == pos else 1 - p_pos for c in classes])
     assert m["log_loss"] == pytest.approx(skm.log_loss(yt, proba, labels=classes), rel=1e-9)
-    assert m["roc_auc"] == pytest.approx(skm.roc_auc_score(yt == pos, p_pos), abs=1e-5)
+    assert m["roc_auc"] == pytest.approx(skm.roc_auc_score(yt == pos, p_pos), rel=1e-12)
     assert (
         perf.breakdown["confusion_matrix"] == skm.confusion_matrix(yt, yp, labels=classes).tolist()
     )
@@ -170,11 +170,28 @@ def test_the_class_tally_matches_scikit_learn(bundle: ModelBundle, chunk: int) -
     yt, yp, pos = frame["label"], frame["prediction"], info.positive_class
     p_pos = np.where(yp == pos, frame["probability"], 1 - frame["probability"])
     assert got["accuracy"] == pytest.approx(skm.accuracy_score(yt, yp))
-    assert got["f1"] == pytest.approx(skm.f1_score(yt, yp, pos_label=pos))
-    assert got["precision"] == pytest.approx(skm.precision_score(yt, yp, pos_label=pos))
-    exact = skm.roc_auc_score(yt == pos, p_pos)
-    assert abs(got["roc_auc"] - exact) <= tally.auc_error_bound() + 1e-12
-    assert abs(got["roc_auc"] - exact) < 1e-5
+    # The positive class's scores (labels=[pos]: a third value among the predictions).
+    one = {"labels": [pos], "average": "micro"}
+    assert got["f1"] == pytest.approx(skm.f1_score(yt, yp, **one))
+    assert got["precision"] == pytest.approx(skm.precision_score(yt, yp, **one))
+    assert got["recall"] == pytest.approx(skm.recall_score(yt, yp, **one))
+    assert got["roc_auc"] == pytest.approx(skm.roc_auc_score(yt == pos, p_pos), rel=1e-12)
+    assert tally.auc_error_bound() == 0.0
+
+
+def test_roc_auc_beyond_the_distinct_scores_kept_is_within_its_bound() -> None:
+    rng = np.random.default_rng(11)
+    y = rng.random(20_000) < 0.3
+    # Scores crowding near 1, as a confident model's do, and some exact ties.
+    p = np.clip(1 - np.exp(-rng.gamma(2 + 3 * y, 2.0)), 0, 1).round(9)
+    counts = ScoreCounts(max_scores=4096)
+    for i in range(0, len(y), 3000):
+        counts.add(p[i : i + 3000], y[i : i + 3000])
+    exact = skm.roc_auc_score(y, p)
+    assert counts.binned and counts.scores.size <= 4096
+    assert 0 < counts.error_bound() < 0.01
+    assert abs(counts.roc_auc() - exact) <= counts.error_bound()  # type: ignore[operator]
+    assert abs(counts.roc_auc() - exact) < 1e-3  # type: ignore[operator]
 
 
 def test_the_multiclass_and_regression_tallies_match_scikit_learn(bundle: ModelBundle) -> None:

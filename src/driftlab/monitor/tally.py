@@ -10,10 +10,12 @@ what it needs of them is a handful of sums that add across chunks:
 - regression: n, Σ(t − p)², Σ|t − p|, Σ|t − p| / max(|t|, ε), and the target's mean and
   squared deviations (merged as Chan et al. do), which give MSE, RMSE, MAE, MAPE and R².
 
-ROC AUC from the score histogram is the Mann–Whitney statistic with pairs in one bin counted
-as ties: it differs from the exact value only through positive–negative pairs that share a
-bin, by at most ``½ · Σ_b pos_b · neg_b / (P · N)`` (:attr:`ClassTally.auc_error_bound`) —
-below 1e-5 for any spread of scores at the default :data:`AUC_BINS`.
+ROC AUC is the Mann–Whitney statistic (ties count one half, as scikit-learn's) over the
+positive and negative counts per distinct score, merged chunk by chunk: exact. Should a window
+hold more than :data:`MAX_SCORES` distinct scores, the counts fold into that many bins of the
+score's logit (fine where probabilities crowd near 0 or 1), and pairs in one bin count as
+ties: the value then differs from the exact one by at most ``½ · Σ_b pos_b · neg_b / (P · N)``
+(:meth:`ClassTally.auc_error_bound`, 0 while exact).
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ import pandas as pd
 from driftlab.model import ModelInfo
 from driftlab.model_outputs import positive_probability
 
-__all__ = ["AUC_BINS", "ClassTally", "Counted", "RegressionTally", "tally_for"]
+__all__ = ["MAX_SCORES", "ClassTally", "Counted", "RegressionTally", "ScoreCounts", "tally_for"]
 
-# Score bins of the ROC AUC histogram: 2**20 bins of width ~1e-6 (16 MB of counts).
-AUC_BINS = 2**20
+# Distinct scores kept exactly for ROC AUC (24 bytes each: 24 MB at most), and beyond that the
+# number of logit bins they fold into.
+MAX_SCORES = 2**20
+# Logits are binned over [-LOGIT_SPAN, LOGIT_SPAN]; float64 probabilities reach about ±37.
+LOGIT_SPAN = 40.0
 # scikit-learn's clipping of probabilities in log loss, and its MAPE guard against t = 0.
 EPS = float(np.finfo(np.float64).eps)
 
@@ -47,8 +52,65 @@ class Counted:
 
 
 @dataclass
+class ScoreCounts:
+    """Positive and negative counts per distinct score (ascending), merged chunk by chunk."""
+
+    scores: np.ndarray = field(default_factory=lambda: np.empty(0))
+    pos: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    neg: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    binned: bool = False  # folded into logit bins (scores are then bin numbers)
+    max_scores: int = MAX_SCORES
+
+    def add(self, score: np.ndarray, is_pos: np.ndarray) -> None:
+        if self.binned:
+            score = _logit_bin(score, self.max_scores)
+        self._merge(
+            np.concatenate([self.scores, score]),
+            np.concatenate([self.pos, is_pos.astype(np.int64)]),
+            np.concatenate([self.neg, (~is_pos).astype(np.int64)]),
+        )
+        if self.scores.size > self.max_scores and not self.binned:
+            self.binned = True
+            self._merge(_logit_bin(self.scores, self.max_scores), self.pos, self.neg)
+
+    def _merge(self, score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
+        if score.size == 0:
+            return
+        # A stable sort is a merge of the two sorted runs here (kept counts, then the chunk).
+        order = np.argsort(score, kind="stable")
+        score, pos, neg = score[order], pos[order], neg[order]
+        starts = np.flatnonzero(np.r_[True, score[1:] != score[:-1]])
+        self.scores = score[starts]
+        self.pos, self.neg = np.add.reduceat(pos, starts), np.add.reduceat(neg, starts)
+
+    def roc_auc(self) -> float | None:
+        """Mann–Whitney, ties one half; None with one class only (undefined)."""
+        n_pos, n_neg = int(self.pos.sum()), int(self.neg.sum())
+        if n_pos == 0 or n_neg == 0:
+            return None
+        pos, neg = self.pos.astype(np.float64), self.neg.astype(np.float64)
+        below = np.cumsum(neg) - neg
+        return float((pos * (below + 0.5 * neg)).sum() / (n_pos * n_neg))
+
+    def error_bound(self) -> float:
+        """How far :meth:`roc_auc` can be from the exact value: 0 unless binned."""
+        n_pos, n_neg = int(self.pos.sum()), int(self.neg.sum())
+        if not self.binned or n_pos == 0 or n_neg == 0:
+            return 0.0
+        return float(0.5 * (self.pos.astype(np.float64) * self.neg).sum() / (n_pos * n_neg))
+
+
+def _logit_bin(p: np.ndarray, bins: int) -> np.ndarray:
+    """The logit bin of each probability (bin numbers as floats, in the order of ``p``)."""
+    with np.errstate(divide="ignore"):
+        logit = np.log(p) - np.log1p(-p)
+    x = (np.clip(logit, -LOGIT_SPAN, LOGIT_SPAN) + LOGIT_SPAN) / (2 * LOGIT_SPAN)
+    return np.minimum(np.floor(x * bins), bins - 1)
+
+
+@dataclass
 class ClassTally:
-    """Confusion counts, summed log loss and the score histogram of a classifier's window."""
+    """Confusion counts, summed log loss and score counts of a classifier's window."""
 
     info: ModelInfo
     n_rows: int = 0
@@ -56,8 +118,7 @@ class ClassTally:
     log_loss_sum: float = 0.0
     has_proba: bool = True  # False once a labeled row has no probability (as _score sees it)
     outside: bool = False  # a label that is none of the classes as text (no log loss then)
-    pos_hist: np.ndarray | None = None
-    neg_hist: np.ndarray | None = None
+    auc: ScoreCounts | None = None  # binary tasks with probabilities
 
     def __post_init__(self) -> None:
         # One more row and column than classes: a label, or a prediction, outside them.
@@ -89,44 +150,27 @@ class ClassTally:
             return
         pos = positive_probability(labeled, self.info)
         if pos is None:
-            self.has_proba, self.pos_hist, self.neg_hist = False, None, None
+            self.has_proba, self.auc = False, None
             return
         is_pos = t == self.classes.index(self.positive)
         # As scikit-learn's log_loss: clip each column to [eps, 1 - eps], renormalize the row.
         p_pos, p_neg = np.clip(pos, EPS, 1 - EPS), np.clip(1.0 - pos, EPS, 1 - EPS)
         p_true = np.where(is_pos, p_pos, p_neg) / (p_pos + p_neg)
         self.log_loss_sum += float(-np.log(p_true).sum())
-        bins = np.clip((pos * AUC_BINS).astype(np.int64), 0, AUC_BINS - 1)
-        if self.pos_hist is None or self.neg_hist is None:
-            self.pos_hist = np.zeros(AUC_BINS, dtype=np.int64)
-            self.neg_hist = np.zeros(AUC_BINS, dtype=np.int64)
-        self.pos_hist += np.bincount(bins[is_pos], minlength=AUC_BINS)
-        self.neg_hist += np.bincount(bins[~is_pos], minlength=AUC_BINS)
+        if self.auc is None:
+            self.auc = ScoreCounts()
+        self.auc.add(pos, is_pos)
 
     @property
     def n_labeled(self) -> int:
         return int(self.cm.sum())
 
     def roc_auc(self) -> float | None:
-        """Mann–Whitney over the histogram; None with one class only (undefined)."""
-        if self.pos_hist is None or self.neg_hist is None:
-            return None
-        n_pos, n_neg = int(self.pos_hist.sum()), int(self.neg_hist.sum())
-        if n_pos == 0 or n_neg == 0:
-            return None
-        pos, neg = self.pos_hist.astype(np.float64), self.neg_hist.astype(np.float64)
-        below = np.cumsum(neg) - neg
-        return float((pos * (below + 0.5 * neg)).sum() / (n_pos * n_neg))
+        return None if self.auc is None else self.auc.roc_auc()
 
     def auc_error_bound(self) -> float:
         """How far :meth:`roc_auc` can be from the exact ROC AUC of the same rows."""
-        if self.pos_hist is None or self.neg_hist is None:
-            return 0.0
-        n_pos, n_neg = int(self.pos_hist.sum()), int(self.neg_hist.sum())
-        if n_pos == 0 or n_neg == 0:
-            return 0.0
-        shared = (self.pos_hist.astype(np.float64) * self.neg_hist).sum()
-        return float(0.5 * shared / (n_pos * n_neg))
+        return 0.0 if self.auc is None else self.auc.error_bound()
 
     def counted(self) -> Counted:
         k, cm = len(self.classes), self.cm

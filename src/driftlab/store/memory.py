@@ -217,16 +217,24 @@ class MemoryStore:
         model_version: str | None = None,
         span: WindowSpan | None = None,
     ) -> Iterator[pd.DataFrame]:
-        rows = self._window(model_name, start, end, model_version)
-        if span is not None:
-            lo, hi = span.first, span.last
-            rows = [] if lo is None or hi is None else [
-                r for r in rows if lo <= (r[1], r[0]) <= hi
-            ]  # fmt: skip
-        # The rows live in this process anyway; what the fake keeps from the real stores is
-        # that the caller is handed one chunk at a time.
-        for i in range(0, len(rows), chunk_rows):
-            yield window_frame(rows[i : i + chunk_rows])
+        # Page by (ts, request_id) as the SQL store does, each page read when asked for: the
+        # caller holds one chunk at a time, and rows logged meanwhile behave alike.
+        lo, hi = (span.first, span.last) if span is not None else (None, None)
+        if span is not None and (lo is None or hi is None):
+            return
+        after: tuple[datetime, str] | None = None
+        while True:
+            page = [
+                r for r in self._window(model_name, start, end, model_version)
+                if (after is None or (r[1], r[0]) > after)
+                and (lo is None or lo <= (r[1], r[0])) and (hi is None or (r[1], r[0]) <= hi)
+            ][:chunk_rows]  # fmt: skip
+            if not page:
+                return
+            yield window_frame(page)
+            if len(page) < chunk_rows:
+                return
+            after = (page[-1][1], page[-1][0])
 
     def count_errors(
         self, model_name: str, *, start: datetime | None = None, end: datetime | None = None
