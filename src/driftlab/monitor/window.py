@@ -141,7 +141,9 @@ class _Stream:
         self.pieces.append(chunk[keep])
         self.keys.append(keys[keep])
         self.held += int(keep.sum())
-        if self.held > 2 * self.cap:  # compact now and then, not on every chunk
+        # Compact now and then, not on every chunk: once the sample is full, only about
+        # cap / rows-so-far of a chunk's rows pass the threshold, so this is rare.
+        if self.held > self.cap + self.cap // 4:
             self._compact()
 
     def _count(self, chunk: pd.DataFrame, offset: int) -> None:
