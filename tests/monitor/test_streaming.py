@@ -4,6 +4,7 @@ cap, exact counts and realized metrics beyond it, and memory that does not grow 
 from __future__ import annotations
 
 import gc
+import os
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
@@ -23,6 +24,7 @@ from driftlab.monitor.settings import MonitorSettings
 from driftlab.monitor.tally import ClassTally, RegressionTally, ScoreCounts
 from driftlab.scenarios.ames import AmesScenario
 from driftlab.store import PredictionRecord, Store
+from tests.conftest import POSTGRES_ENV, _store_params, postgres_schema
 from tests.monitor.test_run import _logged
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -57,20 +59,15 @@ def _records(frame: pd.DataFrame, features: list[str]) -> list[PredictionRecord]
     ]  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=_store_params())
 def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    import os
-
     from driftlab.store.sql import SqlStore
-    from tests.conftest import POSTGRES_ENV, postgres_schema
 
     if request.param == "sqlite":
         s = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
         yield s
         s.close()
         return
-    if not os.environ.get(POSTGRES_ENV):
-        pytest.skip(f"set {POSTGRES_ENV} to a PostgreSQL URL to run the store tests there")
     with postgres_schema(os.environ[POSTGRES_ENV]) as url:
         s = SqlStore(url)
         yield s
