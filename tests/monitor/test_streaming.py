@@ -144,6 +144,14 @@ def test_above_the_cap_counts_and_realized_metrics_are_exact(
     assert result.service is not None and result.service.n == len(window)
     assert result.service.throughput_per_s == pytest.approx(whole.service.throughput_per_s)  # type: ignore[union-attr]
     assert MonitoringResult.from_dict(result.to_dict()) == result
+    from rich.console import Console
+
+    from driftlab.cli.render import print_result
+
+    console = Console(record=True, width=200)
+    print_result(console, result)
+    text = console.export_text()
+    assert f"over all {len(window)} predictions" in text and f"uniform sample of {cap}" in text
 
 
 def _class_frame(rng: np.random.Generator, n: int, classes: list[str]) -> pd.DataFrame:
