@@ -53,7 +53,14 @@ class Counted:
 
 @dataclass
 class ScoreCounts:
-    """Positive and negative counts per distinct score (ascending), merged chunk by chunk."""
+    """Positive and negative counts per distinct score (ascending), merged chunk by chunk.
+
+    >>> c = ScoreCounts()
+    >>> c.add(np.array([0.4, 0.1]), np.array([True, False]))
+    >>> c.add(np.array([0.8, 0.4]), np.array([True, False]))
+    >>> c.scores.tolist(), c.pos.tolist(), c.neg.tolist(), c.roc_auc()
+    ([0.1, 0.4, 0.8], [0, 1, 1], [1, 1, 0], 0.875)
+    """
 
     scores: np.ndarray = field(default_factory=lambda: np.empty(0))
     pos: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
