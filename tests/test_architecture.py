@@ -138,10 +138,12 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "StoredDecision",
         "StoredRun",
         "Window",
+        "WindowSpan",
         # the fake (the SQL adapter is driftlab.store.sql.SqlStore, imported explicitly)
         "MemoryStore",
     }
-    assert "monitor_window" in driftlab.monitor.__all__ and "dispatch" in driftlab.alerts.__all__
+    assert {"monitor_window", "monitor_chunks"} <= set(driftlab.monitor.__all__)
+    assert "dispatch" in driftlab.alerts.__all__
     for mod in (
         driftlab.stats,
         driftlab.profile,

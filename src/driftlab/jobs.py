@@ -15,7 +15,7 @@ import pandas as pd
 from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_alerts
 from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
-from driftlab.monitor import MonitoringResult, monitor_window, pick_version
+from driftlab.monitor import MonitoringResult, monitor_chunks, monitor_window, pick_version
 from driftlab.monitor.reference import prepare_reference
 from driftlab.monitor.settings import MonitorSettings
 from driftlab.monitor.source import check_source_columns, complete_window, read_source_file
@@ -32,6 +32,9 @@ __all__ = [
     "source_version",
     "train_job",
 ]
+
+# Rows read from the store at a time by the monitor job.
+CHUNK_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -92,26 +95,36 @@ def _monitor(
     sinks: list[Sink],
     version: str | None,
 ) -> MonitorOutcome:
+    window_version = version
     name = project.model_name
-    # The version filter is the store's, before last_n: the last n rows *of that version*.
-    frame = store.read_window(
+    settings = MonitorSettings.of(project)
+    # Where the window lies is read first (the version filter is the store's, before last_n:
+    # the last n rows *of that version*); its rows are then streamed, one chunk in memory at
+    # a time, so memory does not grow with the window (monitor.max_rows_in_memory).
+    span = store.window_span(
         name, start=window.start, end=window.end, last_n=window.last_n, model_version=version
     )
     # Inputs do not depend on the model, so a window that spans a promotion is compared as a
     # whole with the reference of the version that served most of it.
-    version = version or pick_version(frame) or registry.alias_version(name, CHAMPION)
+    version = version or span.main_version() or registry.alias_version(name, CHAMPION)
     if version is None:
         raise ModelNotFoundError(f"model {name!r} has no versions; run 'driftlab train' first")
     bundle = registry.load(name, version)
     # Error answers logged in the same span as the window's predictions, its last one
     # included (count_errors' end is exclusive; times are stored to the microsecond).
     errors = (
-        store.count_errors(
-            name, start=frame["ts"].min(), end=frame["ts"].max() + timedelta(microseconds=1)
-        )
-        if not frame.empty else None
+        store.count_errors(name, start=span.start, end=span.end + timedelta(microseconds=1))
+        if span.start is not None and span.end is not None else None
     )  # fmt: skip
-    result = with_alerts(monitor_window(frame, bundle, MonitorSettings.of(project), errors))
+    chunks = store.iter_window(
+        name,
+        start=window.start,
+        end=window.end,
+        chunk_rows=min(CHUNK_ROWS, settings.monitor.max_rows_in_memory),
+        model_version=window_version,
+        span=span,
+    )
+    result = with_alerts(monitor_chunks(chunks, bundle, settings, errors))
     return record_run(project, store, result, version, sinks, window.describe())
 
 

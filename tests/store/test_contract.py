@@ -447,3 +447,42 @@ def test_a_job_lock_holds_across_processes_and_dies_with_its_holder(
                 f.close()
     with store.lock("m", "monitor", wait_s=10):
         pass
+
+
+def test_window_span_is_where_the_last_n_window_lies(store: Store) -> None:
+    store.log_predictions([_rec(i, version="1" if i < 12 else "2") for i in range(30)])
+    store.log_predictions([_rec(900, model="other")])
+    span = store.window_span("m", last_n=20)
+    assert (span.n_rows, span.versions, span.main_version()) == (20, {"1": 2, "2": 18}, "2")
+    assert span.first == (T0 + timedelta(seconds=10), "r0010")
+    assert span.last == (T0 + timedelta(seconds=29), "r0029")
+    assert store.window_span("m", last_n=100).n_rows == 30  # fewer rows than asked: all
+    assert store.window_span("m", last_n=5, model_version="1").first == (
+        T0 + timedelta(seconds=7), "r0007",
+    )  # fmt: skip
+    ranged = store.window_span("m", start=T0 + timedelta(seconds=3), end=T0 + timedelta(seconds=8))
+    assert (ranged.n_rows, ranged.start, ranged.end) == (
+        5, T0 + timedelta(seconds=3), T0 + timedelta(seconds=7),
+    )  # fmt: skip
+    empty = store.window_span("nobody", last_n=10)
+    assert (empty.n_rows, empty.first, empty.main_version()) == (0, None, None)
+    assert list(store.iter_window("nobody", span=empty)) == []
+
+
+def test_iter_window_with_a_span_streams_that_window_only(store: Store) -> None:
+    store.log_predictions([_rec(i) for i in range(40)])
+    span = store.window_span("m", last_n=23)
+    pages = store.iter_window("m", chunk_rows=5, span=span)
+    first = next(pages)
+    # Pages are read on demand: rows logged after the first page was read come later in a
+    # stream without a span, never into the span's window.
+    store.log_predictions([_rec(i) for i in range(40, 45)])
+    rest = list(pages)
+    assert [len(p) for p in [first, *rest]] == [5, 5, 5, 5, 3]
+    ids = [r for p in [first, *rest] for r in p["request_id"]]
+    assert ids == [f"r{i:04d}" for i in range(17, 40)]
+    assert sum(len(p) for p in store.iter_window("m", chunk_rows=5)) == 45
+    lazy = store.iter_window("m", chunk_rows=10)
+    next(lazy)
+    store.log_predictions([_rec(i) for i in range(45, 50)])
+    assert sum(len(p) for p in lazy) == 40  # 50 rows, the first 10 read before the last 5

@@ -45,6 +45,12 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
         )
     if result.features:
         console.print(table)
+    if result.sampled:
+        console.print(
+            f"Drift, counts and realized metrics over all {result.n_rows} predictions; "
+            f"{', '.join(result.sampled['checks'])} on a uniform sample of "
+            f"{result.sampled['n_sampled']} (monitor.max_rows_in_memory)."
+        )
     for m in result.multivariate:
         colour = "red" if m.drifted else "green"
         console.print(f"[{colour}]{m.method}[/]: {m.message}")

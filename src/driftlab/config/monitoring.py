@@ -94,6 +94,15 @@ class MonitorConfig(Strict):
     last_n: Annotated[int, Field(ge=1)] = Field(
         1000, description="default window for `driftlab monitor`"
     )
+    max_rows_in_memory: Annotated[int, Field(ge=1000)] = Field(
+        150_000,
+        description="`driftlab monitor` streams the window from the store; up to this many "
+        "rows it holds them all and every check is exact. A larger window keeps a uniform "
+        "sample of this many rows for the checks that need rows (multivariate, concept drift, "
+        "estimated performance, data quality, fairness, compliance, bootstrap intervals, "
+        "latency percentiles; the result's `sampled` says which), while drift, counts and "
+        "realized metrics stay exact over every row",
+    )
 
 
 _RATE = Annotated[float, Field(gt=0, lt=1)]

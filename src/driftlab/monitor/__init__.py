@@ -3,7 +3,7 @@
 from driftlab.monitor.dataset import DatasetDrift, dataset_drift, drift_between
 from driftlab.monitor.drift import DriftPolicy, compare_profiles
 from driftlab.monitor.result import Alert, FeatureDrift, MonitoringResult, PerformanceResult
-from driftlab.monitor.run import monitor_window, pick_version
+from driftlab.monitor.run import monitor_chunks, monitor_window, pick_version
 from driftlab.monitor.settings import MonitorSettings
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "compare_profiles",
     "dataset_drift",
     "drift_between",
+    "monitor_chunks",
     "monitor_window",
     "pick_version",
 ]

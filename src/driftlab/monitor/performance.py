@@ -20,6 +20,7 @@ from driftlab.metrics import weighted as wm
 from driftlab.model import ModelInfo
 from driftlab.model_outputs import positive_probability
 from driftlab.monitor.result import PerformanceResult
+from driftlab.monitor.tally import Counted
 from driftlab.schema import _as_str
 
 __all__ = ["bootstrap_interval", "judge_performance", "usable_labels", "window_performance"]
@@ -175,6 +176,7 @@ def window_performance(
     min_labels: int,
     max_drop: float,
     floor: float | None = None,
+    counted: Counted | None = None,
 ) -> PerformanceResult:
     """Score the labeled rows of ``window``; compare the primary metric with the holdout's.
 
@@ -182,21 +184,30 @@ def window_performance(
     significant: the window's 95 % bootstrap interval lies entirely below (or, for
     lower-is-better metrics, above) the holdout value — a test, not a bare difference, so a
     handful of unlucky labels does not page anyone.
+
+    ``counted``: the exact figures of a larger window, of which ``window`` is a uniform
+    sample (see :mod:`driftlab.monitor.tally`). The point metrics, coverage and breakdown are
+    then the whole window's; the interval and the label lag are the sample's, and the
+    message says so.
     """
     labeled = usable_labels(window, info)
-    n = len(labeled)
+    n = len(labeled) if counted is None else counted.n_labeled
+    n_rows = len(window) if counted is None else counted.n_rows
     return judge_performance(
         n,
-        lambda: _score(labeled, info),
+        (lambda: _score(labeled, info)) if counted is None else (lambda: counted.metrics),
         info,
         primary_metric=primary_metric,
         min_labels=min_labels,
         max_drop=max_drop,
         floor=floor,
         interval=lambda: bootstrap_interval(labeled, info, primary_metric),
-        breakdown=lambda: _breakdown(labeled, info),
-        coverage=n / len(window) if len(window) else 0.0,
-        label_lag=_label_lag(labeled) if n else {},
+        breakdown=(
+            (lambda: _breakdown(labeled, info)) if counted is None else (lambda: counted.breakdown)
+        ),
+        coverage=n / n_rows if n_rows else 0.0,
+        label_lag=_label_lag(labeled) if len(labeled) else {},
+        sampled=None if counted is None else len(labeled),
     )
 
 
@@ -213,10 +224,13 @@ def judge_performance(
     breakdown: Callable[[], dict[str, object]],
     coverage: float,
     label_lag: dict[str, float],
+    sampled: int | None = None,
 ) -> PerformanceResult:
     """The verdict of :func:`window_performance` from ``n`` usable labels and what was
     measured on them (callables: computed only when the verdict needs them). A distributed
-    engine passes metrics merged from exact counts here, so both decide alike."""
+    engine passes metrics merged from exact counts here, so both decide alike. ``sampled``:
+    the number of labeled rows the interval was drawn from, when they are a uniform sample of
+    the ``n``."""
     ref = dict(info.metrics)
     lag = label_lag
     if n < min_labels:
@@ -269,6 +283,11 @@ def judge_performance(
         f"Model performance {verb}: {primary_metric} {num(now)}{ci} on {n} labeled predictions "
         f"vs {num(before)} on the training holdout{limit}."
     )
+    if sampled is not None:
+        message += (
+            f" The interval is from a uniform sample of {sampled} of them "
+            "(monitor.max_rows_in_memory)."
+        )
     degraded = degraded or below_floor
     return PerformanceResult(
         "degraded" if degraded else "ok", n, metrics, ref, primary_metric, message,

@@ -204,6 +204,9 @@ class MonitoringResult:
     compliance: ComplianceResult | None = None
     data_quality: DataQuality | None = None
     check_errors: list[CheckError] = field(default_factory=list)
+    # A window larger than monitor.max_rows_in_memory: {"n_sampled": rows kept, "checks": the
+    # checks that ran on that uniform sample}. None when every check saw every row.
+    sampled: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -14,7 +14,6 @@ from driftlab.calibration import Calibration, LossMap
 from driftlab.config import Feature
 from driftlab.errors import ConfigError, DataError
 from driftlab.model import ModelBundle, ModelInfo
-from driftlab.model_outputs import logged_outputs, prediction_feature
 from driftlab.monitor.concept import detect_concept_drift, error_level
 from driftlab.monitor.dataset import dataset_drift
 from driftlab.monitor.drift import DriftPolicy, FeatureRule, compare_profiles
@@ -34,10 +33,11 @@ from driftlab.monitor.result import (
 )
 from driftlab.monitor.service import service_health
 from driftlab.monitor.settings import MonitorSettings
+from driftlab.monitor.window import Streamed, WindowReader, outputs_profile
 from driftlab.profile import Profile, build_profile
 from driftlab.schema import coerce_frame
 
-__all__ = ["monitor_window", "pick_version", "policy_for"]
+__all__ = ["monitor_chunks", "monitor_window", "pick_version", "policy_for"]
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -59,32 +59,75 @@ def monitor_window(
     """Compare a window of logged predictions with ``bundle``'s frozen reference.
 
     Pure with respect to storage: reading the window and saving the result are the caller's.
-    ``settings`` is built once by the job (:meth:`MonitorSettings.of` a project).
+    ``settings`` is built once by the job (:meth:`MonitorSettings.of` a project). A table
+    already in memory is checked whole, every check on every row, whatever its size; a window
+    read from a store goes through :func:`monitor_chunks`.
 
     Each check runs isolated: one that cannot run on this window (it raises) is reported in
     ``check_errors`` and as a ``check_failed`` finding, and the others complete. Only a window
     that cannot be read as the model's features at all (:class:`DataError`) or a setting
     that cannot work (:class:`ConfigError`) stops the run.
     """
+    return monitor_chunks([frame], bundle, settings, errors, max_rows=max(len(frame), 1))
+
+
+def monitor_chunks(
+    chunks: Iterable[pd.DataFrame],
+    bundle: ModelBundle,
+    settings: MonitorSettings,
+    errors: dict[str, int] | None = None,
+    *,
+    max_rows: int | None = None,
+) -> MonitoringResult:
+    """:func:`monitor_window` over a window given as chunks (oldest first), in memory bounded
+    by ``max_rows`` (default ``monitor.max_rows_in_memory``) whatever the window's size.
+
+    A window of at most ``max_rows`` rows gives the result :func:`monitor_window` gives on
+    the whole table. A larger one is streamed (see :mod:`driftlab.monitor.window`): drift,
+    prediction drift, counts, throughput and the realized point metrics stay exact over every
+    row; the checks that need rows run on a uniform sample of ``max_rows`` of them, named in
+    the result's ``sampled``.
+    """
+    cfg = settings.monitor
+    reader = WindowReader(bundle, cfg.sample_size, max_rows or cfg.max_rows_in_memory)
+    for chunk in chunks:
+        reader.add(chunk)
+    frame, streamed = reader.finish()
+    return _run(frame, bundle, settings, errors, streamed)
+
+
+def _run(
+    frame: pd.DataFrame,
+    bundle: ModelBundle,
+    settings: MonitorSettings,
+    errors: dict[str, int] | None,
+    streamed: Streamed | None,
+) -> MonitoringResult:
+    """Every check on ``frame``: the whole window, or (``streamed``) a uniform sample of it
+    beside what was counted over every row."""
     cfg = settings.monitor
     info = bundle.info
-    start = frame["ts"].min() if not frame.empty else None
-    end = frame["ts"].max() if not frame.empty else None
+    if streamed is None:
+        n_rows = len(frame)
+        start = frame["ts"].min() if not frame.empty else None
+        end = frame["ts"].max() if not frame.empty else None
+    else:
+        n_rows, start, end = streamed.n_rows, streamed.start, streamed.end
     common = {
         "model_name": info.name,
         "model_version": bundle.version,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "window_start": start.isoformat() if start is not None else None,
         "window_end": end.isoformat() if end is not None else None,
-        "n_rows": len(frame),
+        "n_rows": n_rows,
         "settings": cfg.model_dump(),
     }
-    if len(frame) < cfg.min_rows:
+    if n_rows < cfg.min_rows:
         return MonitoringResult(
             **common,
             status="insufficient_data",
             summary=(
-                f"Insufficient data: {len(frame)} predictions in the window, "
+                f"Insufficient data: {n_rows} predictions in the window, "
                 f"{cfg.min_rows} needed for a drift verdict (monitor.min_rows)."
             ),
             features=[],
@@ -113,9 +156,9 @@ def monitor_window(
         "data_drift",
         lambda: build_profile(
             features, monitored, reference=bundle.reference, sample_size=cfg.sample_size
-        ),
+        ) if streamed is None else _counted(streamed, "data_drift", streamed.profile),
         None,
-    )
+    )  # fmt: skip
     drift = (
         checks.run("data_drift", lambda: dataset_drift(bundle.reference, window_profile, policy),
                    None)
@@ -133,14 +176,27 @@ def monitor_window(
             min_labels=cfg.min_labels,
             max_drop=cfg.max_metric_drop,
             floor=cfg.metric_floor,
+            counted=(
+                None if streamed is None else _counted(streamed, "performance", streamed.counted)
+            ),
         ),
         None,
     )
-    outputs = checks.run("prediction_drift", lambda: _prediction_drift(frame, bundle, policy), None)
+    outputs = checks.run(
+        "prediction_drift",
+        lambda: _prediction_drift(
+            outputs_profile(frame, bundle) if streamed is None
+            else _counted(streamed, "prediction_drift", streamed.outputs),
+            bundle, policy,
+        ),
+        None,
+    )  # fmt: skip
     service = checks.run(
         "service",
         lambda: service_health(frame, max_p99_ms=cfg.max_p99_latency_ms, errors=errors,
-                               max_error_rate=cfg.max_error_rate),
+                               max_error_rate=cfg.max_error_rate,
+                               n_rows=None if streamed is None else streamed.n_rows,
+                               span_s=None if streamed is None else streamed.span_s),
         None,
     )  # fmt: skip
     # The detectors read the labeled rows the performance check found; without that check
@@ -168,6 +224,14 @@ def monitor_window(
     )  # fmt: skip
     fairness = checks.run("fairness", lambda: window_fairness_of(frame, bundle, settings), None)
     compliance = checks.run("compliance", lambda: window_compliance(frame, bundle, settings), None)
+    sampled = None
+    if streamed is not None:
+        ran = {"data_quality": quality, "performance_interval": performance,
+               "service_latency": service, "concept_drift": concept,
+               "estimated_performance": estimated, "fairness": fairness,
+               "compliance": compliance}  # fmt: skip
+        used = [name for name, value in ran.items() if value is not None]
+        sampled = {"n_sampled": streamed.n_sampled, "checks": used}
     # Status and summary are read off the findings (driftlab.monitor.findings); alerts are
     # decided downstream (driftlab.alerts.rules), so a result starts without them.
     result = MonitoringResult(
@@ -188,8 +252,18 @@ def monitor_window(
         compliance=compliance,
         data_quality=quality,
         check_errors=checks.errors,
+        sampled=sampled,
     )
     return conclude(result)
+
+
+def _counted(streamed: Streamed, check: str, value: _T) -> _T:
+    """A part counted while streaming, or the error that stopped its counting (so the check
+    reports it as it would on a table read at once)."""
+    error = streamed.errors.get(check)
+    if error is not None:
+        raise error
+    return value
 
 
 class _Isolation:
@@ -266,15 +340,11 @@ def policy_for(
 
 
 def _prediction_drift(
-    frame: pd.DataFrame, bundle: ModelBundle, policy: DriftPolicy
+    window: Profile | None, bundle: ModelBundle, policy: DriftPolicy
 ) -> FeatureDrift | None:
     """The model's outputs in the window vs on the training rows (a first-class result)."""
-    if bundle.outputs is None:
+    if bundle.outputs is None or window is None:
         return None
-    values = logged_outputs(frame, bundle.info)
-    if values is None:
-        return None
-    window = build_profile(values, [prediction_feature(bundle.info)], reference=bundle.outputs)
     return _output_drift(bundle.outputs, window, policy)
 
 

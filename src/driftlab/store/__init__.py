@@ -29,6 +29,7 @@ from driftlab.store.records import (
     StoredDecision,
     StoredRun,
     Window,
+    WindowSpan,
 )
 
 
@@ -64,4 +65,5 @@ __all__ = [
     "StoredRun",
     "Window",
     "WindowSource",
+    "WindowSpan",
 ]

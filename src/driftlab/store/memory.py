@@ -41,6 +41,7 @@ from driftlab.store.records import (
     StoredAlert,
     StoredDecision,
     StoredRun,
+    WindowSpan,
 )
 
 __all__ = ["MemoryStore"]
@@ -186,6 +187,26 @@ class MemoryStore:
             rows = rows[-last_n:] if last_n > 0 else []
         return window_frame(rows)
 
+    def window_span(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        model_version: str | None = None,
+    ) -> WindowSpan:
+        rows = self._window(model_name, start, end, model_version)
+        if last_n is not None:
+            rows = rows[-last_n:] if last_n > 0 else []
+        if not rows:
+            return WindowSpan(0, None, None, {})
+        versions: dict[str, int] = {}
+        for r in rows:
+            versions[r[2]] = versions.get(r[2], 0) + 1
+        return WindowSpan(len(rows), (rows[0][1], rows[0][0]), (rows[-1][1], rows[-1][0]),
+                          versions)  # fmt: skip
+
     def iter_window(
         self,
         model_name: str,
@@ -194,10 +215,26 @@ class MemoryStore:
         end: datetime | None = None,
         chunk_rows: int = 50_000,
         model_version: str | None = None,
+        span: WindowSpan | None = None,
     ) -> Iterator[pd.DataFrame]:
-        rows = self._window(model_name, start, end, model_version)
-        for i in range(0, len(rows), chunk_rows):
-            yield window_frame(rows[i : i + chunk_rows])
+        # Page by (ts, request_id) as the SQL store does, each page read when asked for: the
+        # caller holds one chunk at a time, and rows logged meanwhile behave alike.
+        lo, hi = (span.first, span.last) if span is not None else (None, None)
+        if span is not None and (lo is None or hi is None):
+            return
+        after: tuple[datetime, str] | None = None
+        while True:
+            page = [
+                r for r in self._window(model_name, start, end, model_version)
+                if (after is None or (r[1], r[0]) > after)
+                and (lo is None or lo <= (r[1], r[0])) and (hi is None or (r[1], r[0]) <= hi)
+            ][:chunk_rows]  # fmt: skip
+            if not page:
+                return
+            yield window_frame(page)
+            if len(page) < chunk_rows:
+                return
+            after = (page[-1][1], page[-1][0])
 
     def count_errors(
         self, model_name: str, *, start: datetime | None = None, end: datetime | None = None

@@ -26,6 +26,7 @@ from driftlab.store.records import (
     StoredAlert,
     StoredDecision,
     StoredRun,
+    WindowSpan,
 )
 
 __all__ = [
@@ -78,6 +79,19 @@ class WindowSource(Protocol):
         ``last_n`` of them, oldest first: WINDOW_COLUMNS, then one column per feature."""
         ...
 
+    def window_span(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        model_version: str | None = None,
+    ) -> WindowSpan:
+        """Where the window :meth:`read_window` would return lies, without reading its rows:
+        its size, its first and last row, the versions that served it."""
+        ...
+
     def iter_window(
         self,
         model_name: str,
@@ -86,9 +100,12 @@ class WindowSource(Protocol):
         end: datetime | None = None,
         chunk_rows: int = 50_000,
         model_version: str | None = None,
+        span: WindowSpan | None = None,
     ) -> Iterator[pd.DataFrame]:
         """The same rows as :meth:`read_window` over a time range, oldest first, in chunks of
-        at most ``chunk_rows`` (constant memory however large the range)."""
+        at most ``chunk_rows``: one chunk is in memory at a time, however large the range.
+        With ``span`` (from :meth:`window_span`), only the rows from its first to its last
+        row, both included — the last-n window it was read for."""
         ...
 
     def count_errors(

@@ -20,6 +20,7 @@ __all__ = [
     "StoredDecision",
     "StoredRun",
     "Window",
+    "WindowSpan",
 ]
 
 # Fields of every AuditRow returned by Store.audit (one compliance check of one window).
@@ -255,3 +256,31 @@ class Window:
         if self.start or self.end:
             return f"{self.start or 'beginning'} to {self.end or 'now'}"
         return f"last {self.last_n} predictions"
+
+
+@dataclass(frozen=True)
+class WindowSpan:
+    """Where a window lies in the log, read before its rows: how many, from which row to which
+    (``first`` and ``last`` as ``(ts, request_id)``, both included) and which versions served
+    them. A job streams exactly these rows (``iter_window(span=...)``), so predictions logged
+    while it reads do not change the window it decided on.
+    """
+
+    n_rows: int
+    first: tuple[datetime, str] | None
+    last: tuple[datetime, str] | None
+    versions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def start(self) -> datetime | None:
+        return self.first[0] if self.first else None
+
+    @property
+    def end(self) -> datetime | None:
+        return self.last[0] if self.last else None
+
+    def main_version(self) -> str | None:
+        """The version that served most rows (ties: the first by name), or None when empty."""
+        if not self.versions:
+            return None
+        return max(sorted(self.versions), key=lambda v: self.versions[v])

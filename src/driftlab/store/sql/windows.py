@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from driftlab.store.codec import utc, window_frame
-from driftlab.store.records import ServedVersion
+from driftlab.store.records import ServedVersion, WindowSpan
 from driftlab.store.sql.core import SqlCore, store_errors
 from driftlab.store.sql.tables import labels, predictions, request_errors, utc_bound
 
@@ -45,6 +45,40 @@ def _window_query(
     return q
 
 
+def _scoped(
+    q: Any,
+    model_name: str,
+    start: datetime | None,
+    end: datetime | None,
+    model_version: str | None,
+) -> Any:
+    p = predictions
+    q = q.where(p.c.model_name == model_name)
+    if model_version is not None:
+        q = q.where(p.c.model_version == model_version)
+    if start is not None:
+        q = q.where(p.c.ts >= utc_bound(start))
+    if end is not None:
+        q = q.where(p.c.ts < utc_bound(end))
+    return q
+
+
+def _key(row: Any) -> tuple[datetime, str]:
+    ts = utc(row.ts)
+    assert ts is not None  # the column is NOT NULL
+    return ts, str(row.request_id)
+
+
+def _between(lo: tuple[datetime, str], hi: tuple[datetime, str]) -> list[Any]:
+    """Rows from key ``lo`` to key ``hi``, both included."""
+    p = predictions
+    key = sa.tuple_(p.c.ts, p.c.request_id)
+    return [
+        key >= sa.tuple_(utc_bound(lo[0]), lo[1]),
+        key <= sa.tuple_(utc_bound(hi[0]), hi[1]),
+    ]
+
+
 class WindowMixin(SqlCore):
     """WindowSource over SQL."""
 
@@ -71,6 +105,38 @@ class WindowMixin(SqlCore):
         rows.reverse()  # oldest first
         return window_frame(rows)
 
+    @store_errors
+    def window_span(
+        self,
+        model_name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        last_n: int | None = None,
+        model_version: str | None = None,
+    ) -> WindowSpan:
+        p = predictions
+        keys = _scoped(sa.select(p.c.ts, p.c.request_id), model_name, start, end, model_version)
+        newest_first = keys.order_by(p.c.ts.desc(), p.c.request_id.desc())
+        with self.engine.connect() as conn:
+            last = conn.execute(newest_first.limit(1)).first()
+            if last is None:
+                return WindowSpan(0, None, None, {})
+            # The oldest of the last n: one index walk of n entries, no row read.
+            first = (
+                conn.execute(newest_first.offset(last_n - 1).limit(1)).first()
+                if last_n is not None else None
+            )  # fmt: skip
+            if first is None:
+                first = conn.execute(keys.order_by(p.c.ts, p.c.request_id).limit(1)).first()
+            lo, hi = _key(first), _key(last)
+            q = _scoped(
+                sa.select(p.c.model_version, sa.func.count()), model_name, start, end,
+                model_version,
+            ).where(*_between(lo, hi)).group_by(p.c.model_version)  # fmt: skip
+            versions = {str(v): int(n) for v, n in conn.execute(q).all()}
+        return WindowSpan(sum(versions.values()), lo, hi, versions)
+
     def iter_window(
         self,
         model_name: str,
@@ -79,11 +145,19 @@ class WindowMixin(SqlCore):
         end: datetime | None = None,
         chunk_rows: int = 50_000,
         model_version: str | None = None,
+        span: WindowSpan | None = None,
     ) -> Iterator[pd.DataFrame]:
         # Keyset pagination on (ts, request_id): each page is an index range scan, unlike
-        # OFFSET, whose cost grows with every page already read.
+        # OFFSET, whose cost grows with every page already read; and no cursor or transaction
+        # stays open between pages (a server-side cursor would hold one for the whole job).
+        # Only one page of rows is in memory at a time, on SQLite and PostgreSQL alike.
         p = predictions
-        base = _window_query(model_name, start, end, model_version).order_by(p.c.ts, p.c.request_id)
+        base = _window_query(model_name, start, end, model_version)
+        if span is not None:
+            if span.first is None or span.last is None:
+                return
+            base = base.where(*_between(span.first, span.last))
+        base = base.order_by(p.c.ts, p.c.request_id)
         after: tuple[datetime, str] | None = None
         while True:
             rows = self._page(base, chunk_rows, after)
