@@ -91,7 +91,15 @@ class RecordRejectedError(StoreError):
 
 
 class UnknownRequestError(StoreError, LookupError):
-    """A label names a request id that was never logged."""
+    """A label names a request id that was never logged.
+
+    ``unknown``: the first such labels as (position in the labels given, request id), in
+    that order, so a caller loading a file can name their lines.
+    """
+
+    def __init__(self, message: str, *, unknown: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(message)
+        self.unknown = list(unknown or [])
 
 
 class SpoolError(StoreError):
