@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,9 +142,8 @@ def _request_ids(
         line = start + int(empty.argmax()) + 2  # header line, 1-based (CSV view of the row)
         raise DataError(f"row {line}: id column {id_column!r} is empty; every row needs an id")
     ids = [str(v) for v in column.tolist()]
-    too_long = np.fromiter((len(i) > _ID_MAX for i in ids), bool, len(ids))
-    if too_long.any():
-        i = int(too_long.argmax())
+    if max(map(len, ids), default=0) > _ID_MAX:
+        i = next(i for i, rid in enumerate(ids) if len(rid) > _ID_MAX)
         raise DataError(
             f"row {start + i + 2}: id {ids[i][:20]!r}… in {id_column!r} is {len(ids[i])} "
             f"characters; request ids hold at most {_ID_MAX}"
@@ -275,6 +275,40 @@ def _logged(
     )
 
 
+class _LogWriter:
+    """Logs each chunk's predictions in a thread while the next chunk is read and scored:
+    the database's part of a write (SQLite's pages, PostgreSQL's COPY) and the model's run
+    without the GIL, so on two cores they overlap. One chunk in flight at a time, written
+    in order, each in its own transaction; ``logged`` counts the committed ones."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="driftlab-batch-log")
+        self._pending: Future[int] | None = None
+        self.logged = 0
+
+    def put(self, group: PredictionGroup) -> None:
+        self.wait()
+        self._pending = self._pool.submit(self._store.log_predictions, group)
+
+    def wait(self) -> None:
+        """Until the chunk in flight is written; raises its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.logged += pending.result()
+
+    def close(self, ok: bool) -> None:
+        """Wait for the chunk in flight; after a failure elsewhere (``ok`` False) its own
+        error, if any, gives way to that one."""
+        try:
+            self.wait()
+        except Exception:
+            if ok:
+                raise
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def predict_file(
     project: Project,
     registry: Registry,
@@ -313,7 +347,8 @@ def predict_file(
     # Written beside the target and renamed at the end: a failed job leaves no half file.
     writer = _Writer(output, parquet=output.suffix in _PARQUET)
     seen: set[str] = set()
-    rows = logged = 0
+    rows = 0
+    log = _LogWriter(store) if store is not None else None
     ok = False
     try:
         for chunk in _chunks(source, chunk_rows):
@@ -332,8 +367,8 @@ def predict_file(
                 for k, c in enumerate(bundle.info.classes):
                     out[f"proba_{c}"] = scores.rounded[:, k]
             writer.write(out)
-            if store is not None:
-                logged += store.log_predictions(
+            if log is not None:
+                log.put(
                     _logged(chunk, ids, scores, names=logged_names, meta=meta,
                             classes=bundle.info.classes, context=(name, version, per_row_ms))
                 )  # fmt: skip
@@ -342,7 +377,12 @@ def predict_file(
                 progress(len(chunk))
         if rows == 0:
             raise DataError(f"input file {source.name} has no rows")
+        if log is not None:
+            log.wait()
         ok = True
     finally:
+        if log is not None:
+            log.close(ok)
         writer.finish(ok)
+    logged = log.logged if log is not None else 0
     return BatchOutcome(version, rows, logged, str(output), time.perf_counter() - started)

@@ -272,4 +272,5 @@ def unknown_requests(
         + "; send labels only for request_id values returned by /v1/predict or logged by "
         "'driftlab predict'",
         unknown=unknown[:shown],
+        count=count,
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import repeat
+from math import isfinite
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
-from driftlab.store.codec import as_utc, finite, json_dumps
+from driftlab.store.codec import JSON_OPTIONS, as_utc, json_dumps
 from driftlab.store.records import PredictionGroup, PredictionRecord
 from driftlab.store.sql.tables import PREDICTION_COLUMNS, predictions
 
@@ -25,34 +27,40 @@ _NULL = "null"  # what SQLAlchemy's JSON type writes for None
 
 
 def _json_column(values: Sequence[Any], ids: Sequence[str], field: str) -> list[str]:
-    """JSON text of each value; a value that has none raises ValueError naming its request
-    id and field (for a dict of features, the feature)."""
-    js = json_dumps
+    """JSON text of each value, as :func:`json_dumps` writes it; a value that has none
+    raises ValueError naming its request id and field (for a dict of features, the
+    feature)."""
+    # orjson inline: json_dumps' call per value was a fifth of the encoding time.
+    dumps, option = orjson.dumps, JSON_OPTIONS
     try:
-        return [js(v) for v in values]
-    except (TypeError, ValueError):
-        pass  # find the culprit below (the slow path runs only for a bad batch)
+        return [dumps(v, option=option).decode() for v in values]
+    except orjson.JSONEncodeError:
+        pass  # json_dumps value by value: its fallback, or the culprit's name
+    out = []
+    js = json_dumps
     for rid, value in zip(ids, values, strict=True):
         try:
-            js(value)
+            out.append(js(value))
+            continue
         except (TypeError, ValueError) as e:
-            where, bad = field, value
-            for key, item in value.items() if isinstance(value, dict) else ():
-                try:
-                    js(item)
-                except (TypeError, ValueError):
-                    where, bad = f"{field} {key!r}", item
-                    break
-            raise ValueError(
-                f"request {rid!r}: {where} value {str(bad)[:80]!r} ({type(bad).__name__}) "
-                "cannot be stored as JSON; send numbers, text, booleans or null"
-            ) from e
-    raise AssertionError("a JSON column failed as a whole but not row by row")
+            error = e
+        where, bad = field, value
+        for key, item in value.items() if isinstance(value, dict) else ():
+            try:
+                js(item)
+            except (TypeError, ValueError):
+                where, bad = f"{field} {key!r}", item
+                break
+        raise ValueError(
+            f"request {rid!r}: {where} value {str(bad)[:80]!r} ({type(bad).__name__}) "
+            "cannot be stored as JSON; send numbers, text, booleans or null"
+        ) from error
+    return out
 
 
 def _probability(values: Sequence[Any]) -> list[float | None]:
     # NaN and infinities as null, as every store holds them
-    return [None if p is None else finite(float(p)) for p in values]
+    return [None if p is None or not isfinite(f := float(p)) else f for p in values]
 
 
 def prediction_rows(
