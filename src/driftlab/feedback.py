@@ -129,10 +129,10 @@ def load_label_file(
     except UnknownRequestError as e:
         if not e.unknown:
             raise
-        lines = ", ".join(f"line {i + 2}: {rid}" for i, rid in e.unknown)
+        lines = ", ".join(f"{rid} (line {i + 2})" for i, rid in e.unknown)
         more = " ..." if e.count > len(e.unknown) else ""
         raise UnknownRequestError(
-            f"label file {path}: {e.count} request id(s) were never logged ({lines}{more}); "
+            f"label file {path}: {e.count} request id(s) were never logged: {lines}{more}; "
             "nothing was loaded. Send labels only for request ids that 'driftlab predict' "
             "or the API logged",
             unknown=e.unknown,
