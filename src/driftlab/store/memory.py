@@ -48,12 +48,24 @@ from driftlab.store.records import (
 __all__ = ["MemoryStore"]
 
 
-def _json(value: Any, what: str) -> Any:
-    """``value`` as the store gives it back: through JSON, as a JSON column holds it."""
+def _json(value: Any, what: str, where: tuple[str, str] | None = None) -> Any:
+    """``value`` as the store gives it back: through JSON, as a JSON column holds it.
+    ``where``: (request id, field) of a prediction, named in the error as the SQL store
+    names them."""
     try:
         return orjson.loads(json_dumps(value))
     except (TypeError, ValueError) as e:
-        raise RecordRejectedError(f"{what} failed on memory://: {e}") from e
+        detail = str(e)
+        if where is not None:
+            field, bad = where[1], value
+            for key, item in value.items() if isinstance(value, dict) else ():
+                try:
+                    json_dumps(item)
+                except (TypeError, ValueError):
+                    field, bad = f"{field} {key!r}", item
+                    break
+            detail = f"request {where[0]!r}: {field} value {str(bad)[:80]!r} ({detail})"
+        raise RecordRejectedError(f"{what} failed on memory://: {detail}") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +110,11 @@ class MemoryStore:
         rows = [
             _Prediction(
                 r.request_id, as_utc(r.ts), r.model_name, r.model_version,
-                _json(r.features, "log_predictions"), _json(r.prediction, "log_predictions"),
+                _json(r.features, "log_predictions", (r.request_id, "features")),
+                _json(r.prediction, "log_predictions", (r.request_id, "prediction")),
                 finite(None if r.probability is None else float(r.probability)),
-                float(r.latency_ms), _json(r.attributes or None, "log_predictions"),
+                float(r.latency_ms),
+                _json(r.attributes or None, "log_predictions", (r.request_id, "attributes")),
             )
             for r in records
         ]  # fmt: skip

@@ -38,8 +38,10 @@ _PACKAGES = ("driftlab", "scikit-learn", "numpy", "pandas", "scipy")
 # From this many holdout rows, the model's outputs for the reference (the prediction-drift
 # profile, the calibration behind label-free estimates, fairness and compliance baselines)
 # are the holdout model's on its holdout rows; below, 5-fold cross-validation on every row.
-# Cross-validation cost five more fits (half of 'driftlab train' on 50,000 rows); on the
-# seeded shifted windows of bench/ingest.py the estimates moved by well under their error.
+# Cross-validation cost five more fits (half of 'driftlab train' on 50,000 rows). What the
+# label-free estimate gives up (bench/holdout_calibration.py, 50,000 rows, shifted windows):
+# mean absolute error of estimated accuracy 0.0034 instead of 0.0015, ROC AUC 0.0016
+# instead of 0.0013.
 HOLDOUT_OUTPUT_ROWS = 5_000
 
 
