@@ -43,7 +43,7 @@ import sys, time
 import pandas as pd
 from threadpoolctl import threadpool_limits
 from sklearn.ensemble import HistGradientBoostingClassifier
-import mlflow, mlflow.sklearn
+import mlflow, mlflow.sklearn, skops.io
 from mlflow.models import infer_signature
 work = sys.argv[1]
 frame = pd.read_csv(f"{work}/train.csv")
@@ -57,7 +57,10 @@ mlflow.set_experiment("bare")
 with mlflow.start_run():
     mlflow.log_params({"estimator": "hist_gradient_boosting", "n_rows": len(frame)})
     mlflow.log_metric("train_accuracy", float(model.score(x, y)))
+    # skops, as driftlab stores models (MLflow's default refuses the unlisted tree type)
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
     mlflow.sklearn.log_model(model, name="model", registered_model_name="bare",
+                             skops_trusted_types=trusted,
                              signature=infer_signature(x.head(100), model.predict(x.head(100))))
 print(fit_s)
 """
