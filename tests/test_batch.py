@@ -135,3 +135,48 @@ def test_protected_attributes_are_logged_apart_like_the_api(tmp_path: Path) -> N
     for features, attributes in rows:
         assert not {"sex", "age"} & set(json.loads(features))
         assert set(json.loads(attributes)) == {"sex", "age"}
+
+
+def test_large_chunks_are_logged_once_and_a_bad_row_keeps_earlier_chunks(
+    ames: AmesScenario,
+    project: Project,
+    bundle: ModelBundle,
+    registry: MemoryRegistry,
+    store: SqlStore,
+    tmp_path: Path,
+) -> None:
+    from driftlab.store.sql.ingest import BULK_ROWS
+
+    # Chunks of BULK_ROWS and more: COPY on PostgreSQL, the bulk insert on SQLite.
+    base = ames.normal.drop(columns=[ames.target]).reset_index(drop=True)
+    frame = pd.concat([base] * (2 * BULK_ROWS // len(base) + 1), ignore_index=True)
+    frame = frame.head(2 * BULK_ROWS).assign(row_id=[f"q{i}" for i in range(2 * BULK_ROWS)])
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    frame.to_parquet(src, index=False)
+    done = predict_file(project, registry, src, out, store=store, id_column="row_id",
+                        chunk_rows=BULK_ROWS)  # fmt: skip
+    assert (done.rows, done.logged) == (2 * BULK_ROWS, 2 * BULK_ROWS)
+    logged = store.read_window(project.model_name).set_index("request_id")
+    assert len(logged) == 2 * BULK_ROWS
+    row = frame.iloc[1234]
+    for f in project.features:  # the file's values, as logged
+        want, got = row[f.name], logged.loc["q1234", f.name]
+        assert got == want or (pd.isna(want) and pd.isna(got))
+    expected = bundle.predict(frame.iloc[[1234]])
+    assert logged.loc["q1234", "prediction"] == expected.predictions[0]
+    assert logged.loc["q1234", "probability"] == pytest.approx(expected.probability[0])
+    # A retried job adds nothing (PostgreSQL: COPY meets stored ids, the staging path skips).
+    assert predict_file(project, registry, src, out, store=store, id_column="row_id",
+                        chunk_rows=BULK_ROWS).logged == 0  # fmt: skip
+
+    # A bad value in the second chunk: the first chunk stays logged (acknowledged as it was
+    # committed), nothing of the second is, and the error names the row and the column.
+    bad = frame.assign(row_id=[f"z{i}" for i in range(len(frame))])
+    bad["Gr_Liv_Area"] = bad["Gr_Liv_Area"].astype(object)
+    bad.loc[BULK_ROWS + 7, "Gr_Liv_Area"] = "huge"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(DataError, match=rf"first at row {BULK_ROWS + 9}: 'Gr_Liv_Area' = 'huge'"):
+        predict_file(project, registry, tmp_path / "bad.csv", out, store=store, id_column="row_id",
+                     chunk_rows=BULK_ROWS)  # fmt: skip
+    ids = set(store.read_window(project.model_name)["request_id"])
+    assert len(ids) == 3 * BULK_ROWS and "z0" in ids and f"z{BULK_ROWS}" not in ids

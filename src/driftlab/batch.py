@@ -14,21 +14,23 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from driftlab.config import Project
+from driftlab.config import FeatureKind, Project
 from driftlab.errors import DataError, ModelNotFoundError
 from driftlab.ids import new_request_ids
-from driftlab.model import ModelBundle, PredictionBatch
+from driftlab.model import ModelBundle
 from driftlab.registry.base import CHAMPION, Registry
-from driftlab.schema import metadata_names, split_metadata
-from driftlab.store import PredictionRecord, Store
+from driftlab.schema import metadata_names
+from driftlab.store import PredictionGroup, Store
 
 __all__ = ["BatchOutcome", "predict_file"]
 
@@ -134,37 +136,177 @@ def _request_ids(
 ) -> list[str]:
     if id_column is None:
         return new_request_ids(len(chunk))
-    ids = [str(v) for v in chunk[id_column].tolist()]
-    for i, rid in enumerate(ids):
-        line = start + i + 2  # header line, 1-based (CSV view of the row)
-        if chunk[id_column].iloc[i] is None or (
-            isinstance(chunk[id_column].iloc[i], float) and math.isnan(chunk[id_column].iloc[i])
-        ):
-            raise DataError(f"row {line}: id column {id_column!r} is empty; every row needs an id")
-        if len(rid) > _ID_MAX:
-            raise DataError(
-                f"row {line}: id {rid[:20]!r}… in {id_column!r} is {len(rid)} characters; "
-                f"request ids hold at most {_ID_MAX}"
-            )
-        if rid in seen:
-            raise DataError(
-                f"row {line}: id {rid!r} in {id_column!r} appears twice; ids must be unique "
-                "because late labels join by them"
-            )
-        seen.add(rid)
+    column = chunk[id_column]
+    empty = column.isna().to_numpy()
+    if empty.any():
+        line = start + int(empty.argmax()) + 2  # header line, 1-based (CSV view of the row)
+        raise DataError(f"row {line}: id column {id_column!r} is empty; every row needs an id")
+    ids = [str(v) for v in column.tolist()]
+    if max(map(len, ids), default=0) > _ID_MAX:
+        i = next(i for i, rid in enumerate(ids) if len(rid) > _ID_MAX)
+        raise DataError(
+            f"row {start + i + 2}: id {ids[i][:20]!r}… in {id_column!r} is {len(ids[i])} "
+            f"characters; request ids hold at most {_ID_MAX}"
+        )
+    fresh = set(ids)
+    if len(fresh) < len(ids) or not fresh.isdisjoint(seen):
+        known = set(seen)
+        for i, rid in enumerate(ids):
+            if rid in known:
+                raise DataError(
+                    f"row {start + i + 2}: id {rid!r} in {id_column!r} appears twice; ids must "
+                    "be unique because late labels join by them"
+                )
+            known.add(rid)
+    seen.update(fresh)
     return ids
 
 
-def _score(bundle: ModelBundle, chunk: pd.DataFrame, threads: int, start: int) -> PredictionBatch:
-    with threadpool_limits(limits=threads):
-        batch = bundle.predict(chunk)
-    for i, p in enumerate(batch.predictions):
-        if isinstance(p, float) and not math.isfinite(p):
+@dataclass(frozen=True)
+class _Scores:
+    """One chunk's outputs as arrays: ``labels`` (class labels, or values for regression),
+    ``probability`` of the predicted class and ``proba`` (rows × classes) for classifiers."""
+
+    labels: np.ndarray
+    probability: np.ndarray | None
+    proba: np.ndarray | None
+    rounded: np.ndarray | None  # proba to 6 digits: the output's and the log's
+
+
+def _bad_value(chunk: pd.DataFrame, bundle: ModelBundle, start: int) -> str:
+    """Where the first value that is not a number sits in a numeric input column, or ''."""
+    for f in bundle.info.input_features:
+        if f.kind is not FeatureKind.NUMERIC or f.name not in chunk.columns:
+            continue
+        column = chunk[f.name]
+        bad = (pd.to_numeric(column, errors="coerce").isna() & column.notna()).to_numpy()
+        if bad.any():
+            i = int(bad.argmax())
+            return f" (first at row {start + i + 2}: {f.name!r} = {column.iloc[i]!r})"
+    return ""
+
+
+def _score(
+    bundle: ModelBundle, chunk: pd.DataFrame, threads: int, start: int, source: str
+) -> _Scores:
+    """The model's outputs for a chunk, as :meth:`ModelBundle.predict` gives them, computed
+    on whole arrays (its per-row lists and dicts were a quarter of a batch job's time)."""
+    try:
+        with threadpool_limits(limits=threads):
+            frame = bundle.model_frame(chunk)
+            proba = bundle.predict_proba(frame)
+            values = None if proba is not None else bundle.pipeline.predict(frame)
+    except ValueError as e:  # SchemaError (missing/mistyped column) is a ValueError
+        raise DataError(
+            f"{source}, rows {start + 2}–{start + len(chunk) + 1}: {e}"
+            + _bad_value(chunk, bundle, start)
+        ) from e
+    if proba is None:
+        labels = np.asarray(values, dtype=float)
+        finite = np.isfinite(labels)
+        if not finite.all():
             raise DataError(
-                f"row {start + i + 2}: the model produced a non-finite prediction; check that "
-                "its inputs are within the range the model was trained on"
+                f"row {start + int((~finite).argmax()) + 2}: the model produced a non-finite "
+                "prediction; check that its inputs are within the range the model was trained on"
             )
-    return batch
+        return _Scores(labels, None, None, None)
+    best = proba.argmax(axis=1)  # a tie goes to the first class, as in ModelBundle.predict
+    classes = np.asarray(bundle.info.classes, dtype=object)
+    return _Scores(classes[best], proba[np.arange(len(best)), best], proba, np.round(proba, 6))
+
+
+def _columns(frame: pd.DataFrame, names: list[str]) -> list[list[Any]]:
+    """Each column as a list of plain values, missing ones as None (float NaN stays: the
+    store writes it as null all the same, and converting it cost more than the rest)."""
+    out = []
+    for name in names:
+        column = frame[name]
+        if column.dtype.kind == "f":
+            out.append(column.tolist())
+        else:
+            out.append(column.astype(object).where(column.notna(), None).tolist())
+    return out
+
+
+def _logged(
+    chunk: pd.DataFrame,
+    ids: list[str],
+    scores: _Scores,
+    *,
+    names: list[str],
+    meta: frozenset[str],
+    classes: list[str],
+    context: tuple[str, str, float],
+) -> PredictionGroup:
+    """A chunk's predictions as the store logs them (as an API request logs its records):
+    inputs under ``features``, protected attributes that are not inputs under
+    ``attributes``, probabilities rounded to 6 digits."""
+    name, version, per_row_ms = context
+    present = [n for n in names if n in chunk.columns]
+    inputs = [n for n in present if n not in meta]
+    features = [
+        dict(zip(inputs, row, strict=True)) for row in zip(*_columns(chunk, inputs), strict=True)
+    ]
+    if len(features) < len(ids):  # no logged column at all
+        features = [{} for _ in ids]
+    protected = [n for n in present if n in meta]
+    attributes = None
+    if protected:
+        attributes = [
+            {k: v for k, v in zip(protected, row, strict=True) if v is not None} or None
+            for row in zip(*_columns(chunk, protected), strict=True)
+        ]
+    probabilities = None
+    if scores.rounded is not None:
+        probabilities = [dict(zip(classes, row, strict=True)) for row in scores.rounded.tolist()]
+    return PredictionGroup(
+        ts=datetime.now(UTC),
+        model_name=name,
+        model_version=version,
+        latency_ms=per_row_ms,
+        request_ids=ids,
+        features=features,
+        predictions=scores.labels.tolist(),
+        probability=(
+            [None] * len(ids) if scores.probability is None else scores.probability.tolist()
+        ),
+        probabilities=probabilities,
+        attributes=attributes,
+    )
+
+
+class _LogWriter:
+    """Logs each chunk's predictions in a thread while the next chunk is read and scored:
+    the database's part of a write (SQLite's pages, PostgreSQL's COPY) and the model's run
+    without the GIL, so on two cores they overlap. One chunk in flight at a time, written
+    in order, each in its own transaction; ``logged`` counts the committed ones."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="driftlab-batch-log")
+        self._pending: Future[int] | None = None
+        self.logged = 0
+
+    def put(self, group: PredictionGroup) -> None:
+        self.wait()
+        self._pending = self._pool.submit(self._store.log_predictions, group)
+
+    def wait(self) -> None:
+        """Until the chunk in flight is written; raises its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.logged += pending.result()
+
+    def close(self, ok: bool) -> None:
+        """Wait for the chunk in flight; after a failure elsewhere (``ok`` False) its own
+        error, if any, gives way to that one."""
+        try:
+            self.wait()
+        except Exception:
+            if ok:
+                raise
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def predict_file(
@@ -205,7 +347,8 @@ def predict_file(
     # Written beside the target and renamed at the end: a failed job leaves no half file.
     writer = _Writer(output, parquet=output.suffix in _PARQUET)
     seen: set[str] = set()
-    rows = logged = 0
+    rows = 0
+    log = _LogWriter(store) if store is not None else None
     ok = False
     try:
         for chunk in _chunks(source, chunk_rows):
@@ -216,49 +359,30 @@ def predict_file(
                 )
             t0 = time.perf_counter()
             ids = _request_ids(chunk, id_column, seen, rows)
-            try:
-                batch = _score(bundle, chunk, project.model.threads, rows)
-            except DataError:
-                raise
-            except ValueError as e:  # SchemaError (missing/mistyped column) is a ValueError
-                raise DataError(
-                    f"{source.name}, rows {rows + 2}–{rows + len(chunk) + 1}: {e}"
-                ) from e
+            scores = _score(bundle, chunk, project.model.threads, rows, source.name)
             per_row_ms = (time.perf_counter() - t0) * 1000.0 / max(len(chunk), 1)
-            out = pd.DataFrame({"request_id": ids, "prediction": batch.predictions})
-            if project.data.task.is_classification:
-                out["probability"] = batch.probability
-                for c in bundle.info.classes:
-                    out[f"proba_{c}"] = [p[c] if p else None for p in batch.probabilities]
+            out = pd.DataFrame({"request_id": ids, "prediction": scores.labels})
+            if scores.rounded is not None:
+                out["probability"] = scores.probability
+                for k, c in enumerate(bundle.info.classes):
+                    out[f"proba_{c}"] = scores.rounded[:, k]
             writer.write(out)
-            if store is not None:
-                now = datetime.now(UTC)
-                present = [n for n in logged_names if n in chunk.columns]
-                feats = chunk[present].astype(object).where(chunk[present].notna(), None)
-                records = []
-                for i, row in enumerate(feats.to_dict(orient="records")):
-                    features, attributes = split_metadata(row, meta)
-                    records.append(
-                        PredictionRecord(
-                            request_id=ids[i],
-                            ts=now,
-                            model_name=name,
-                            model_version=version,
-                            features=features,
-                            prediction=batch.predictions[i],
-                            probability=batch.probability[i],
-                            latency_ms=per_row_ms,
-                            probabilities=batch.probabilities[i],
-                            attributes=attributes,
-                        )
-                    )
-                logged += store.log_predictions(records)
+            if log is not None:
+                log.put(
+                    _logged(chunk, ids, scores, names=logged_names, meta=meta,
+                            classes=bundle.info.classes, context=(name, version, per_row_ms))
+                )  # fmt: skip
             rows += len(chunk)
             if progress is not None:
                 progress(len(chunk))
         if rows == 0:
             raise DataError(f"input file {source.name} has no rows")
+        if log is not None:
+            log.wait()
         ok = True
     finally:
+        if log is not None:
+            log.close(ok)
         writer.finish(ok)
+    logged = log.logged if log is not None else 0
     return BatchOutcome(version, rows, logged, str(output), time.perf_counter() - started)

@@ -91,7 +91,19 @@ class RecordRejectedError(StoreError):
 
 
 class UnknownRequestError(StoreError, LookupError):
-    """A label names a request id that was never logged."""
+    """A label names a request id that was never logged.
+
+    ``unknown``: the first such labels as (position in the labels given, request id), in
+    that order, so a caller loading a file can name their lines; ``count``: how many
+    distinct ids were unknown.
+    """
+
+    def __init__(
+        self, message: str, *, unknown: list[tuple[int, str]] | None = None, count: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.unknown = list(unknown or [])
+        self.count = count or len(self.unknown)
 
 
 class SpoolError(StoreError):

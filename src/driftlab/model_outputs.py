@@ -13,6 +13,7 @@ from driftlab.model import ModelInfo
 
 __all__ = [
     "PREDICTION",
+    "fitted_outputs",
     "logged_outputs",
     "positive_probability",
     "prediction_feature",
@@ -46,6 +47,18 @@ def logged_outputs(window: pd.DataFrame, info: ModelInfo) -> pd.DataFrame | None
     if info.task.value == "multiclass":
         return pd.DataFrame({PREDICTION: window["prediction"].astype(str).to_numpy(dtype=object)})
     return pd.DataFrame({PREDICTION: pd.to_numeric(window["prediction"]).to_numpy(dtype=float)})
+
+
+def fitted_outputs(pipeline: Pipeline, x: pd.DataFrame, info: ModelInfo) -> pd.DataFrame:
+    """The :data:`PREDICTION` column of a fitted pipeline on rows it did not see (a holdout
+    model on its holdout rows): out of sample, as :func:`training_outputs` makes them."""
+    if info.task.value == "binary":
+        col = info.classes.index(info.positive_class)  # type: ignore[arg-type]
+        return pd.DataFrame({PREDICTION: np.asarray(pipeline.predict_proba(x))[:, col]})
+    pred = pipeline.predict(x)
+    if info.task.value == "multiclass":
+        return pd.DataFrame({PREDICTION: np.asarray(pred).astype(str).astype(object)})
+    return pd.DataFrame({PREDICTION: np.asarray(pred, dtype=float)})
 
 
 def training_outputs(

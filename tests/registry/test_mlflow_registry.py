@@ -39,6 +39,17 @@ def test_register_load_alias_roundtrip(
     assert run.data.tags["driftlab.dataset_sha256"] == bundle.info.dataset_sha256
     assert run.data.params["estimator"] == "hist_gradient_boosting"
     assert "driftlab.package.scikit-learn" in run.data.tags
+    # The model's requirements are the packages a load needs, pinned to those installed
+    # (not inferred from whatever a subprocess happened to import).
+    from importlib import metadata
+
+    import mlflow
+
+    folder = mlflow.artifacts.download_artifacts(f"models:/{name}/{version}")
+    needs = (Path(folder) / "requirements.txt").read_text().split()
+    assert f"scikit-learn=={metadata.version('scikit-learn')}" in needs
+    assert f"skops=={metadata.version('skops')}" in needs
+    assert not [r for r in needs if r.startswith(("pytest", "rich"))]
 
 
 def test_tampered_artifact_is_refused(

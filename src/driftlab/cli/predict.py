@@ -167,14 +167,32 @@ def _predict_spark(
 def feedback(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet with request_id and label.")],
     config: ConfigOpt = DEFAULT_CONFIG,
+    chunk_rows: Annotated[
+        int, typer.Option(min=1, help="Labels read per chunk (all load in one transaction).")
+    ] = 50_000,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load late ground-truth labels from a file, joined to predictions by request_id."""
-    from driftlab.feedback import labels_from_file
+    """Load late ground-truth labels from a file, joined to predictions by request_id. The
+    file loads whole or not at all: a bad line or an unknown request id loads nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from driftlab.feedback import count_labels, load_label_file
 
     p = compose.project(config)
-    labels = labels_from_file(file, p)
-    out = compose.open_store(p).add_labels(labels)
+    store = compose.open_store(p)
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=as_json,
+    )
+    with progress:
+        task = progress.add_task("Loading labels", total=count_labels(file))
+        out = load_label_file(
+            file, p, store, chunk_rows=chunk_rows, progress=lambda n: progress.advance(task, n)
+        )
     if as_json:
         emit_json({"accepted": out.accepted, "new": out.new, "changed": out.changed,
                    "unchanged": out.unchanged})  # fmt: skip

@@ -30,7 +30,7 @@ def prepare_reference(rows: TrainingRows) -> dict[str, Any]:
     if project.monitor.fit_thresholds:
         monitored = project.monitored_features
         extras["effect_thresholds"] = fit_effect_thresholds(
-            rows.x, monitored, rows.bundle.reference, policy_for(settings, monitored),
+            rows.all_x, monitored, rows.bundle.reference, policy_for(settings, monitored),
             window_rows=project.monitor.last_n, k=project.monitor.threshold_k,
         )  # fmt: skip
     return extras

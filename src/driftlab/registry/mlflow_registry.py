@@ -52,6 +52,18 @@ def _mlflow() -> Any:
     return mlflow
 
 
+# What loading the model needs. Given explicitly: without them MLflow infers the list by
+# loading the model in a fresh Python process and recording its imports (two thirds of
+# registering a version, and it listed whatever else was installed, such as pytest).
+_REQUIREMENTS = ("scikit-learn", "skops", "numpy", "scipy", "pandas")
+
+
+def _requirements() -> list[str]:
+    from importlib import metadata
+
+    return [f"{name}=={metadata.version(name)}" for name in _REQUIREMENTS]
+
+
 def _own_types(pipeline: Any) -> list[str]:
     """Types skops does not trust by default, found in a pipeline this process just fitted."""
     import skops.io
@@ -140,6 +152,7 @@ class MlflowRegistry:
                 registered_model_name=info.name,
                 serialization_format="skops",
                 skops_trusted_types=_own_types(bundle.pipeline),
+                pip_requirements=_requirements(),
             )
         version = str(logged.registered_model_version)
         # Record a digest of every file a load will read, as stored, so load() can refuse an

@@ -17,7 +17,9 @@ import pandas as pd
 
 from driftlab.store.records import WINDOW_COLUMNS
 
-__all__ = ["as_utc", "finite", "json_dumps", "utc", "window_frame"]
+__all__ = ["JSON_OPTIONS", "as_utc", "finite", "json_dumps", "utc", "window_frame"]
+
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # json_dumps' orjson options
 
 
 def utc(ts: Any) -> datetime | None:
@@ -53,9 +55,7 @@ def json_dumps(obj: Any) -> str:
     '{"a":null,"b":[1,2.5],"3":"x"}'
     """
     try:
-        return orjson.dumps(
-            obj, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-        ).decode()
+        return orjson.dumps(obj, option=JSON_OPTIONS).decode()
     except orjson.JSONEncodeError:
         return json.dumps(finite(obj), allow_nan=False)
 

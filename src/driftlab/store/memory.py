@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from driftlab.errors import RecordRejectedError, UnknownRequestError, UnknownRunError
+from driftlab.errors import RecordRejectedError, UnknownRunError
 from driftlab.store.codec import as_utc, finite, json_dumps, window_frame
 from driftlab.store.joblocks import ThreadLocks
 from driftlab.store.records import (
@@ -36,23 +36,37 @@ from driftlab.store.records import (
     ErrorRecord,
     LabelOutcome,
     LabelRecord,
+    PredictionGroup,
     PredictionRecord,
     ServedVersion,
     StoredAlert,
     StoredDecision,
     StoredRun,
     WindowSpan,
+    unknown_requests,
 )
 
 __all__ = ["MemoryStore"]
 
 
-def _json(value: Any, what: str) -> Any:
-    """``value`` as the store gives it back: through JSON, as a JSON column holds it."""
+def _json(value: Any, what: str, where: tuple[str, str] | None = None) -> Any:
+    """``value`` as the store gives it back: through JSON, as a JSON column holds it.
+    ``where``: (request id, field) of a prediction, named in the error as the SQL store
+    names them."""
     try:
         return orjson.loads(json_dumps(value))
     except (TypeError, ValueError) as e:
-        raise RecordRejectedError(f"{what} failed on memory://: {e}") from e
+        detail = str(e)
+        if where is not None:
+            field, bad = where[1], value
+            for key, item in value.items() if isinstance(value, dict) else ():
+                try:
+                    json_dumps(item)
+                except (TypeError, ValueError):
+                    field, bad = f"{field} {key!r}", item
+                    break
+            detail = f"request {where[0]!r}: {field} value {str(bad)[:80]!r} ({detail})"
+        raise RecordRejectedError(f"{what} failed on memory://: {detail}") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +105,17 @@ class MemoryStore:
         """Nothing to release; here so the fake can stand where a SqlStore is closed."""
 
     # -- PredictionSink ------------------------------------------------------------------
-    def log_predictions(self, records: list[PredictionRecord]) -> int:
+    def log_predictions(self, records: Sequence[PredictionRecord] | PredictionGroup) -> int:
+        if isinstance(records, PredictionGroup):
+            records = records.records()
         rows = [
             _Prediction(
                 r.request_id, as_utc(r.ts), r.model_name, r.model_version,
-                _json(r.features, "log_predictions"), _json(r.prediction, "log_predictions"),
+                _json(r.features, "log_predictions", (r.request_id, "features")),
+                _json(r.prediction, "log_predictions", (r.request_id, "prediction")),
                 finite(None if r.probability is None else float(r.probability)),
-                float(r.latency_ms), _json(r.attributes or None, "log_predictions"),
+                float(r.latency_ms),
+                _json(r.attributes or None, "log_predictions", (r.request_id, "attributes")),
             )
             for r in records
         ]  # fmt: skip
@@ -116,12 +134,11 @@ class MemoryStore:
         with self._lock:
             missing = {r.request_id for r in labels} - self._predictions.keys()
             if missing:
-                shown = ", ".join(sorted(missing)[:5])
-                raise UnknownRequestError(
-                    f"{len(missing)} request id(s) were never logged: {shown}"
-                    + (" ..." if len(missing) > 5 else "")
-                    + "; send labels only for request_id values returned by /v1/predict"
-                )
+                first: dict[str, int] = {}
+                for i, r in enumerate(labels):
+                    if r.request_id in missing:
+                        first.setdefault(r.request_id, i)
+                raise unknown_requests(len(missing), [(i, rid) for rid, i in first.items()])
             # Last label wins per request id within a batch.
             latest = {r.request_id: (_json(r.label, "add_labels"), as_utc(r.ts)) for r in labels}
             new = changed = 0
@@ -136,6 +153,9 @@ class MemoryStore:
                     continue  # a replay changes nothing, not even its time (label lag)
                 self._labels[rid] = (label, ts)
         return LabelOutcome(new, changed, len(latest) - new - changed)
+
+    def load_labels(self, chunks: Iterable[Sequence[LabelRecord]]) -> LabelOutcome:
+        return self.add_labels([r for chunk in chunks for r in chunk])
 
     def log_errors(self, records: list[ErrorRecord]) -> int:
         with self._lock:

@@ -9,7 +9,7 @@ window, so back-to-back windows never count a row twice.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,6 +21,7 @@ from driftlab.store.records import (
     ErrorRecord,
     LabelOutcome,
     LabelRecord,
+    PredictionGroup,
     PredictionRecord,
     ServedVersion,
     StoredAlert,
@@ -45,10 +46,12 @@ __all__ = [
 class PredictionSink(Protocol):
     """Where served predictions, their labels and error answers are written."""
 
-    def log_predictions(self, records: list[PredictionRecord]) -> int:
-        """Insert records; a request id already stored is skipped. Returns rows inserted.
+    def log_predictions(self, records: Sequence[PredictionRecord] | PredictionGroup) -> int:
+        """Insert records (or a group of them: a batch job's chunk, column by column) in one
+        transaction; a request id already stored is skipped. Returns rows inserted.
         Raises RecordRejectedError when the store refuses a record for good (a constraint, a
-        value it cannot hold) and StoreUnavailableError when it cannot write now."""
+        value it cannot hold: the message names its request id and field) and
+        StoreUnavailableError when it cannot write now."""
         ...
 
     def known_requests(self, request_ids: list[str]) -> set[str]: ...
@@ -57,6 +60,14 @@ class PredictionSink(Protocol):
         """Record labels by request id: a replay of the same label changes nothing (idempotent);
         a different label replaces it and is kept in the change log. Unknown ids raise
         UnknownRequestError and nothing is written."""
+        ...
+
+    def load_labels(self, chunks: Iterable[Sequence[LabelRecord]]) -> LabelOutcome:
+        """:meth:`add_labels` over every chunk at once, in one transaction, however many
+        labels (a file's, read chunk by chunk): the last label of a request id wins; unknown
+        ids anywhere raise UnknownRequestError (its ``unknown`` gives the position of the
+        first ones among all labels) and nothing is written. An error raised by ``chunks``
+        itself passes through as it is, and nothing is written either."""
         ...
 
     def log_errors(self, records: list[ErrorRecord]) -> int: ...

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from driftlab.errors import UnknownRequestError
+
 __all__ = [
     "AUDIT_COLUMNS",
     "WINDOW_COLUMNS",
@@ -21,6 +23,7 @@ __all__ = [
     "StoredRun",
     "Window",
     "WindowSpan",
+    "unknown_requests",
 ]
 
 # Fields of every AuditRow returned by Store.audit (one compliance check of one window).
@@ -256,6 +259,22 @@ class Window:
         if self.start or self.end:
             return f"{self.start or 'beginning'} to {self.end or 'now'}"
         return f"last {self.last_n} predictions"
+
+
+def unknown_requests(
+    count: int, unknown: list[tuple[int, str]], shown: int = 5
+) -> UnknownRequestError:
+    """The error for labels whose request ids were never logged: ``count`` distinct ids,
+    ``unknown`` the first of them as (position among the labels, request id)."""
+    names = ", ".join(rid for _, rid in unknown[:shown])
+    return UnknownRequestError(
+        f"{count} request id(s) were never logged: {names}"
+        + (" ..." if count > shown else "")
+        + "; send labels only for request_id values returned by /v1/predict or logged by "
+        "'driftlab predict'",
+        unknown=unknown[:shown],
+        count=count,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ profile is computed by a ``prepare`` callback that the train job passes in.
 """
 
 from driftlab.train.fit import (
+    HOLDOUT_OUTPUT_ROWS,
     ReferencePreparer,
     TrainingRows,
     evaluate,
@@ -15,6 +16,7 @@ from driftlab.train.fit import (
 from driftlab.train.pipeline import build_pipeline
 
 __all__ = [
+    "HOLDOUT_OUTPUT_ROWS",
     "ReferencePreparer",
     "TrainingRows",
     "build_pipeline",
