@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from driftlab.config import Task
 from driftlab.errors import ConfigError, DataError
@@ -333,6 +332,8 @@ def error_rate_test(
     >>> error_rate_test(0.0, 400, np.zeros(50))
     (0.0, 1.0)
     """
+    from scipy import stats
+
     if not 0.0 <= reference_error <= 1.0:
         raise DataError(f"reference_error must be a rate in [0, 1]; got {reference_error!r}")
     if n_reference < 1:
