@@ -376,6 +376,8 @@ def error_level(
     >>> out.level, out.level_message
     ('higher', 'Error rate above training: 30% of 200 labeled predictions were wrong vs 10% on the training holdout (+20 points, one-sided z-test p < 0.001; limit: a rise of 5 points).')
     """  # noqa: E501
+    from scipy import stats
+
     errors = np.asarray(window_errors, dtype="float64")
     if errors.size < max(min_labels, MIN_LABELS):
         return concept
