@@ -369,19 +369,25 @@ def run_evidently(ref: pd.DataFrame, cur: pd.DataFrame, extra: Result) -> list[s
 
 
 def run_nannyml(
-    ref: pd.DataFrame, cur: pd.DataFrame, extra: Result, chunk_number: int | None
+    ref: pd.DataFrame,
+    cur: pd.DataFrame,
+    extra: Result,
+    chunk_number: int | None,
+    columns: list[str] | None = None,
 ) -> list[str]:
     # UnivariateDriftCalculator with its default methods (jensen_shannon for continuous and
-    # categorical) and default thresholds (reference chunks' mean + 3 sd).
+    # categorical) and default thresholds (reference chunks' mean + 3 sd). ``columns``: the
+    # features to test (bench/monitor_job.py has its own), default this benchmark's 25.
     import nannyml
 
+    columns = columns or NUMERIC + CATEGORICAL
     kwargs: dict[str, Any] = {} if chunk_number is None else {"chunk_number": chunk_number}
-    calc = nannyml.UnivariateDriftCalculator(column_names=NUMERIC + CATEGORICAL, **kwargs)
+    calc = nannyml.UnivariateDriftCalculator(column_names=columns, **kwargs)
     calc.fit(ref)
     results = calc.calculate(cur).filter(period="analysis").to_df()
     # Columns are (feature, method, field); one row per analysis chunk.
     alert_chunks: dict[str, int] = {}
-    for name in NUMERIC + CATEGORICAL:
+    for name in columns:
         alerts = [c for c in results.columns if c[0] == name and c[-1] == "alert"]
         per_chunk = results[alerts].fillna(False).astype(bool).any(axis=1)
         alert_chunks[name] = int(per_chunk.sum())

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
 
 __all__ = ["Calibration", "LossMap", "fit_calibration", "fit_loss_map"]
 
@@ -38,6 +37,8 @@ def fit_calibration(probability: np.ndarray, positive: np.ndarray) -> Calibratio
     >>> c(np.array([0.15, 0.85])).tolist()
     [0.0, 1.0]
     """
+    from sklearn.isotonic import IsotonicRegression
+
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     iso.fit(np.asarray(probability, dtype=float), np.asarray(positive, dtype=float))
     return Calibration(iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist())

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from driftlab.config import Feature, Task, model_inputs, monitored
 from driftlab.profile import Profile
 from driftlab.schema import coerce_frame
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is built, not with the module
+    from sklearn.pipeline import Pipeline
 
 __all__ = ["ModelBundle", "ModelInfo", "PredictionBatch"]
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
-from sklearn.pipeline import Pipeline
 
 from driftlab.config import Feature, FeatureKind
 from driftlab.model import ModelInfo
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is built, not with the module
+    from sklearn.pipeline import Pipeline
 
 __all__ = [
     "PREDICTION",
@@ -71,6 +73,9 @@ def training_outputs(
     Cross-validated predictions (each row scored by a model that did not see it) are what
     the model's outputs on same-distribution traffic look like.
     """
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+
     task = info.task.value
     if task == "regression":
         cv: KFold | StratifiedKFold = KFold(folds, shuffle=True, random_state=0)

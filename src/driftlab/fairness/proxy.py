@@ -9,18 +9,16 @@ more than two groups): 0.5 means no proxy, 1.0 a perfect one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
 from threadpoolctl import threadpool_limits
 
 from driftlab.stats.auc import hanley_mcneil_se
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is built, not with the module
+    from sklearn.pipeline import Pipeline
 
 __all__ = ["ProxyStrength", "proxy_strength"]
 
@@ -34,6 +32,11 @@ class ProxyStrength:
 
 
 def _classifier(x: pd.DataFrame, seed: int) -> Pipeline:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
     cats = [c for c in x.columns if x[c].dtype == object]
     encode = ColumnTransformer(
         [
@@ -58,6 +61,9 @@ def proxy_strength(
 ) -> ProxyStrength | None:
     """Cross-validated AUC of predicting ``groups`` from ``x``; ``None`` when fewer than two
     groups have ``min_group_size`` rows (groups smaller than that are left out)."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     keep = np.array([g is not None for g in groups], dtype=bool)
     counts = pd.Series(groups[keep]).value_counts()
     big = [str(g) for g, c in counts.items() if c >= max(min_group_size, folds)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn import metrics as skm
 
 # The names live apart so that the project file can be checked without scikit-learn.
 from driftlab.metric_names import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS
@@ -40,6 +39,8 @@ def classification_metrics(
     >>> m["accuracy"], m["recall"], m["roc_auc"]
     (0.75, 0.5, 1.0)
     """
+    from sklearn import metrics as skm
+
     yt = np.asarray(y_true, dtype=object)
     yp = np.asarray(y_pred, dtype=object)
     out = {"accuracy": float(skm.accuracy_score(yt, yp))}
@@ -76,6 +77,8 @@ def class_breakdown(
     >>> b["confusion_matrix"], b["per_class"]["b"]["recall"]
     ([[1, 0], [1, 1]], 0.5)
     """
+    from sklearn import metrics as skm
+
     labels = list(classes)
     cm = skm.confusion_matrix(list(y_true), list(y_pred), labels=labels)
     p, r, f, s = skm.precision_recall_fscore_support(
@@ -97,6 +100,8 @@ def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict
     >>> round(m["mse"], 4), round(m["rmse"], 4), round(m["mape"], 4), m["r2"]
     (0.3333, 0.5774, 0.1111, 0.5)
     """
+    from sklearn import metrics as skm
+
     yt = np.asarray(y_true, dtype="float64")
     yp = np.asarray(y_pred, dtype="float64")
     out = {

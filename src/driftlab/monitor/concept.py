@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from driftlab.config import Task
 from driftlab.errors import ConfigError, DataError
@@ -333,6 +332,8 @@ def error_rate_test(
     >>> error_rate_test(0.0, 400, np.zeros(50))
     (0.0, 1.0)
     """
+    from scipy import stats
+
     if not 0.0 <= reference_error <= 1.0:
         raise DataError(f"reference_error must be a rate in [0, 1]; got {reference_error!r}")
     if n_reference < 1:
@@ -375,6 +376,8 @@ def error_level(
     >>> out.level, out.level_message
     ('higher', 'Error rate above training: 30% of 200 labeled predictions were wrong vs 10% on the training holdout (+20 points, one-sided z-test p < 0.001; limit: a rise of 5 points).')
     """  # noqa: E501
+    from scipy import stats
+
     errors = np.asarray(window_errors, dtype="float64")
     if errors.size < max(min_labels, MIN_LABELS):
         return concept

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from driftlab.calibration import Calibration, LossMap
 from driftlab.formatting import num
@@ -86,6 +85,8 @@ def _bands(
     Vectorized over all simulations at once: confusion counts are sums over a boolean matrix,
     and AUC is the Mann–Whitney rank sum of the positives (ranks of the scores computed once).
     """
+    from scipy import stats
+
     if simulations <= 0:
         return {}
     rng = np.random.default_rng(seed)

@@ -20,18 +20,10 @@ overflow the scaling and the squared errors to infinity, or the classifier's bin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from scipy import stats
-from sklearn.compose import ColumnTransformer
-from sklearn.decomposition import PCA
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.inspection import permutation_importance
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from driftlab.config import Feature, FeatureKind
@@ -39,6 +31,9 @@ from driftlab.formatting import num, p_value
 from driftlab.monitor.quality import extreme_bounds
 from driftlab.monitor.result import MultivariateDrift
 from driftlab.profile import RowSample
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is built, not with the module
+    from sklearn.pipeline import Pipeline
 
 __all__ = [
     "CLIP_SPANS",
@@ -64,6 +59,11 @@ def _split(features: list[Feature]) -> tuple[list[str], list[str]]:
 
 
 def _classifier(features: list[Feature], seed: int) -> Pipeline:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
     numeric, categorical = _split(features)
     encode = ColumnTransformer(
         [
@@ -129,6 +129,11 @@ def domain_classifier(
     seed: int = 0,
 ) -> MultivariateDrift:
     """Can a classifier tell ``window`` rows from ``reference`` rows? See the module doc."""
+    from scipy import stats
+    from sklearn.inspection import permutation_importance
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
     names = [f.name for f in features]
     window = clip_to_reference(reference, window[names], features)
     x = _as_model_frame(pd.concat([reference[names], window], ignore_index=True), features)
@@ -176,6 +181,12 @@ def domain_classifier(
 
 
 def _reconstruction_pipeline(features: list[Feature], variance: float) -> Pipeline:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.decomposition import PCA
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     numeric, categorical = _split(features)
     prep = ColumnTransformer(
         [

@@ -33,6 +33,7 @@ from driftlab.registry.artifacts import (
     verify,
 )
 from driftlab.registry.base import ModelVersion
+from driftlab.registry.cache import BundleCache, digest_key
 
 __all__ = ["MlflowRegistry"]
 
@@ -41,6 +42,9 @@ _INFO = "model_info.json"
 _PROFILE = "reference_profile.json"
 _OUTPUTS = "prediction_profile.json"
 _RUN_FILES = (_INFO, _PROFILE, _OUTPUTS)  # what a load reads from the run
+# One per process, shared by every registry object: the key names the store, so the demo's and
+# the server's several registries over one store reuse each other's loads.
+SHARED_CACHE = BundleCache(size=4)
 
 
 def _mlflow() -> Any:
@@ -72,10 +76,18 @@ def _own_types(pipeline: Any) -> list[str]:
 
 
 class MlflowRegistry:
-    def __init__(self, tracking_uri: str, experiment: str, artifact_location: Path) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        experiment: str,
+        artifact_location: Path,
+        *,
+        cache: BundleCache | None = None,
+    ) -> None:
         self.tracking_uri = tracking_uri
         self.experiment = experiment
         self.artifact_location = Path(artifact_location)
+        self.cache = SHARED_CACHE if cache is None else cache
         self._client: Any = None
         self._experiment_id: str | None = None
 
@@ -203,7 +215,13 @@ class MlflowRegistry:
         return Artifacts(files)
 
     def load(self, name: str, version: str) -> ModelBundle:
+        """The version's bundle; loaded (fetched, verified, deserialized) once per process
+        while its recorded digest stays the same (:mod:`driftlab.registry.cache`)."""
         mv = self._version(name, version)
+        key = digest_key(self.tracking_uri, name, str(version), mv.tags or {})
+        return self.cache.get_or_load(key, lambda: self._load(name, str(version), mv))
+
+    def _load(self, name: str, version: str, mv: Any) -> ModelBundle:
         artifacts = self._fetch(name, version, mv.run_id)
         verify(name, version, mv.tags or {}, artifacts)
         # Everything below parses the verified bytes; nothing is read from the store again.

@@ -1,4 +1,8 @@
-"""Pure drift statistics, one per module, and their catalogue."""
+"""Pure drift statistics, one per module, and their catalogue.
+
+Each statistic imports scipy inside its function: importing scipy.stats takes about 0.7 s,
+which every process importing the monitoring core would pay before computing anything.
+"""
 
 from driftlab.stats._result import TestResult
 from driftlab.stats.anderson import anderson

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from driftlab.stats._inputs import contingency
 from driftlab.stats._result import TestResult
@@ -23,6 +22,8 @@ def chi2(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
     >>> round(r.statistic, 4), round(r.p_value, 6)
     (8.0, 0.004678)
     """
+    from scipy import stats
+
     table = contingency(reference_counts, current_counts)
     if table is None:
         return TestResult("chi2", 0.0, 1.0)

@@ -6,7 +6,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 Correction = Literal["bh", "bonferroni", "none"]
 
@@ -23,6 +22,8 @@ def adjust_p_values(p_values: ArrayLike, method: Correction = "bh") -> np.ndarra
     >>> adjust_p_values([0.01, 0.5], "bonferroni").tolist()
     [0.02, 1.0]
     """
+    from scipy import stats
+
     p = np.asarray(p_values, dtype="float64")
     if p.size == 0 or method == "none":
         return p.copy()

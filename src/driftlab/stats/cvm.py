@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from driftlab.stats._inputs import drop_nan
 from driftlab.stats._result import TestResult
@@ -33,6 +32,8 @@ def cvm(reference: ArrayLike, current: ArrayLike) -> TestResult:
     >>> round(r.statistic, 6), round(r.p_value, 6)
     (0.85, 0.007937)
     """
+    from scipy import stats
+
     a, b = drop_nan(reference), drop_nan(current)
     if a.size < 2 or b.size < 2 or np.unique(np.concatenate([a, b])).size < 2:
         return TestResult("cvm", 0.0, 1.0)

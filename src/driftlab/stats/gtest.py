@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from driftlab.stats._inputs import contingency
 from driftlab.stats._result import TestResult
@@ -26,6 +25,8 @@ def gtest(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
     >>> round(r.statistic, 6), round(r.p_value, 6)
     (8.054205, 0.00454)
     """
+    from scipy import stats
+
     table = contingency(reference_counts, current_counts)
     if table is None:
         return TestResult("gtest", 0.0, 1.0)

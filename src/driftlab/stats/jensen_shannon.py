@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import rel_entr
 
 from driftlab.stats._inputs import proportions
 from driftlab.stats._result import TestResult
@@ -33,6 +32,8 @@ def jensen_shannon(reference_counts: ArrayLike, current_counts: ArrayLike) -> Te
     >>> round(jensen_shannon([90, 10], [50, 50]).statistic, 6)
     0.383136
     """
+    from scipy.special import rel_entr
+
     p, q = proportions(reference_counts), proportions(current_counts)
     if p is None or q is None:
         return TestResult("jensen_shannon", 0.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from driftlab.stats._result import TestResult
 
@@ -29,6 +28,8 @@ def ks(reference: ArrayLike, current: ArrayLike) -> TestResult:
     >>> round(ks([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]).p_value, 6)
     0.007937
     """
+    from scipy import stats
+
     a = np.asarray(reference, dtype="float64")
     b = np.asarray(current, dtype="float64")
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
 __all__ = [
     "gap_widening_test",
     "newcombe_interval",
@@ -100,6 +98,8 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> float:
     >>> round(two_proportion_test(56, 70, 48, 80), 5)
     0.00805
     """
+    from scipy import stats
+
     z = pooled_z(x1, n1, x2, n2)
     return 1.0 if z is None else float(2 * stats.norm.sf(abs(z)))
 
@@ -116,6 +116,8 @@ def gap_widening_test(
     >>> round(gap_widening_test((80, 100, 50, 100), (75, 100, 70, 100)), 5)
     0.0027
     """
+    from scipy import stats
+
     props = []
     for x, n in ((window[0], window[1]), (window[2], window[3]),
                  (reference[0], reference[1]), (reference[2], reference[3])):  # fmt: skip

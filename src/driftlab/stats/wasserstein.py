@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from driftlab.stats._inputs import drop_nan, reference_scale
 from driftlab.stats._result import TestResult
@@ -32,6 +31,8 @@ def wasserstein(
     >>> round(wasserstein([1, 2, 3, 4, 5], [2, 3, 4, 5, 6]).statistic, 6)
     0.632456
     """
+    from scipy import stats
+
     a, b = drop_nan(reference), drop_nan(current)
     if a.size == 0 or b.size == 0:
         return TestResult("wasserstein", 0.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from driftlab.stats._inputs import two_by_two
 from driftlab.stats._result import TestResult
@@ -33,6 +32,8 @@ def ztest(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
     >>> round(r.statistic, 6), round(r.p_value, 6)
     (-2.828427, 0.004678)
     """
+    from scipy import stats
+
     table = two_by_two(reference_counts, current_counts)
     if table is None:
         return TestResult("ztest", 0.0, 1.0)
