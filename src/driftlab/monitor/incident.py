@@ -79,7 +79,8 @@ def _evidence(
         parts.append(f"domain classifier importance {num(importance)}")
     if drift is not None:
         parts.append(f"PSI {num(drift.psi)}")
-        parts.append(f"{drift.effect} {num(drift.effect_value)}")
+        if drift.effect != "psi":
+            parts.append(f"{drift.effect} {num(drift.effect_value)}")
     return f"{feature}: " + ", ".join(parts) if parts else feature
 
 
