@@ -22,7 +22,8 @@ A kind added to the catalogue joins ``data`` unless its entry says otherwise.
 **Ranking causes.** The candidates are the features that a finding of the incident names as
 its subject (a drifted feature, a feature with extreme values) and the features the domain
 classifier separates the window from training on (:func:`~driftlab.monitor.multivariate.domain_classifier`
-``details["top_features"]``, only when it flagged the window). They are ranked
+``details["top_features"]``, only when it flagged the window; in the incident that joint drift
+joins). They are ranked
 
 1. by the classifier's permutation importance (the drop in its ROC AUC when the feature is
    shuffled): the features it needs to tell the window from training are where the window
@@ -84,9 +85,13 @@ def _evidence(
     return f"{feature}: " + ", ".join(parts) if parts else feature
 
 
-def _causes(findings: list[Finding], result: MonitoringResult) -> list[IncidentCause]:
+def _causes(
+    findings: list[Finding], result: MonitoringResult, joint: bool
+) -> list[IncidentCause]:
+    """The ranked causes; ``joint``: the incident is the one joint drift joins, so the domain
+    classifier's features are candidates too."""
     drift = {f.feature: f for f in result.features}
-    importance = _importances(result)
+    importance = _importances(result) if joint else {}
     kinds: dict[str, list[str]] = {}
     for f in findings:
         if f.subject in drift:
@@ -155,9 +160,10 @@ def group_incidents(
     for f in findings:
         by_group.setdefault(groups.get(f.kind, DEFAULT_GROUP), []).append(f)
     model = result.model_name
+    joint = groups.get(FindingKind.MULTIVARIATE_DRIFT, DEFAULT_GROUP)
     out = []
     for group, members in by_group.items():
-        causes = _causes(members, result)
+        causes = _causes(members, result, group == joint)
         severity = max((f.severity for f in members), key=_SEVERITY_ORDER.__getitem__)
         out.append(
             Incident(
