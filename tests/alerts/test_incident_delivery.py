@@ -99,8 +99,12 @@ def test_an_incident_left_undecided_is_not_cleared_until_it_is() -> None:
                                       "roc_auc", "Model performance degraded."))))  # fmt: skip
     _monitor(degraded, store, [sink])
     # No labels in the next window: quality is not known, so nothing is cleared...
-    no_labels = replace(_clean(), performance=PerformanceResult(
-        "insufficient_labels", 0, {}, {"roc_auc": 0.9}, "roc_auc", "Insufficient labels."))
+    no_labels = replace(
+        _clean(),
+        performance=PerformanceResult(
+            "insufficient_labels", 0, {}, {"roc_auc": 0.9}, "roc_auc", "Insufficient labels."
+        ),
+    )
     _monitor(no_labels, store, [sink])
     assert [a.kind for a in sink.sent] == ["incident"]
     # ...until a window with labels shows it back to normal: one all-clear, and only one.

@@ -101,7 +101,7 @@ def test_one_cause_is_one_incident_one_message_per_channel_deduplicated_then_cle
         # by importance, then the others by PSI.
         assert causes[0]["feature"] == "Gr_Liv_Area"
         ranked = [c for c in causes if c["importance"] is not None]
-        rest = causes[len(ranked):]
+        rest = causes[len(ranked) :]
         assert ranked and all(c["importance"] is None for c in rest)
         assert [c["importance"] for c in ranked] == sorted(
             (c["importance"] for c in ranked), reverse=True
@@ -120,9 +120,7 @@ def test_one_cause_is_one_incident_one_message_per_channel_deduplicated_then_cle
         [slack] = ch.slack.received
         header = slack["blocks"][0]["text"]["text"]
         assert header.startswith(":rotating_light: CRITICAL incident: data drift ×")
-        sections = "\n".join(
-            b["text"]["text"] for b in slack["blocks"] if b["type"] == "section"
-        )
+        sections = "\n".join(b["text"]["text"] for b in slack["blocks"] if b["type"] == "section")
         assert "1. Gr_Liv_Area: domain classifier importance" in sections
         assert f"Findings ({len(alerts)}):" in sections
         # E-mail: one message with every finding's sentence and numbers.

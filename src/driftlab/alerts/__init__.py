@@ -15,10 +15,10 @@ from driftlab.alerts.rules import alerts_for, decided_kinds, with_alerts
 from driftlab.alerts.sinks import ConsoleSink, EmailSink, Sink, SlackSink, WebhookSink
 
 __all__ = [
+    "INCIDENT",
     "ConsoleSink",
     "Delivery",
     "EmailSink",
-    "INCIDENT",
     "RetryPolicy",
     "Sink",
     "SlackSink",

@@ -85,8 +85,9 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
     print_incidents(console, result.incidents)
     if result.alerts:
         n, k = len(result.alerts), len(result.incidents)
-        console.print(f"[bold]{n} alert{'s' if n != 1 else ''} in {k} incident"
-                      f"{'s' if k != 1 else ''}[/] (one message per incident and channel).")  # fmt: skip
+        alerts, incidents = f"alert{'s' if n != 1 else ''}", f"incident{'s' if k != 1 else ''}"
+        console.print(f"[bold]{n} {alerts} in {k} {incidents}[/] (one message per incident and "
+                      "channel).")  # fmt: skip
 
 
 def _print_concept(console: Console, concept: ConceptDrift) -> None:

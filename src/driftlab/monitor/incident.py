@@ -21,9 +21,9 @@ A kind added to the catalogue joins ``data`` unless its entry says otherwise.
 
 **Ranking causes.** The candidates are the features that a finding of the incident names as
 its subject (a drifted feature, a feature with extreme values) and the features the domain
-classifier separates the window from training on (:func:`~driftlab.monitor.multivariate.domain_classifier`
-``details["top_features"]``, only when it flagged the window; in the incident that joint drift
-joins). They are ranked
+classifier separates the window from training on
+(:func:`~driftlab.monitor.multivariate.domain_classifier` ``details["top_features"]``, only
+when it flagged the window; in the incident that joint drift joins). They are ranked
 
 1. by the classifier's permutation importance (the drop in its ROC AUC when the feature is
    shuffled): the features it needs to tell the window from training are where the window
@@ -71,9 +71,7 @@ def _importances(result: MonitoringResult) -> dict[str, float]:
     return {}
 
 
-def _evidence(
-    feature: str, importance: float | None, drift: FeatureDrift | None
-) -> str:
+def _evidence(feature: str, importance: float | None, drift: FeatureDrift | None) -> str:
     """``age: the domain classifier separates on it most (importance 0.31); PSI 2.41``."""
     parts = []
     if importance is not None:
@@ -85,9 +83,7 @@ def _evidence(
     return f"{feature}: " + ", ".join(parts) if parts else feature
 
 
-def _causes(
-    findings: list[Finding], result: MonitoringResult, joint: bool
-) -> list[IncidentCause]:
+def _causes(findings: list[Finding], result: MonitoringResult, joint: bool) -> list[IncidentCause]:
     """The ranked causes; ``joint``: the incident is the one joint drift joins, so the domain
     classifier's features are candidates too."""
     drift = {f.feature: f for f in result.features}
@@ -175,7 +171,11 @@ def group_incidents(
                 causes=causes,
                 findings=[
                     IncidentFinding(
-                        f.kind.value, f.subject, f.severity, f.message, f.fingerprint(model),
+                        f.kind.value,
+                        f.subject,
+                        f.severity,
+                        f.message,
+                        f.fingerprint(model),
                         dict(f.details),
                     )
                     for f in members
