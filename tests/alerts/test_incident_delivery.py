@@ -125,3 +125,30 @@ def test_runs_stored_before_incidents_are_cleared_finding_by_finding() -> None:
     assert sorted(a.fingerprint for a in sink.sent) == [
         "churn:data_drift:a:resolved", "churn:data_drift:b:resolved"
     ]  # fmt: skip
+
+
+def test_prometheus_has_one_series_per_incident_and_its_ranked_causes() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from driftlab.serve.run_gauges import MonitoringGauges
+
+    store = MemoryStore()
+    result = with_alerts(conclude(_result()))
+    store.save_run("churn", "1", result.to_dict())
+    registry = CollectorRegistry()
+    gauges = MonitoringGauges(registry, refresh_s=0)
+    gauges.update(store, "churn")
+    get = registry.get_sample_value
+    for i in result.incidents:
+        labels = {"incident": i.group, "severity": i.severity}
+        assert get("driftlab_incident_findings", labels) == len(i.findings)
+        for c in i.causes:
+            assert (
+                get("driftlab_incident_cause_rank", {"incident": i.group, "feature": c.feature})
+                == c.rank
+            )
+    assert get("driftlab_incident_cause_rank", {"incident": "data", "feature": "tenure"}) == 1.0
+    # A clean run clears the series: no incident lingers.
+    store.save_run("churn", "1", _clean().to_dict())
+    gauges.update(store, "churn")
+    assert get("driftlab_incident_findings", {"incident": "data", "severity": "critical"}) is None
