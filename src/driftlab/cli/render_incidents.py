@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
@@ -45,5 +46,7 @@ def print_incidents(console: Console, incidents: list[Incident]) -> None:
             findings.append(f"{f.kind} {f.subject}: {f.message}")
         parts.append(Text(f"Findings ({len(incident.findings)}):", style="bold") + findings)
         title = f"{incident.severity.upper()} incident {n} of {len(incidents)}: {incident.title}"
+        # Rules above and below only: a side border would split every wrapped sentence, and
+        # people copy these sentences and search logs for them.
         console.print(Panel(Group(*parts), title=escape(title), title_align="left",
-                            border_style=colour))  # fmt: skip
+                            border_style=colour, box=box.HORIZONTALS))  # fmt: skip
