@@ -10,7 +10,8 @@ findings are the detail inside them.
 run with the same value form one incident:
 
 * ``data`` — what the model sees and does: data drift, data quality, prediction drift, joint
-  (multivariate) drift, concept drift, realized performance, fairness and compliance. A change
+  (multivariate) drift, concept drift, performance (realized and estimated), fairness and
+  compliance. A change
   in the inputs is the usual reason for all of them, so they are one story.
 * ``service`` — the latency and error-rate objectives: the serving infrastructure, whose fix
   (capacity, a failing dependency) has nothing to do with the data.
