@@ -34,14 +34,14 @@ def _drift_only(*names: str, psi: float = 0.4) -> MonitoringResult:
     base = _result(joint_only=True)
     return with_alerts(conclude(replace(
         base, features=[_feature(n, True, psi) for n in names], drifted_features=list(names),
-        drift_share=1.0, multivariate=[],
+        drift_share=1.0, multivariate=[], estimated=None,
     )))  # fmt: skip
 
 
 def _clean() -> MonitoringResult:
     base = _result(joint_only=True)
     return with_alerts(conclude(replace(
-        base, features=[_feature("tenure", False, 0.01)], multivariate=[],
+        base, features=[_feature("tenure", False, 0.01)], multivariate=[], estimated=None,
     )))  # fmt: skip
 
 

@@ -84,6 +84,7 @@ def test_conclude_stores_incidents_that_read_back() -> None:
 
 def test_nothing_found_is_no_incident() -> None:
     clean = replace(
-        _result(joint_only=True), multivariate=[], features=[_feature("tenure", False, 0.01)]
-    )
+        _result(joint_only=True), multivariate=[], estimated=None,
+        features=[_feature("tenure", False, 0.01)],
+    )  # fmt: skip
     assert conclude(clean).incidents == []

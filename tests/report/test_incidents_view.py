@@ -43,7 +43,7 @@ def test_a_run_stored_before_incidents_lists_its_alerts() -> None:
 
 def test_a_clean_run_has_no_incident() -> None:
     store = MemoryStore()
-    clean = replace(_result(joint_only=True), multivariate=[],
+    clean = replace(_result(joint_only=True), multivariate=[], estimated=None,
                     features=[_feature("tenure", False, 0.01)])  # fmt: skip
     store.save_run("churn", "1", with_alerts(conclude(clean)).to_dict())
     assert "No incidents: nothing was found." in _section(
