@@ -82,8 +82,9 @@ def test_two_monitor_runs_at_once_send_each_alert_once(
     runner.join(120)
     second.join(120)
     [out] = first
+    # One message per incident, the run's alerts inside it.
     assert out.result.alerts and sorted(sink.sent) == sorted(
-        a.fingerprint for a in out.result.alerts
+        i.fingerprint for i in out.result.incidents
     )
     assert all(d.suppressed for d in waiter[0].deliveries)
     store.close()

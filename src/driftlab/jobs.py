@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from driftlab.alerts import Delivery, Sink, dispatch, resolution_notices, with_alerts
+from driftlab.alerts import (
+    INCIDENT,
+    Delivery,
+    Sink,
+    dispatch,
+    incident_alerts,
+    incident_notices,
+    urgent,
+    with_alerts,
+)
 from driftlab.config import Project
 from driftlab.errors import ModelNotFoundError
 from driftlab.monitor import MonitoringResult, monitor_chunks, monitor_window, pick_version
@@ -136,20 +145,26 @@ def record_run(
     sinks: list[Sink],
     window: str,
 ) -> MonitorOutcome:
-    """Deliver a run's alerts (and all-clear notices), then store the run, its compliance
-    audit and its alerts. ``result`` has its alerts (:func:`with_alerts`); ``window`` says
-    which rows were checked, for the alert context."""
+    """Deliver a run's incidents (and all-clear notices), then store the run, its compliance
+    audit and its messages. ``result`` has its alerts (:func:`with_alerts`) and incidents;
+    ``window`` says which rows were checked, for the alert context."""
     name = project.model_name
-    # "All clear" for problems the previous run alerted on and this one no longer sees. Read
-    # before this run is saved; notices are delivered and logged, but are not findings (they
-    # stay out of result.alerts and so out of the exit code).
-    outgoing = result.alerts + resolution_notices(result, store)
+    # One message per incident (its findings inside), and "all clear" for incidents people
+    # were told of that this run no longer sees. Read before this run is saved; notices are
+    # delivered and logged, but are not findings (they stay out of result.alerts and so out
+    # of the exit code).
+    notices = incident_notices(result, store)
+    outgoing = incident_alerts(result) + notices
     deliveries = dispatch(
         outgoing,
         sinks,
         store,
         cooldown=timedelta(minutes=project.alerts.cooldown_minutes),
         context={"model": name, "model_version": version, "window": window},
+        # Escalated or reopened incidents, and incidents' all-clears (each due once), go out
+        # whatever the cooldown.
+        urgent=urgent(result, store)
+        | {n.fingerprint for n in notices if n.details.get("resolved_kind") == INCIDENT},
     )
     stored = result.to_dict()
     run_id = store.save_run(name, version, stored)

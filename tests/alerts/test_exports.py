@@ -11,6 +11,7 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "ConsoleSink",
         "Delivery",
         "EmailSink",
+        "INCIDENT",
         "RetryPolicy",
         "Sink",
         "SlackSink",
@@ -20,8 +21,11 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         "build_sinks",
         "decided_kinds",
         "dispatch",
+        "incident_alerts",
+        "incident_notices",
         "resolution_notices",
         "resolved_alerts",
+        "urgent",
         "with_alerts",
     }
     assert set(driftlab.alerts.sinks.__all__) == {

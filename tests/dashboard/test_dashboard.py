@@ -151,7 +151,8 @@ def test_browser_loads_runs_drills_down_and_draws(live) -> None:
         page.click(f"#runs a.run-link[href='/dashboard/runs/{run_ids[-1]}']")
         page.wait_for_url(f"**/dashboard/runs/{run_ids[-1]}")
         page.wait_for_selector("body[data-plots-ready=true]", timeout=60_000)
-        assert "Data drift detected on feature" in page.inner_text("#run-alerts")
+        incidents = page.inner_text("#run-incidents")
+        assert "Data drift detected on feature" in incidents and "likely cause" in incidents
         plots = page.locator(".plot")
         assert plots.count() == 17
         assert page.locator(".plot svg.main-svg").count() >= 17

@@ -55,10 +55,13 @@ def test_alerts_reach_the_webhook_and_checks_reach_the_audit(tmp_path: Path) -> 
     with WebhookReceiver() as rx:
         sink = WebhookSink(rx.url)
         first = monitor_job(project, store, registry, Window(last_n=len(s.drifted)), [sink])
-        kinds = [m["kind"] for m in rx.received]
-        assert "fairness" in kinds and "compliance" not in kinds
-        fair = next(m for m in rx.received if m["subject"] == "sex:demographic_parity_difference")
-        assert fair["text"].startswith("Fairness alert on sex")
+        # One message: the incident, the fairness gap inside it with its numbers.
+        [incident] = rx.received
+        kinds = [f["kind"] for f in incident["details"]["findings"]]
+        assert incident["kind"] == "incident" and "fairness" in kinds and "compliance" not in kinds
+        fair = next(f for f in incident["details"]["findings"]
+                    if f["subject"] == "sex:demographic_parity_difference")  # fmt: skip
+        assert fair["message"].startswith("Fairness alert on sex")
         assert fair["details"]["groups"] == ["female", "male"]
         # The challenger learns the biased labels of the shifted phase.
         biased = pd.concat([s.train, s.normal, s.drifted], ignore_index=True)
@@ -68,10 +71,13 @@ def test_alerts_reach_the_webhook_and_checks_reach_the_audit(tmp_path: Path) -> 
         rx.received.clear()
         second = monitor_job(project, store, registry, Window(last_n=len(s.after_retrain)),
                              [sink])  # fmt: skip
-        (comp,) = [m for m in rx.received if m["kind"] == "compliance"]
+        # A compliance breach joins the open incident: a new kind, so it is sent at once,
+        # cooldown or not.
+        [update] = rx.received
+        (comp,) = [f for f in update["details"]["findings"] if f["kind"] == "compliance"]
     assert comp["subject"] == "reliance:zip_code" and comp["severity"] == "critical"
-    assert "zip_code is a prohibited feature" in comp["text"]
-    assert comp["model_version"] == v2
+    assert "zip_code is a prohibited feature" in comp["message"]
+    assert update["model_version"] == v2
     audit = [r.to_dict() for r in store.audit("credit")]
     assert {r["run_id"] for r in audit} == {first.run_id, second.run_id}
     zip_rows = {r["model_version"]: r["verdict"] for r in audit if r["feature"] == "zip_code"}

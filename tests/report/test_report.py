@@ -40,7 +40,7 @@ def test_report_shows_every_section_of_the_latest_run(seeded) -> None:
     data = load_report(store, MODEL)
     assert data.run.id == run_ids[-1]
     html = render_report(data)
-    for section in ("run-summary", "run-alerts", "run-drift", "run-prediction-drift",
+    for section in ("run-summary", "run-incidents", "run-drift", "run-prediction-drift",
                     "run-multivariate", "run-distributions", "run-performance", "run-concept",
                     "run-service", "history", "events"):  # fmt: skip
         assert f'<section id="{section}">' in html, section
@@ -67,10 +67,17 @@ def test_report_shows_every_section_of_the_latest_run(seeded) -> None:
     assert figures["timeline-errors"]["data"][1]["y"] == [
         r["service"]["error_rates"]["5xx"] for r in stored
     ]
-    # The alert log lists every stored alert of the runs; none was sent (no channel).
+    # The alert log lists one message per incident of the runs; none was sent (no channel).
     assert html.count('<tr class="critical">') + html.count('<tr class="warning">') == sum(
-        len(r["alerts"]) for r in stored
+        len(r["incidents"]) for r in stored
     )
+    # Each incident holds its run's alerts, the per-feature detail inside it.
+    last = stored[-1]
+    assert [f["fingerprint"] for i in last["incidents"] for f in i["findings"]] == [
+        a["fingerprint"] for a in last["alerts"]
+    ]
+    assert html.count('class="alert incident ') == len(last["incidents"]) >= 1
+    assert "Likely causes" in html or "likely cause" in html
     assert "challenger beats champion" in html and "challenger is not better" in html
     assert "Gr_Liv_Area" in html and "Prediction drift detected" in html
 
@@ -132,6 +139,7 @@ def test_json_export_round_trips_and_is_stable(seeded) -> None:
     assert set(doc["timeline"][0]) == {
         "run_id", "ts", "model_version", "n_rows", "status", "drift_share", "n_drifted", "psi",
         "prediction_psi", "metric", "latency_ms", "error_rates", "throughput_per_s", "alerts",
+        "incidents",
     }  # fmt: skip
     assert set(doc["timeline"][0]["metric"]) == {"name", "realized", "interval", "estimated",
                                                  "band", "holdout", "n_labeled"}  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,20 +29,29 @@ class Delivery:
     failures: list[str]
 
 
-def _routes(alert: Alert, sink: Sink) -> bool:
-    """Whether ``sink`` takes ``alert``: its severity reaches the sink's minimum and its kind is
-    one the sink takes (``kinds``; empty or absent: all). An all-clear goes where the alert it
-    ends went: routed by that alert's severity and kind, or everywhere when unknown."""
-    severity, kind = alert.severity, alert.kind
-    if alert.kind == RESOLVED:
-        severity = str(alert.details.get("severity_was", SEVERITIES[-1]))
-        if severity not in SEVERITIES:
-            severity = SEVERITIES[-1]
-        kind = str(alert.details.get("resolved_kind", ""))
+def _passes(kind: str, severity: str, sink: Sink) -> bool:
     kinds = getattr(sink, "kinds", None)
     if kinds and kind and kind not in kinds:
         return False
+    if severity not in SEVERITIES:
+        severity = SEVERITIES[-1]
     return SEVERITIES.index(severity) >= SEVERITIES.index(sink.min_severity)
+
+
+def _routes(alert: Alert, sink: Sink) -> bool:
+    """Whether ``sink`` takes ``alert``: its severity reaches the sink's minimum and its kind is
+    one the sink takes (``kinds``; empty or absent: all). An all-clear goes where the alert it
+    ends went: routed by that alert's severity and kind, or everywhere when unknown. An
+    incident (or its all-clear) carries each finding's kind and severity in
+    ``details["routes"]``: the sink takes it when one of them passes."""
+    routes = alert.details.get("routes")
+    if routes:
+        return any(_passes(str(kind), str(sev), sink) for kind, sev in routes)
+    severity, kind = alert.severity, alert.kind
+    if alert.kind == RESOLVED:
+        severity = str(alert.details.get("severity_was", SEVERITIES[-1]))
+        kind = str(alert.details.get("resolved_kind", ""))
+    return _passes(kind, severity, sink)
 
 
 def dispatch(
@@ -54,6 +63,7 @@ def dispatch(
     context: dict[str, Any],
     now: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    urgent: Collection[str] = (),
 ) -> list[Delivery]:
     """Send each alert to every sink whose minimum severity it meets.
 
@@ -61,6 +71,8 @@ def dispatch(
     not sent) so an ongoing problem does not page people on every run. The check and the
     record of the send are one step (``store.claim_alert``), so two runs at once send each
     alert once; a claim whose alert no sink accepted is released, so the next run tries again.
+    Alerts whose fingerprint is in ``urgent`` (an incident that escalated or reopened, an
+    incident's all-clear) are sent whatever the cooldown, and their send is recorded the same way.
 
     Each sink is retried by its own ``retry`` policy (none when it has no such attribute).
     A sink that used up its retries on one alert gets a single attempt per alert until one
@@ -71,7 +83,8 @@ def dispatch(
     out = []
     exhausted: set[str] = set()
     for alert in alerts:
-        if not store.claim_alert(alert.fingerprint, now, cooldown):
+        wait = timedelta(0) if alert.fingerprint in urgent else cooldown
+        if not store.claim_alert(alert.fingerprint, now, wait):
             out.append(Delivery(alert, [], True, []))
             continue
         sent, failures = [], []

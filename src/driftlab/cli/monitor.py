@@ -53,7 +53,8 @@ def monitor(
     verbose: VerboseOpt = False,
 ) -> None:
     """Compare a window of logged predictions with the training reference, score labeled
-    rows, store the result and send alerts. Exit code 1 when an alert fired."""
+    rows, store the result and send one message per incident (its findings grouped by likely
+    cause). Exit code 1 when an alert fired."""
     from driftlab.cli.render import print_result
 
     setup_logging(err_console, verbose)
@@ -151,7 +152,7 @@ def runs(
         emit_json([{k: v for k, v in r.__dict__.items() if k != "result"} for r in stored])
         return
     table = Table(title=f"Monitoring runs of {p.model_name}", title_justify="left")
-    for col in ("id", "time (UTC)", "version", "rows", "status", "alerts"):
+    for col in ("id", "time (UTC)", "version", "rows", "status", "alerts", "incidents"):
         table.add_column(col)
     for r in stored:
         table.add_row(
@@ -161,6 +162,9 @@ def runs(
             str(r.n_rows),
             r.result.get("status", "?"),
             str(r.n_alerts),
+            # Runs stored before incidents existed have none recorded.
+            ", ".join(f"{i['severity']}: {i['title']}" for i in r.result.get("incidents") or [])
+            or "–",
         )
     console.print(table)
 

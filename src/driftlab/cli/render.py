@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from driftlab.cli.render_fairness import print_compliance, print_fairness
+from driftlab.cli.render_incidents import print_incidents
 from driftlab.formatting import num, p_value
 from driftlab.monitor import MonitoringResult
 from driftlab.monitor.result import ConceptDrift
@@ -86,9 +87,13 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
     print_fairness(console, result.fairness)
     print_compliance(console, result.compliance)
     console.print(f"[bold]Summary:[/] {result.summary}")
-    for a in result.alerts:
-        colour = "red" if a.severity == "critical" else "yellow"
-        console.print(f"[{colour}]ALERT ({a.severity})[/] {a.message}")
+    # One panel per incident, every alert's sentence inside it, rather than one line per alert.
+    print_incidents(console, result.incidents)
+    if result.alerts:
+        n, k = len(result.alerts), len(result.incidents)
+        alerts, incidents = f"alert{'s' if n != 1 else ''}", f"incident{'s' if k != 1 else ''}"
+        console.print(f"[bold]{n} {alerts} in {k} {incidents}[/] (one message per incident and "
+                      "channel).")  # fmt: skip
 
 
 def _print_concept(console: Console, concept: ConceptDrift) -> None:

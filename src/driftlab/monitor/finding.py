@@ -67,12 +67,16 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Check:
-    """A catalogue entry: the check deciding one kind, and how an all-clear names it.
+    """A catalogue entry: the check deciding one kind, how an all-clear names it, and the
+    incident its findings join.
 
     ``resolved`` completes "Resolved: ... is no longer detected"; ``{subject}`` is the
-    fingerprint's subject (empty for a kind whose findings are not keyed).
+    fingerprint's subject (empty for a kind whose findings are not keyed). ``incident``: the
+    findings of one run with the same value form one incident (see
+    :mod:`driftlab.monitor.incident` for the rule).
     """
 
     kind: FindingKind
     judge: Callable[[MonitoringResult], Verdict]
     resolved: str
+    incident: str = "data"

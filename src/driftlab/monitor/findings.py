@@ -16,8 +16,9 @@ from dataclasses import replace
 
 from driftlab.kinds import FindingKind
 from driftlab.monitor.finding import CRITICAL_PSI, Check, Finding, Verdict
+from driftlab.monitor.incident import group_incidents
 from driftlab.monitor.model_findings import concept_drift, estimated_performance
-from driftlab.monitor.result import MonitoringResult
+from driftlab.monitor.result import Incident, MonitoringResult
 
 __all__ = [
     "CATALOGUE",
@@ -29,6 +30,7 @@ __all__ = [
     "conclude",
     "decided_kinds",
     "findings_of",
+    "incidents_of",
     "status_of",
     "summary_of",
     "undecided_subjects",
@@ -270,7 +272,7 @@ CATALOGUE: dict[FindingKind, Check] = {
         Check(FindingKind.DATA_QUALITY, _data_quality, "the extreme values of feature {subject}"),
         Check(FindingKind.PREDICTION_DRIFT, _prediction_drift, "drift in the model's predictions"),
         Check(FindingKind.MULTIVARIATE_DRIFT, _multivariate_drift, "joint drift across features"),
-        Check(FindingKind.SERVICE, _service, "the {subject} service-level breach"),
+        Check(FindingKind.SERVICE, _service, "the {subject} service-level breach", "service"),
         Check(
             FindingKind.CONCEPT_DRIFT,
             concept_drift,
@@ -278,7 +280,9 @@ CATALOGUE: dict[FindingKind, Check] = {
         ),
         Check(FindingKind.FAIRNESS, _fairness, "the fairness gap {subject}"),
         Check(FindingKind.COMPLIANCE, _compliance, "the compliance breach {subject}"),
-        Check(FindingKind.CHECK_FAILED, _check_failed, "the failure of the {subject} check"),
+        Check(
+            FindingKind.CHECK_FAILED, _check_failed, "the failure of the {subject} check", "checks"
+        ),
         Check(FindingKind.PERFORMANCE, _performance, "the drop in {subject}"),
         Check(
             FindingKind.ESTIMATED_PERFORMANCE,
@@ -300,6 +304,13 @@ def findings_of(result: MonitoringResult) -> list[Finding]:
     return [f for v in verdicts(result) for f in v.findings]
 
 
+def incidents_of(result: MonitoringResult, findings: list[Finding] | None = None) -> list[Incident]:
+    """``result``'s findings (``findings``, when already judged) grouped into incidents, each
+    kind joining the incident its catalogue entry names."""
+    found = findings_of(result) if findings is None else findings
+    return group_incidents(result, found, {k: c.incident for k, c in CATALOGUE.items()})
+
+
 def status_of(findings: list[Finding]) -> str:
     """``"ok"`` exactly when nothing was found. (``"insufficient_data"`` is decided before any
     check runs, by the number of rows.)"""
@@ -312,11 +323,17 @@ def summary_of(result: MonitoringResult) -> str:
 
 
 def conclude(result: MonitoringResult) -> MonitoringResult:
-    """``result`` with the status and summary its findings give (each check runs once)."""
+    """``result`` with the status, summary and incidents its findings give (each check runs
+    once)."""
     judged = list(verdicts(result))
     findings = [f for v in judged for f in v.findings]
     summary = " ".join(v.sentence for v in judged if v.sentence)
-    return replace(result, status=status_of(findings), summary=summary)
+    return replace(
+        result,
+        status=status_of(findings),
+        summary=summary,
+        incidents=incidents_of(result, findings),
+    )
 
 
 def decided_kinds(result: MonitoringResult) -> set[str]:

@@ -15,6 +15,9 @@ __all__ = [
     "EstimatedPerformance",
     "ExtremeValues",
     "FeatureDrift",
+    "Incident",
+    "IncidentCause",
+    "IncidentFinding",
     "MonitoringResult",
     "MultivariateDrift",
     "PerformanceResult",
@@ -180,6 +183,58 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class IncidentCause:
+    """A feature that likely explains an incident, with the evidence pointing at it (see
+    :mod:`driftlab.monitor.incident` for how causes are ranked)."""
+
+    feature: str
+    rank: int  # 1: most likely
+    importance: float | None  # domain classifier: drop in its ROC AUC when the feature is shuffled
+    psi: float | None
+    effect: str | None  # the effect-size statistic of the feature's drift test, and its value
+    effect_value: float | None
+    kinds: list[str]  # the kinds of finding about this feature (data_drift, data_quality, ...)
+    message: str  # the evidence in words
+
+
+@dataclass(frozen=True)
+class IncidentFinding:
+    """One finding inside an incident, with its numbers: the per-feature detail."""
+
+    kind: str
+    subject: str
+    severity: str
+    message: str
+    fingerprint: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """The findings of one run that share a likely cause, told as one story (one message per
+    channel). ``fingerprint`` (``model:incident:group``) names no feature or number, so an
+    ongoing incident deduplicates across runs however its findings change."""
+
+    fingerprint: str
+    group: str  # "data", "service", "checks": see driftlab.monitor.incident
+    severity: str  # the highest of its findings
+    title: str  # one line: what was found, kind by kind
+    summary: str  # a sentence or two: the title's counts and the most likely causes
+    causes: list[IncidentCause]
+    findings: list[IncidentFinding]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Incident:
+        return cls(
+            **{
+                **d,
+                "causes": [IncidentCause(**c) for c in d["causes"]],
+                "findings": [IncidentFinding(**f) for f in d["findings"]],
+            }
+        )
+
+
+@dataclass(frozen=True)
 class MonitoringResult:
     model_name: str
     model_version: str | None
@@ -207,6 +262,7 @@ class MonitoringResult:
     # A window larger than monitor.max_rows_in_memory: {"n_sampled": rows kept, "checks": the
     # checks that ran on that uniform sample}. None when every check saw every row.
     sampled: dict[str, Any] | None = None
+    incidents: list[Incident] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -231,4 +287,5 @@ class MonitoringResult:
         dq = d.get("data_quality")
         d["data_quality"] = DataQuality.from_dict(dq) if dq else None
         d["check_errors"] = [CheckError(**e) for e in d.get("check_errors") or []]
+        d["incidents"] = [Incident.from_dict(i) for i in d.get("incidents") or []]
         return cls(**d)

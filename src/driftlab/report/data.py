@@ -62,7 +62,9 @@ def timeline_point(run: StoredRun) -> dict[str, Any]:
 
     ``psi`` maps every feature to its PSI; ``metric`` is the run's primary metric with its
     realized value and 95 % interval, its label-free estimate and band, and the training
-    holdout value; ``alerts`` lists kind, severity and subject of each finding.
+    holdout value; ``alerts`` lists kind, severity and subject of each finding; ``incidents``
+    their grouping: severity, title, number of findings and most likely cause of each
+    (empty for runs stored before incidents existed).
     """
     r = run.result
     name = primary_metric(r)
@@ -92,6 +94,15 @@ def timeline_point(run: StoredRun) -> dict[str, Any]:
         "alerts": [
             {"kind": a["kind"], "severity": a["severity"], "subject": a.get("subject")}
             for a in r.get("alerts") or []
+        ],
+        "incidents": [
+            {
+                "severity": i["severity"],
+                "title": i["title"],
+                "n_findings": len(i["findings"]),
+                "top_cause": i["causes"][0]["feature"] if i["causes"] else None,
+            }
+            for i in r.get("incidents") or []
         ],
     }
 

@@ -99,6 +99,18 @@ class MonitoringGauges:
             "Reliance (share of decisions changed by shuffling) or proxy AUC per feature.",
             ("check", "feature", "prohibited"),
         )
+        self.incident = gauge(
+            "driftlab_incident_findings",
+            "Findings in each incident of the latest run (one series per incident: alert on "
+            "this, not on each feature, to get one notification per incident).",
+            ("incident", "severity"),
+        )
+        self.incident_cause = gauge(
+            "driftlab_incident_cause_rank",
+            "Rank of each likely cause (feature) of an incident of the latest run; 1 is the "
+            "most likely.",
+            ("incident", "feature"),
+        )
         self.compliance_alert = gauge(
             "driftlab_compliance_alert",
             "1 when the compliance check alerted.",
@@ -146,8 +158,13 @@ class MonitoringGauges:
         self.prediction_drifted.set(_num(None if not pred else float(bool(pred.get("drifted")))))
         for fam in (self.multivariate, self.multivariate_threshold, self.multivariate_drifted,
                     self.concept, self.window_latency, self.window_http_errors, self.fairness,
-                    self.fairness_violation, self.compliance, self.compliance_alert):  # fmt: skip
+                    self.fairness_violation, self.compliance, self.compliance_alert,
+                    self.incident, self.incident_cause):  # fmt: skip
             fam.clear()
+        for i in result.get("incidents") or []:
+            self.incident.labels(i["group"], i["severity"]).set(len(i["findings"]))
+            for c in i["causes"]:
+                self.incident_cause.labels(i["group"], c["feature"]).set(c["rank"])
         for m in result.get("multivariate") or []:
             self.multivariate.labels(m["method"]).set(_num(m.get("statistic")))
             self.multivariate_threshold.labels(m["method"]).set(_num(m.get("threshold")))

@@ -9,7 +9,11 @@ from typing import Any, Protocol
 
 from driftlab.monitor.result import Alert
 
-__all__ = ["Sink", "context_line", "headline", "json_body", "jsonable"]
+__all__ = ["Sink", "context_line", "headline", "incident_lines", "json_body", "jsonable"]
+
+# An alert of this kind carries an incident (see driftlab.alerts.incidents, which imports this
+# package, hence the literal here).
+_INCIDENT = "incident"
 
 
 class Sink(Protocol):
@@ -41,12 +45,35 @@ def headline(alert: Alert, context: dict[str, Any]) -> str:
     else:
         label, kind = alert.severity.upper(), alert.kind
     text = f"{label} {kind}"
-    if alert.subject:
+    if alert.kind == _INCIDENT and alert.details.get("title"):
+        text += f": {alert.details['title']}"
+    elif alert.subject:
         text += f" on {alert.subject}"
     if context.get("model"):
         text += f" ({context['model']})"
     # Feature names come from data files; a line break would end an e-mail header early.
     return " ".join(text.split())
+
+
+def incident_lines(alert: Alert) -> tuple[list[str], list[str]]:
+    """An incident's ranked causes and its findings, one line each, in plain text; two empty
+    lists for any other alert.
+
+    >>> a = Alert("incident", "critical", "data", "2 findings.", "m:incident:data", {
+    ...     "causes": [{"rank": 1, "message": "age: PSI 2.4"}],
+    ...     "findings": [{"severity": "critical", "kind": "data_drift", "subject": "age",
+    ...                   "message": "Data drift on age."}]})
+    >>> incident_lines(a)
+    (['1. age: PSI 2.4'], ['CRITICAL data_drift age: Data drift on age.'])
+    """
+    if alert.kind != _INCIDENT:
+        return [], []
+    causes = [f"{c['rank']}. {c['message']}" for c in alert.details.get("causes") or []]
+    findings = [
+        " ".join(f"{f['severity'].upper()} {f['kind']} {f['subject']}: {f['message']}".split())
+        for f in alert.details.get("findings") or []
+    ]
+    return causes, findings
 
 
 def context_line(context: dict[str, Any]) -> str:

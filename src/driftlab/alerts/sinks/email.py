@@ -18,7 +18,7 @@ from typing import Any
 
 from driftlab.alerts.guard import Guard
 from driftlab.alerts.retry import RetryPolicy, TransientDeliveryError
-from driftlab.alerts.sinks.base import headline, jsonable
+from driftlab.alerts.sinks.base import headline, incident_lines, jsonable
 from driftlab.errors import AlertDeliveryError, ConfigError
 from driftlab.monitor.result import Alert
 
@@ -64,13 +64,22 @@ def email_body(alert: Alert, context: dict[str, Any]) -> str:
     Fingerprint: m:data_drift:x
     """
     lines = [alert.message, ""]
+    causes, findings = incident_lines(alert)
+    if causes:
+        lines += ["Likely causes, most likely first:", *(f"  {c}" for c in causes), ""]
+    if findings:
+        lines += [f"Findings ({len(findings)}):"]
+        for f, raw in zip(findings, alert.details["findings"], strict=True):
+            lines.append(f"  - {f}")
+            lines += [f"      {k}: {_value(v)}" for k, v in (raw.get("details") or {}).items()]
+        lines.append("")
     for key, label in (("model", "Model"), ("model_version", "Version"), ("window", "Window")):
         if context.get(key) not in (None, ""):
             lines.append(f"{label}: {context[key]}")
     lines += [f"Severity: {alert.severity}", f"Kind: {alert.kind}"]
     if alert.subject:
         lines.append(f"Subject: {alert.subject}")
-    if alert.details:
+    if alert.details and not findings:
         lines += ["", "Details:"] + [f"  {k}: {_value(v)}" for k, v in alert.details.items()]
     lines += ["", f"Fingerprint: {alert.fingerprint}"]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from typing import Any
 
 from driftlab.alerts.guard import Guard
 from driftlab.alerts.retry import RetryPolicy
-from driftlab.alerts.sinks.base import context_line, headline, json_body
+from driftlab.alerts.sinks.base import context_line, headline, incident_lines, json_body
 from driftlab.alerts.sinks.http import post
 from driftlab.monitor.result import Alert
 
@@ -23,10 +23,22 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _listing(title: str, lines: list[str]) -> str:
+    """``title`` and as many ``lines`` as fit in one section, then how many did not."""
+    text = title
+    for i, line in enumerate(lines):
+        rest = f"\n… and {len(lines) - i} more (all of them in the report)"
+        if len(text) + 1 + len(line) + len(rest) > _SECTION_MAX:
+            return text + rest
+        text += "\n" + line
+    return text
+
+
 def slack_message(alert: Alert, context: dict[str, Any]) -> dict[str, Any]:
     """The message: a header (severity and kind), a section with the plain-language message,
-    a context line (model, version, window), and ``text``, which Slack shows in notifications
-    and where blocks cannot be drawn.
+    for an incident a section of its ranked causes and one of its findings, a context line
+    (model, version, window), and ``text``, which Slack shows in notifications and where
+    blocks cannot be drawn.
 
     Plain text rather than mrkdwn everywhere: feature names and values come from data, and
     mrkdwn would read ``*``, ``_`` or ``<`` in them as formatting.
@@ -48,6 +60,12 @@ def slack_message(alert: Alert, context: dict[str, Any]) -> dict[str, Any]:
             "text": {"type": "plain_text", "text": _cut(alert.message, _SECTION_MAX)},
         },
     ]
+    causes, findings = incident_lines(alert)
+    for heading, lines in (("Likely causes, most likely first:", causes),
+                           (f"Findings ({len(findings)}):", findings)):  # fmt: skip
+        if lines:
+            text = _listing(heading, lines)
+            blocks.append({"type": "section", "text": {"type": "plain_text", "text": text}})
     line = context_line(context)
     if line:
         blocks.append(
