@@ -42,7 +42,11 @@ def print_result(console: Console, result: MonitoringResult, run_id: int | None 
             p_value(f.p_adjusted).removeprefix("p "),
             f"{f.effect} {f.effect_value:.2f}",
             change,
-            "[bold red]DRIFT[/]" if f.drifted else "[green]ok[/]",
+            "[bold red]DRIFT[/]"
+            if f.drifted
+            else "[yellow]significant, small[/]"
+            if f.significant_below_effect
+            else "[green]ok[/]",
         )
     if result.features:
         console.print(table)

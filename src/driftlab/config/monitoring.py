@@ -43,7 +43,12 @@ class MonitorConfig(Strict):
     )
     min_auc: Annotated[float, Field(gt=0.5, lt=1)] = Field(
         0.6,
-        description="domain classifier: ROC AUC needed (with p < `alpha`) for multivariate drift",
+        description="domain classifier: ROC AUC needed (with p < `alpha`/2) for multivariate drift",
+    )
+    pca_min_increase: Annotated[float, Field(ge=0)] = Field(
+        0.1,
+        description="PCA reconstruction: relative rise of the mean error needed (with "
+        "Mann–Whitney p < `alpha`/2) for multivariate drift; 0.1 is +10 %",
     )
     min_rows: Annotated[int, Field(ge=1)] = Field(
         100, description="fewer rows in the window → `insufficient_data`, no drift verdict"

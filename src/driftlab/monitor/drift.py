@@ -4,7 +4,11 @@ Each feature gets a *test* and an *effect size* from the statistics catalogue (b
 or chi-square, and PSI; any catalogue entry that fits the feature's kind can be chosen per
 project or per feature). A feature is flagged only when the test is significant after
 correction across features *and* the effect size reaches its minimum: large samples make
-tiny shifts significant, and a significance test alone would alarm on them.
+tiny shifts significant, and a significance test alone would alarm on them. (A categorical
+feature is also flagged when significant and one category's share moved by
+:data:`MASS_SHIFT` or more.) Such a change
+(significant, below the effect threshold) is still reported, in the feature's message and
+``significant_below_effect``, so that it is seen without an alarm.
 """
 
 from __future__ import annotations
@@ -159,20 +163,92 @@ def _changes(r: _Raw) -> list[Change]:
     return categorical_changes(r.ref, r.cur, r.bins, r.ref_counts, r.cur_counts)
 
 
-def _message(r: _Raw, p_adj: float | None, drifted: bool) -> str:
-    head = "Data drift detected on feature" if drifted else "No significant drift on feature"
+def _message(
+    r: _Raw,
+    p_adj: float | None,
+    drifted: bool,
+    small: bool = False,
+    evidence: str | None = None,
+    noise: float = 0.0,
+) -> str:
+    head = (
+        "Data drift detected on feature" if drifted
+        else "Significant change below the effect threshold on feature" if small
+        else "No significant drift on feature"
+    )  # fmt: skip
     what = describe(_changes(r))
-    evidence = (
+    evidence = evidence or (
         f"{_label(r.test)} {p_value(p_adj)} after correction" if p_adj is not None
         else f"{_label(r.test)} {r.statistic:.3g}"
     )  # fmt: skip
-    return f"{head} {r.feature}: {what}, {evidence}, {_label(r.effect)} {r.effect_value:.2f}."
+    effect = f"{_label(r.effect)} {r.effect_value:.2f}"
+    if small:
+        # Seen, and said, but not alarming: a large window makes a trivial shift significant.
+        net = (
+            f" ({r.effect_value - noise:.2g} net of the {noise:.2g} sampling alone gives here)"
+            if r.effect_value >= r.min_effect else ""
+        )  # fmt: skip
+        return (
+            f"{head} {r.feature}: {what}, {evidence}, {_label(r.effect)} {r.effect_value:.2g}{net} "
+            f"below the threshold "
+            f"{r.min_effect:.2f}; reported, not alerted."
+        )
+    return f"{head} {r.feature}: {what}, {evidence}, {effect}."
 
 
 # A change in the share of missing values at least this large (and significant) is drift on
 # its own: a broken upstream field is the most common real incident, and the distribution
 # tests only see the values that are present.
 MISSING_SHIFT = 0.1
+
+
+# A significant move of at least this share of the rows into or out of one category is drift
+# whatever the PSI: PSI weighs a shift by its log ratio, so 8 points moved between two large
+# categories (70 % → 62 %) gives PSI 0.03, far below 0.1, though a tenth of traffic changed.
+MASS_SHIFT = 0.05
+
+
+# ... and only when that move is this many standard errors of a share difference under no
+# drift, so that a 500-row window's noise (2 points of sd on a 50 % category) cannot reach it.
+MASS_SE = 3.5
+
+
+def _mass_shift(r: _Raw) -> bool:
+    """Did one category's share move by :data:`MASS_SHIFT` or more, and by :data:`MASS_SE`
+    standard errors ``sqrt(p(1-p)(1/n + 1/N))`` of that category's reference share ``p``?"""
+    if r.kind != "categorical":
+        return False
+    a = np.asarray(r.ref_counts, dtype=float)
+    b = np.asarray(r.cur_counts, dtype=float)
+    if not a.sum() or not b.sum():
+        return False
+    pa, pb = a / a.sum(), b / b.sum()
+    se = np.sqrt(pa * (1 - pa) * (1 / a.sum() + 1 / b.sum()))
+    moved = np.abs(pb - pa)
+    return bool(np.any((moved >= MASS_SHIFT) & (moved >= MASS_SE * se)))
+
+
+def psi_noise(ref_counts: list[int], cur_counts: list[int], draws: int = 100) -> float:
+    """The PSI that sampling alone gives on average between a reference of ``N`` and a window
+    of ``n`` values: the mean PSI of ``draws`` pairs of multinomial samples of those sizes from
+    the reference's shares (seeded, so a verdict is reproducible).
+
+    Roughly ``(k − 1)·(1/n + 1/N)`` for ``k`` categories, more when some are rare (their
+    empty bins weigh in PSI): 40 Zipf-distributed categories in a 500-row window give about
+    0.1 from noise alone, and the bare 0.1 floor fired on clean windows.
+
+    >>> round(psi_noise([5000, 5000], [500, 500]), 3)  # (k − 1)(1/n + 1/N) = 0.0021
+    0.002
+    """
+    a, b = np.asarray(ref_counts, dtype=float), np.asarray(cur_counts, dtype=float)
+    n_ref, n_cur = int(a.sum()), int(b.sum())
+    if not n_ref or not n_cur:
+        return 0.0
+    rng = np.random.default_rng(0)
+    shares = a / n_ref
+    refs = rng.multinomial(n_ref, shares, size=draws)
+    curs = rng.multinomial(n_cur, shares, size=draws)
+    return float(np.mean([psi(r, c).statistic for r, c in zip(refs, curs, strict=True)]))
 
 
 def _missing_shift(r: _Raw, alpha: float) -> str | None:
@@ -194,6 +270,30 @@ def _missing_shift(r: _Raw, alpha: float) -> str | None:
     )
 
 
+def _counts_p_adjusted(raws: list[_Raw], correction: Correction) -> list[float]:
+    """Per feature, the corrected p-value of chi-square on the frozen bins' counts (every row
+    of both sides), which decides only whether a change is reported as significant-but-small."""
+    ps = [chi2(*(_inner(r.ref_counts), _inner(r.cur_counts)) if r.kind == "numeric"
+               else (r.ref_counts, r.cur_counts)).p_value for r in raws]  # fmt: skip
+    return adjust_p_values([1.0 if p is None else p for p in ps], correction) if ps else []
+
+
+def _inner(counts: list[int]) -> list[int]:
+    """Numeric bin counts with the under- and overflow bins folded into their neighbours.
+    The reference's are empty by construction (its own min and max bound them), so one window
+    value beyond the training range would make chi-square "significant" on its own.
+
+    >>> _inner([1, 5, 5, 2]), _inner([0, 7, 0])
+    ([6, 7], [7])
+    """
+    if len(counts) < 3:
+        return list(counts)
+    inner = list(counts[1:-1])
+    inner[0] += counts[0]
+    inner[-1] += counts[-1]
+    return inner
+
+
 def compare_profiles(
     reference: Profile, window: Profile, policy: DriftPolicy
 ) -> list[FeatureDrift]:
@@ -212,6 +312,7 @@ def compare_profiles(
         zip(tested, adjust_p_values([raws[i].p_value for i in tested], policy.correction),
             strict=True)
     )  # fmt: skip
+    counted = _counts_p_adjusted(raws, policy.correction)
     out = []
     for i, r in enumerate(raws):
         p_adj = adjusted.get(i)
@@ -219,9 +320,19 @@ def compare_profiles(
             p_adj < policy.alpha if p_adj is not None
             else r.statistic >= r.test.default_threshold
         )  # fmt: skip
-        drifted = bool(significant and r.effect_value >= r.min_effect)
+        # PSI (the default effect) is judged net of what sampling alone gives at this size.
+        noise = psi_noise(r.ref_counts, r.cur_counts) if r.effect.name == "psi" else 0.0
+        drifted = bool(significant and (r.effect_value - noise >= r.min_effect or _mass_shift(r)))
         missing = _missing_shift(r, policy.alpha)
-        message = missing or _message(r, p_adj, drifted)
+        # Sample-based tests stop gaining power at sample_size rows; the frozen bins' counts
+        # cover every row, so a small shift in a big window is still seen (never alerted).
+        on_counts = not significant and counted[i] < policy.alpha
+        small = bool((significant or on_counts) and not drifted and missing is None)
+        evidence = (
+            f"chi-square on the bin counts of all rows {p_value(counted[i])} after correction"
+            if small and on_counts else None
+        )  # fmt: skip
+        message = missing or _message(r, p_adj, drifted, small, evidence, noise)
         drifted = drifted or missing is not None
         out.append(
             FeatureDrift(
@@ -232,7 +343,7 @@ def compare_profiles(
                 psi=r.psi, drifted=drifted, reference_summary=r.ref,
                 window_summary={**r.cur, "change": describe(_changes(r), most=1)},
                 bins=r.bins, reference_counts=r.ref_counts, window_counts=r.cur_counts,
-                message=message,
+                message=message, significant_below_effect=small,
             )
         )  # fmt: skip
     return out

@@ -61,6 +61,12 @@ def _data_drift(result: MonitoringResult) -> Verdict:
         if drifted
         else f"No data drift in {total} features."
     )
+    # Informational, never a finding: significant changes too small to alert on.
+    small = [f.feature for f in result.features if f.significant_below_effect]
+    if small:
+        sentence += (
+            f" Significant but below the effect threshold (not alerted): {', '.join(small)}."
+        )
     return Verdict(kind, findings, decided=bool(result.features), sentence=sentence)
 
 

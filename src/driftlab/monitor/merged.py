@@ -198,7 +198,7 @@ def monitor_part(
     )  # fmt: skip
     multivariate = (
         checks.run("multivariate",
-                   lambda: _multivariate(bundle, part.profile, monitored, cfg.alpha, cfg.min_auc),
+                   lambda: _multivariate(bundle, part.profile, monitored, cfg),
                    [])
         if cfg.multivariate else []
     )  # fmt: skip

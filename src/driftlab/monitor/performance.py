@@ -168,6 +168,34 @@ def _label_lag(labeled: pd.DataFrame) -> dict[str, float]:
     return {"median_s": float(np.median(seconds)), "p90_s": float(np.percentile(seconds, 90))}
 
 
+def _beyond_noise(
+    now: float,
+    before: float,
+    interval: tuple[float, float],
+    n: int,
+    n_test: int,
+    lower_better: bool,
+) -> bool:
+    """Is the window's metric worse than the holdout's by more than 1.96 standard errors of
+    their difference (one-sided, 2.5 %)?
+
+    The window's standard error is read off its 95 % bootstrap interval, width / 3.92. The
+    holdout's value is an estimate too: on a 100-row holdout it is as noisy as a 100-row
+    window, and treating it as exact fired on 4 of 10 clean 500-row windows of a small credit
+    table. Its standard error is the window's scaled by sqrt(n / n_test) (the same per-row
+    variance over ``n_test`` rows); with no holdout size known it counts as exact.
+
+    >>> _beyond_noise(0.72, 0.80, (0.68, 0.76), 500, 100_000, False)  # a large holdout
+    True
+    >>> _beyond_noise(0.72, 0.80, (0.68, 0.76), 500, 100, False)  # a 100-row holdout
+    False
+    """
+    se_window = (interval[1] - interval[0]) / 3.92
+    se_holdout = se_window * (n / n_test) ** 0.5 if n_test > 0 else 0.0
+    worse = (now - before) if lower_better else (before - now)
+    return bool(worse > 1.96 * (se_window**2 + se_holdout**2) ** 0.5)
+
+
 def window_performance(
     window: pd.DataFrame,
     info: ModelInfo,
@@ -181,9 +209,9 @@ def window_performance(
     """Score the labeled rows of ``window``; compare the primary metric with the holdout's.
 
     Quality is *degraded* only when the drop is material (more than ``max_drop``) **and**
-    significant: the window's 95 % bootstrap interval lies entirely below (or, for
-    lower-is-better metrics, above) the holdout value — a test, not a bare difference, so a
-    handful of unlucky labels does not page anyone.
+    significant beyond the noise of both the window and the holdout (:func:`_beyond_noise`) —
+    a test, not a bare difference, so a handful of unlucky labels, or a lucky holdout, does
+    not page anyone.
 
     ``counted``: the exact figures of a larger window, of which ``window`` is a uniform
     sample (see :mod:`driftlab.monitor.tally`). The point metrics, coverage and breakdown are
@@ -252,8 +280,8 @@ def judge_performance(
     drop = (now - before) if lower_better else (before - now)
     scale = abs(before) if lower_better and before else 1.0
     ci_bounds = interval()
-    significant = ci_bounds is not None and (
-        ci_bounds[0] > before if lower_better else ci_bounds[1] < before
+    significant = ci_bounds is not None and _beyond_noise(
+        now, before, ci_bounds, n, info.n_test, lower_better
     )
     degraded = drop / scale > max_drop and significant
     # The absolute floor (a ceiling for lower-is-better metrics), with the same evidence bar.

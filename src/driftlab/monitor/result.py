@@ -45,6 +45,9 @@ class FeatureDrift:
     reference_counts: list[int]
     window_counts: list[int]
     message: str
+    # Significant after correction but below the effect threshold: reported (message, summary,
+    # report), never alerted. (Stored runs from before it have no such key: False.)
+    significant_below_effect: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import TypeVar
 import pandas as pd
 
 from driftlab.calibration import Calibration, LossMap
-from driftlab.config import Feature
+from driftlab.config import Feature, MonitorConfig
 from driftlab.errors import ConfigError, DataError
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.monitor.concept import detect_concept_drift, error_level
@@ -217,7 +217,7 @@ def _run(
     multivariate = (
         checks.run(
             "multivariate",
-            lambda: _multivariate(bundle, window_profile, monitored, cfg.alpha, cfg.min_auc),
+            lambda: _multivariate(bundle, window_profile, monitored, cfg),
             [],
         )
         if cfg.multivariate and window_profile is not None else []
@@ -361,14 +361,17 @@ def _output_drift(reference: Profile, window: Profile, policy: DriftPolicy) -> F
 
 
 def _multivariate(
-    bundle: ModelBundle, window: Profile, features: list[Feature], alpha: float, min_auc: float
+    bundle: ModelBundle, window: Profile, features: list[Feature], cfg: MonitorConfig
 ) -> list[MultivariateDrift]:
     ref_rows, win_rows = bundle.reference.rows, window.rows
     if ref_rows is None or win_rows is None:
         return []
     ref = rows_frame(ref_rows, features)
     win = rows_frame(win_rows, features)
+    # Two tests of one question: each at alpha/2 (Bonferroni), so the multivariate finding
+    # holds the level alpha as a whole.
+    alpha = cfg.alpha / 2
     return [
-        domain_classifier(ref, win, features, alpha=alpha, min_auc=min_auc),
-        pca_reconstruction(ref, win, features),
+        domain_classifier(ref, win, features, alpha=alpha, min_auc=cfg.min_auc),
+        pca_reconstruction(ref, win, features, alpha=alpha, min_increase=cfg.pca_min_increase),
     ]
