@@ -20,6 +20,7 @@ from driftlab.config.features import (
     FeatureKind,
     FeatureRole,
     Task,
+    event_time,
     model_inputs,
     monitored,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "StoreConfig",
     "Task",
     "load_project",
+    "event_time",
     "model_inputs",
     "monitored",
     "project_from_dict",
