@@ -27,7 +27,7 @@ from driftlab.errors import DataError, ModelNotFoundError
 from driftlab.ids import new_request_ids
 from driftlab.model import ModelBundle, PredictionBatch
 from driftlab.registry.base import CHAMPION, Registry
-from driftlab.schema import metadata_names, split_metadata
+from driftlab.schema import event_time_text, metadata_names, split_metadata
 from driftlab.store import PredictionRecord, Store
 
 __all__ = ["BatchOutcome", "predict_file"]
@@ -129,6 +129,16 @@ class _Writer:
             os.close(folder)
 
 
+def _event_times(values: pd.Series, column: str, start: int) -> list[str | None]:
+    out: list[str | None] = []
+    for i, v in enumerate(values.tolist()):
+        try:
+            out.append(None if v is None else event_time_text(v if isinstance(v, str) else str(v)))
+        except ValueError as e:
+            raise DataError(f"row {start + i + 2}: column {column!r}: {e}") from None
+    return out
+
+
 def _request_ids(
     chunk: pd.DataFrame, id_column: str | None, seen: set[str], start: int
 ) -> list[str]:
@@ -199,6 +209,8 @@ def predict_file(
             raise ModelNotFoundError(f"model {name!r} has no champion; run 'driftlab train'")
     bundle = registry.load(name, version)
     logged_names = [f.name for f in project.features]
+    # Event times are logged in the stores' one text form, so windows can select by them.
+    clock = project.event_time.name if project.event_time else None
     # Protected attributes that are not model inputs are logged apart, as the API logs them.
     meta = metadata_names(project.features)
     started = time.perf_counter()
@@ -235,6 +247,8 @@ def predict_file(
                 now = datetime.now(UTC)
                 present = [n for n in logged_names if n in chunk.columns]
                 feats = chunk[present].astype(object).where(chunk[present].notna(), None)
+                if clock is not None and clock in present:
+                    feats[clock] = _event_times(feats[clock], clock, rows)
                 records = []
                 for i, row in enumerate(feats.to_dict(orient="records")):
                     features, attributes = split_metadata(row, meta)

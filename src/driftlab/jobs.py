@@ -95,8 +95,9 @@ def _monitor(
     name = project.model_name
     # The version filter is the store's, before last_n: the last n rows *of that version*.
     frame = store.read_window(
-        name, start=window.start, end=window.end, last_n=window.last_n, model_version=version
-    )
+        name, start=window.start, end=window.end, last_n=window.last_n, model_version=version,
+        event_time=window.event_time,
+    )  # fmt: skip
     # Inputs do not depend on the model, so a window that spans a promotion is compared as a
     # whole with the reference of the version that served most of it.
     version = version or pick_version(frame) or registry.alias_version(name, CHAMPION)

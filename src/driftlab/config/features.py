@@ -145,8 +145,7 @@ class Feature(Strict):
         bounded = self.min_value is not None or self.max_value is not None
         if bounded and self.kind is not FeatureKind.NUMERIC:
             raise ValueError(
-                f"min_value/max_value apply to numeric features; {self.name!r} is "
-                f"{self.kind.value}"
+                f"min_value/max_value apply to numeric features; {self.name!r} is {self.kind.value}"
             )
         if (
             self.min_value is not None
@@ -159,8 +158,7 @@ class Feature(Strict):
             )
         if self.unique and self.role is not FeatureRole.ID:
             raise ValueError(
-                f"unique applies to role 'id' features; {self.name!r} has role "
-                f"{self.role.value!r}"
+                f"unique applies to role 'id' features; {self.name!r} has role {self.role.value!r}"
             )
         return self
 

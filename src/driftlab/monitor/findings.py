@@ -78,10 +78,17 @@ def _data_quality(result: MonitoringResult) -> Verdict:
             i.subject,
             "warning",
             i.message,
-            {"check": i.check, "feature": i.feature, "n": i.n, "share": i.share,
-             "p_value": i.p_value, "reference_share": i.reference_share,
-             "examples": i.examples, **i.details},
-        )  # fmt: skip
+            {
+                "check": i.check,
+                "feature": i.feature,
+                "n": i.n,
+                "share": i.share,
+                "p_value": i.p_value,
+                "reference_share": i.reference_share,
+                "examples": i.examples,
+                **i.details,
+            },
+        )
         for i in quality.issues
         if i.flagged
     )

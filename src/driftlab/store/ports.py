@@ -73,9 +73,14 @@ class WindowSource(Protocol):
         last_n: int | None = None,
         labeled_only: bool = False,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> pd.DataFrame:
         """Predictions in ``[start, end)`` (of ``model_version`` only, when given), the last
-        ``last_n`` of them, oldest first: WINDOW_COLUMNS, then one column per feature."""
+        ``last_n`` of them, oldest first: WINDOW_COLUMNS, then one column per feature.
+
+        ``start``/``end`` bound the log time, or with ``event_time`` (the name of the role
+        "timestamp" feature) the event time each row carries; rows without one are left out.
+        Order and ``last_n`` stay by log time."""
         ...
 
     def iter_window(
@@ -86,6 +91,7 @@ class WindowSource(Protocol):
         end: datetime | None = None,
         chunk_rows: int = 50_000,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> Iterator[pd.DataFrame]:
         """The same rows as :meth:`read_window` over a time range, oldest first, in chunks of
         at most ``chunk_rows`` (constant memory however large the range)."""

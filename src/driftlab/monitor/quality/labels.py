@@ -17,6 +17,7 @@ how many there were.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,7 @@ def _labels(reference: dict[str, Any]) -> tuple[list[str], list[str], list[int]]
     edges = reference["edges"]
     counts = [int(v) for v in reference["counts"]]
     shown = [f"< {num(edges[0])}"]
-    shown += [f"{num(a)} – {num(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    shown += [f"{num(a)} – {num(b)}" for a, b in itertools.pairwise(edges)]
     shown.append(f"> {num(edges[-1])}")
     return [str(i) for i in range(len(counts))], shown, counts
 

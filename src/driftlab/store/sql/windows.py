@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from driftlab.schema import event_time_text
 from driftlab.store.codec import utc, window_frame
 from driftlab.store.records import ServedVersion
 from driftlab.store.sql.core import SqlCore, store_errors
@@ -20,11 +21,30 @@ from driftlab.store.sql.tables import labels, predictions, request_errors, utc_b
 __all__ = ["WindowMixin"]
 
 
+def _time_filter(event_time: str | None, dialect: str) -> tuple[Any, Any]:
+    """The column a window's bounds apply to, and how a bound is written for it: the log
+    time, or the event time inside the features (stored as fixed-width UTC text, so that
+    text order is time order; PostgreSQL compares it bytewise, whatever the database's
+    collation)."""
+    if event_time is None:
+        return predictions.c.ts, utc_bound
+    column = predictions.c.features[event_time].as_string()
+    if dialect == "postgresql":
+        column = column.collate("C")
+    return column, event_time_text
+
+
 def _window_query(
-    model_name: str, start: datetime | None, end: datetime | None, model_version: str | None
+    model_name: str,
+    start: datetime | None,
+    end: datetime | None,
+    model_version: str | None,
+    event_time: str | None = None,
+    dialect: str = "sqlite",
 ) -> Any:
     """Predictions of a model (and version) in [start, end) with their labels: the columns
-    window_frame expects (WINDOW_COLUMNS, then the features)."""
+    window_frame expects (WINDOW_COLUMNS, then the features). The bounds apply to the log
+    time, or to the ``event_time`` feature."""
     p, lab = predictions, labels
     q = (
         sa.select(
@@ -38,10 +58,11 @@ def _window_query(
     if model_version is not None:
         # In the query, before any limit: the last n rows *of this version*.
         q = q.where(p.c.model_version == model_version)
+    column, bound = _time_filter(event_time, dialect)
     if start is not None:
-        q = q.where(p.c.ts >= utc_bound(start))
+        q = q.where(column >= bound(start))
     if end is not None:
-        q = q.where(p.c.ts < utc_bound(end))
+        q = q.where(column < bound(end))
     return q
 
 
@@ -58,9 +79,11 @@ class WindowMixin(SqlCore):
         last_n: int | None = None,
         labeled_only: bool = False,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> pd.DataFrame:
         p, lab = predictions, labels
-        q = _window_query(model_name, start, end, model_version)
+        q = _window_query(model_name, start, end, model_version, event_time,
+                          self.engine.dialect.name)  # fmt: skip
         if labeled_only:
             q = q.where(lab.c.label.is_not(None))
         q = q.order_by(p.c.ts.desc(), p.c.request_id.desc())
@@ -79,11 +102,14 @@ class WindowMixin(SqlCore):
         end: datetime | None = None,
         chunk_rows: int = 50_000,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> Iterator[pd.DataFrame]:
         # Keyset pagination on (ts, request_id): each page is an index range scan, unlike
         # OFFSET, whose cost grows with every page already read.
         p = predictions
-        base = _window_query(model_name, start, end, model_version).order_by(p.c.ts, p.c.request_id)
+        base = _window_query(
+            model_name, start, end, model_version, event_time, self.engine.dialect.name
+        ).order_by(p.c.ts, p.c.request_id)
         after: tuple[datetime, str] | None = None
         while True:
             rows = self._page(base, chunk_rows, after)
