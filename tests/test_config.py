@@ -52,7 +52,8 @@ def test_env_overrides_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     [
         (
             lambda t: t.replace('kind = "categorical"', 'kind = "text"'),
-            r"features\.1\.kind: Input should be 'numeric', 'categorical' or 'timestamp' \(got 'text'\)",
+            r"features\.1\.kind: Input should be 'numeric', 'categorical' or 'timestamp' "
+            r"\(got 'text'\)",
         ),
         (lambda t: t + "\n[monitor]\nalpah = 0.1\n", r"monitor\.alpah: unknown key"),
         (lambda t: t + "\n[monitor]\nalpha = 2\n", r"monitor\.alpha: .*less than 1 \(got 2\)"),

@@ -141,7 +141,7 @@ def test_every_check_is_isolated(
     def broken(*args: object, **kwargs: object) -> None:
         raise FloatingPointError("overflow")
 
-    for name in ("build_profile", "window_performance", "service_health", "data_quality",
+    for name in ("build_profile", "window_performance", "service_health", "judge_quality",
                  "estimate_performance", "window_fairness_of", "window_compliance"):  # fmt: skip
         monkeypatch.setattr(f"driftlab.monitor.run.{name}", broken)
     result = monitor_window(

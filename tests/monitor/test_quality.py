@@ -16,7 +16,7 @@ from driftlab.schema import coerce_frame
 
 CFG = MonitorConfig()
 FEATURES = [
-    Feature(name="age", min_value=0),
+    Feature(name="age"),
     Feature(name="income"),
     Feature(name="city", kind="categorical"),
     Feature(name="application", role="id", unique=True),
@@ -87,9 +87,25 @@ def test_three_percent_impossible_ages_are_out_of_range_and_below_the_declared_m
     assert "120 of 4,000 values of age (3.0%) lie outside the training range 18 to 90" in (
         out.message
     )
+    assert set(flagged) == {"age:out_of_range"}
+
+
+def test_impossible_values_are_one_declared_bounds_finding() -> None:
+    raw = _table(4000, 99)
+    bad = raw.sample(frac=0.03, random_state=1).index
+    raw.loc[bad, "age"] = -np.arange(1, len(bad) + 1, dtype=float)
+    features = [Feature(name="age", min_value=0), *FEATURES[1:]]
+    tally = QualityTally.start(REFERENCE, features, margin=CFG.range_margin).add(raw)
+    window = build_profile(coerce_frame(raw, MONITORED, strict=False), MONITORED,
+                           reference=REFERENCE)  # fmt: skip
+    dq = judge_quality(tally, REFERENCE, window, features, CFG)
+    flagged = _flagged(dq)
     declared = flagged["age:declared_bounds"]
     assert declared.n == int((raw["age"] < 0).sum()) and declared.details["below"] == declared.n
-    assert set(flagged) == {"age:out_of_range", "age:declared_bounds"}
+    # The same rows are out of range too, but one cause is one finding.
+    assert set(flagged) == {"age:declared_bounds"}
+    age = {i.subject for i in dq.issues if i.feature == "age"}
+    assert age == {"age:declared_bounds", "age:out_of_range"}
 
 
 def test_a_few_stray_values_are_counted_not_flagged() -> None:

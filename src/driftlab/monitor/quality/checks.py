@@ -11,7 +11,8 @@ when a one-sided test against the reference is significant at ``monitor.quality_
   (heavy tails included), so the expected share beyond either end is at most ``2/(n + 1)``;
   the count is tested against it (binomial, one-sided).
 - **declared bounds**: values below ``min_value`` or above ``max_value`` — impossible, so no
-  test.
+  test. Rows that an extreme-values or declared-bounds finding of the same feature already
+  report do not count towards its out-of-range finding: one cause, one finding.
 - **unparsable**: values of a numeric feature that are not numbers (a column that started
   arriving as text); monitoring reads them as missing, so they are subtracted from the
   missing count below.
@@ -56,14 +57,26 @@ def _examples(values: list[object]) -> str:
 
 
 def _out_of_range(
-    name: str, c: ValueCounts, tally: QualityTally, ref: NumericProfile, cfg: MonitorConfig
+    name: str,
+    c: ValueCounts,
+    tally: QualityTally,
+    ref: NumericProfile,
+    cfg: MonitorConfig,
+    covered: int,
 ) -> QualityIssue:
+    """``covered``: rows a finding of the same feature already reports (extreme values, or
+    values outside the declared bounds); the rest must make a finding on their own, so that
+    one cause is one finding."""
     b = tally.bounds[name]
     n_rows = tally.n_rows
     share = c.n / n_rows
     expected = 2.0 / (ref.n + 1)
     p = _excess_p(c.n, tally.present.get(name, 0), expected)
-    flagged = share >= cfg.quality_min_share and p < cfg.quality_alpha
+    rest = c.n - covered
+    flagged = (
+        rest / n_rows >= cfg.quality_min_share
+        and _excess_p(rest, tally.present.get(name, 0), expected) < cfg.quality_alpha
+    )
     sides = [f"{c.below} below {num(b.range[0])}"] if c.below else []
     sides += [f"{c.above} above {num(b.range[1])}"] if c.above else []
     message = (
@@ -197,12 +210,15 @@ def judge_quality(
     for f in features:
         name, ref = f.name, reference.features.get(f.name)
         if name in tally.bounds:
+            covered = 0
             if (c := tally.extreme.get(name)) and c.n:
                 extreme.append(_extreme(name, c, tally))
-            if (c := tally.out_of_range.get(name)) and c.n and isinstance(ref, NumericProfile):
-                issues.append(_out_of_range(name, c, tally, ref, cfg))
+                covered = c.n if extreme[-1].share >= cfg.quality_min_share else 0
             if (c := tally.declared.get(name)) and c.n:
                 issues.append(_declared(name, c, tally, f, cfg))
+                covered = max(covered, c.n if issues[-1].flagged else 0)
+            if (c := tally.out_of_range.get(name)) and c.n and isinstance(ref, NumericProfile):
+                issues.append(_out_of_range(name, c, tally, ref, cfg, covered))
         if (c := tally.unparsable.get(name)) and c.n:
             issues.append(_unparsable(name, c, tally, cfg))
         win = window.features.get(name) if window is not None else None
