@@ -118,3 +118,39 @@ def test_a_timestamp_role_with_another_kind_is_refused() -> None:
     with pytest.raises(ValidationError, match="never a model input"):
         Feature(name="t", role="input", kind="timestamp")
     assert Feature(name="t", kind="timestamp").role.value == "timestamp"
+
+
+def test_a_batch_backfill_logs_event_times_and_is_monitored_by_them(
+    timed: Any, tmp_path: Path
+) -> None:
+    from driftlab.batch import predict_file
+
+    scenario, project = timed
+    registry = MemoryRegistry()
+    train_job(project, registry)
+    records = scenario.normal.drop(columns=[TARGET]).reset_index(drop=True)
+    n = len(records)
+    records["sold_at"] = _dates(n // 2, "2025-10-01", 4) + _dates(n - n // 2, "2026-01-01", 5)
+    source = tmp_path / "backfill.csv"
+    records.to_csv(source, index=False)
+    store = MemoryStore()
+    predict_file(project, registry, source, tmp_path / "scored.csv", store=store)
+    logged = store.read_window(project.model_name)
+    assert len(logged) == n and logged["sold_at"].str.endswith("Z").all()
+    in_q4 = int(pd.to_datetime(records["sold_at"], utc=True).lt(pd.Timestamp(Q4_END)).sum())
+    window = Window(Q4_START, Q4_END, event_time="sold_at")
+    assert monitor_job(project, store, registry, window, []).result.n_rows == in_q4
+
+
+def test_monitor_by_names_what_it_bounds() -> None:
+    import typer
+
+    from driftlab.cli.monitor import _event_time_column
+
+    assert _event_time_column("sold_at", None) == "sold_at"  # event time by default
+    assert _event_time_column("sold_at", "log-time") is None
+    assert _event_time_column(None, None) is None
+    with pytest.raises(typer.BadParameter, match="declares no event time"):
+        _event_time_column(None, "event-time")
+    with pytest.raises(typer.BadParameter, match="use event-time or log-time"):
+        _event_time_column("sold_at", "ingest-time")
