@@ -52,7 +52,8 @@ def test_env_overrides_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     [
         (
             lambda t: t.replace('kind = "categorical"', 'kind = "text"'),
-            r"features\.1\.kind: Input should be 'numeric' or 'categorical' \(got 'text'\)",
+            r"features\.1\.kind: Input should be 'numeric', 'categorical' or 'timestamp' "
+            r"\(got 'text'\)",
         ),
         (lambda t: t + "\n[monitor]\nalpah = 0.1\n", r"monitor\.alpah: unknown key"),
         (lambda t: t + "\n[monitor]\nalpha = 2\n", r"monitor\.alpha: .*less than 1 \(got 2\)"),
@@ -110,3 +111,36 @@ def test_a_metric_the_task_does_not_compute_is_refused(
     text = GOOD.replace('target = "y"', f'target = "y"\ntask = "{task}"')
     with pytest.raises(ConfigError, match=f"monitor.metric = '{metric}' is not computed"):
         load_project(_write(tmp_path, text + f'\n[monitor]\nmetric = "{metric}"\n'))
+
+
+@pytest.mark.parametrize(
+    ("spec", "pattern"),
+    [
+        ({"name": "c", "kind": "categorical", "min_value": 0}, "apply to numeric features"),
+        ({"name": "a", "min_value": 5, "max_value": 1}, "min_value 5.0 above max_value 1.0"),
+        ({"name": "a", "unique": True}, "unique applies to role 'id' features"),
+    ],
+)
+def test_declared_bounds_and_unique_ids_are_checked(spec: dict, pattern: str) -> None:
+    from pydantic import ValidationError
+
+    from driftlab.config import Feature
+
+    with pytest.raises(ValidationError, match=pattern):
+        Feature.model_validate(spec)
+
+
+def test_one_event_time_per_project() -> None:
+    from driftlab.config import project_from_dict
+
+    spec = {
+        "name": "p",
+        "data": {"path": "d.csv", "target": "y"},
+        "features": [
+            {"name": "x"},
+            {"name": "t1", "role": "timestamp"},
+            {"name": "t2", "role": "timestamp"},
+        ],
+    }
+    with pytest.raises(ConfigError, match="'t1', 't2' all have role 'timestamp'"):
+        project_from_dict(spec, Path("."))

@@ -29,7 +29,7 @@ from driftlab.errors import DataError, ModelNotFoundError
 from driftlab.ids import new_request_ids
 from driftlab.model import ModelBundle
 from driftlab.registry.base import CHAMPION, Registry
-from driftlab.schema import metadata_names
+from driftlab.schema import event_time_text, metadata_names
 from driftlab.store import PredictionGroup, Store
 
 __all__ = ["BatchOutcome", "predict_file"]
@@ -129,6 +129,16 @@ class _Writer:
             os.fsync(folder)  # the rename itself survives a crash
         finally:
             os.close(folder)
+
+
+def _event_times(values: pd.Series, column: str, start: int) -> list[str | None]:
+    out: list[str | None] = []
+    for i, v in enumerate(values.tolist()):
+        try:
+            out.append(None if v is None else event_time_text(v if isinstance(v, str) else str(v)))
+        except ValueError as e:
+            raise DataError(f"row {start + i + 2}: column {column!r}: {e}") from None
+    return out
 
 
 def _request_ids(
@@ -341,6 +351,8 @@ def predict_file(
             raise ModelNotFoundError(f"model {name!r} has no champion; run 'driftlab train'")
     bundle = registry.load(name, version)
     logged_names = [f.name for f in project.features]
+    # Event times are logged in the stores' one text form, so windows can select by them.
+    clock = project.event_time.name if project.event_time else None
     # Protected attributes that are not model inputs are logged apart, as the API logs them.
     meta = metadata_names(project.features)
     started = time.perf_counter()
@@ -368,6 +380,9 @@ def predict_file(
                     out[f"proba_{c}"] = scores.rounded[:, k]
             writer.write(out)
             if log is not None:
+                if clock is not None and clock in chunk.columns:
+                    raw = chunk[clock].astype(object).where(chunk[clock].notna(), None)
+                    chunk = chunk.assign(**{clock: _event_times(raw, clock, rows)})
                 log.put(
                     _logged(chunk, ids, scores, names=logged_names, meta=meta,
                             classes=bundle.info.classes, context=(name, version, per_row_ms))

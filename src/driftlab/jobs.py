@@ -111,8 +111,9 @@ def _monitor(
     # the last n rows *of that version*); its rows are then streamed, one chunk in memory at
     # a time, so memory does not grow with the window (monitor.max_rows_in_memory).
     span = store.window_span(
-        name, start=window.start, end=window.end, last_n=window.last_n, model_version=version
-    )
+        name, start=window.start, end=window.end, last_n=window.last_n, model_version=version,
+        event_time=window.event_time,
+    )  # fmt: skip
     # Inputs do not depend on the model, so a window that spans a promotion is compared as a
     # whole with the reference of the version that served most of it.
     version = version or span.main_version() or registry.alias_version(name, CHAMPION)
@@ -132,6 +133,7 @@ def _monitor(
         chunk_rows=min(CHUNK_ROWS, settings.monitor.max_rows_in_memory),
         model_version=window_version,
         span=span,
+        event_time=window.event_time,
     )
     result = with_alerts(monitor_chunks(chunks, bundle, settings, errors))
     return record_run(project, store, result, version, sinks, window.describe())

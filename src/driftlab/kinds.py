@@ -35,3 +35,4 @@ class FindingKind(StrEnum):
     CHECK_FAILED = "check_failed"
     PERFORMANCE = "performance"
     ESTIMATED_PERFORMANCE = "estimated_performance"
+    LABEL_DRIFT = "label_drift"

@@ -9,25 +9,72 @@ monitoring: numeric columns as float64, categorical columns as Python strings (o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictStr, create_model
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Strict,
+    StrictStr,
+    create_model,
+)
 
 from driftlab.config import Feature, FeatureKind, Project
 from driftlab.errors import SchemaError
 
-__all__ = ["coerce_frame", "metadata_names", "record_model", "split_metadata", "validate_columns"]
+__all__ = [
+    "coerce_frame",
+    "event_time_text",
+    "metadata_names",
+    "record_model",
+    "split_metadata",
+    "validate_columns",
+]
 
 
 # Strict (no strings, no booleans), and finite: NaN/Infinity are not data.
 FiniteFloat = Annotated[float, Strict(), AllowInfNan(False)]
 
 
+def event_time_text(value: str | datetime) -> str:
+    """An event time in the one text form every store holds: UTC, to the microsecond, fixed
+    width (``YYYY-MM-DDTHH:MM:SS.ffffffZ``), so that text order is time order and a window
+    can select rows by comparing text (SQLite, PostgreSQL and the in-memory store alike).
+    A time without an offset is taken as UTC, as everywhere in driftlab; a date is midnight.
+
+    >>> event_time_text("2025-03-01")
+    '2025-03-01T00:00:00.000000Z'
+    >>> event_time_text("2025-03-01T10:30:00+02:00")
+    '2025-03-01T08:30:00.000000Z'
+    >>> event_time_text("March 1st")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'March 1st' is not an ISO 8601 date or time; send e.g. 2025-03-01T10:30:00Z
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"{value[:40]!r} is not an ISO 8601 date or time; send e.g. 2025-03-01T10:30:00Z"
+            ) from None
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+EventTime = Annotated[StrictStr, AfterValidator(event_time_text)]
+
+
 def _annotation(feature: Feature) -> Any:
     # Strict types: "12" for a numeric feature is a client bug worth reporting, not guessing.
     # (StrictFloat still takes JSON integers, and refuses booleans.)
+    if feature.kind is FeatureKind.TIMESTAMP:
+        return (EventTime | None) if feature.nullable else EventTime
     base: Any = FiniteFloat if feature.kind is FeatureKind.NUMERIC else StrictStr
     return (base | None) if feature.nullable else base
 
@@ -121,6 +168,8 @@ def _records_frame(rows: list[Mapping[str, Any]], features: list[Feature]) -> pd
             values = [r[name] for r in rows]
         except KeyError:
             return None
+        if f.kind is FeatureKind.TIMESTAMP:
+            return None
         if f.kind is FeatureKind.NUMERIC:
             if any(v is not None and type(v) is not float and type(v) is not int for v in values):
                 return None
@@ -133,12 +182,18 @@ def _records_frame(rows: list[Mapping[str, Any]], features: list[Feature]) -> pd
 
 
 def coerce_frame(
-    rows: pd.DataFrame | Iterable[Mapping[str, Any]], features: list[Feature]
+    rows: pd.DataFrame | Iterable[Mapping[str, Any]],
+    features: list[Feature],
+    *,
+    strict: bool = True,
 ) -> pd.DataFrame:
-    """Return the features of ``rows`` in spec order with canonical dtypes.
+    """Return the features of ``rows`` in spec order with canonical dtypes: numeric columns
+    as float64, categorical ones as text (or None), timestamps as UTC datetimes.
 
-    Numeric columns that cannot be read as numbers raise :class:`SchemaError` naming the
-    column and an offending value, rather than becoming NaN silently.
+    Numeric or timestamp values that cannot be read raise :class:`SchemaError` naming the
+    column and an offending value, rather than becoming NaN silently. With ``strict=False``
+    (monitoring, which counts and reports them as a data-quality finding of their own) they
+    become missing.
     """
     if not isinstance(rows, pd.DataFrame):
         rows = list(rows)
@@ -151,10 +206,12 @@ def coerce_frame(
         if f.name not in frame.columns:
             raise SchemaError(f"column {f.name!r} is missing; the feature spec requires it")
         col = frame[f.name]
-        if f.kind is FeatureKind.NUMERIC:
+        if f.kind is FeatureKind.TIMESTAMP:
+            out[f.name] = _times(col, f.name, strict)
+        elif f.kind is FeatureKind.NUMERIC:
             converted = pd.to_numeric(col, errors="coerce").astype("float64")
             bad = converted.isna() & col.notna()
-            if bad.any():
+            if strict and bad.any():
                 example = col[bad].iloc[0]
                 raise SchemaError(
                     f"column {f.name!r} is numeric in the spec but holds {example!r}; "
@@ -166,3 +223,19 @@ def coerce_frame(
             out[f.name] = pd.Series([_as_str(v) for v in col.tolist()], dtype=object,
                                     index=frame.index)  # fmt: skip
     return pd.DataFrame(out, index=frame.index)
+
+
+def _times(col: pd.Series, name: str, strict: bool) -> pd.Series:
+    """A timestamp column as UTC datetimes (ISO 8601 text of any offset; naive means UTC)."""
+    if col.dtype.kind == "M":
+        converted = pd.to_datetime(col, utc=True)
+    else:
+        texts = col.astype(object).where(col.notna(), None)
+        converted = pd.to_datetime(texts, utc=True, errors="coerce", format="ISO8601")
+    bad = converted.isna() & col.notna()
+    if strict and bad.any():
+        raise SchemaError(
+            f"column {name!r} is a timestamp in the spec but holds {col[bad].iloc[0]!r}; "
+            "write ISO 8601 times (2025-03-01 or 2025-03-01T10:30:00Z)"
+        )
+    return converted

@@ -26,6 +26,7 @@ from driftlab.monitor.result import (
     EstimatedPerformance,
     ExtremeValues,
     FeatureDrift,
+    LabelDrift,
     MonitoringResult,
     MultivariateDrift,
     PerformanceResult,
@@ -39,7 +40,8 @@ MODEL = "churn"
 FAST = RetryPolicy(retries=2, backoff_s=0.0)
 CONTEXT = {"model": MODEL, "model_version": "1", "window": "last 500 predictions"}
 KINDS = ("data_drift", "prediction_drift", "service", "concept_drift", "performance",
-         "multivariate_drift", "data_quality", "check_failed", "estimated_performance")  # fmt: skip
+         "multivariate_drift", "data_quality", "check_failed", "estimated_performance",
+         "label_drift")  # fmt: skip
 # Found only when no realized verdict exists: in the joint-only run, which has no labels.
 UNLABELED_ONLY = ("multivariate_drift", "estimated_performance")
 
@@ -86,6 +88,9 @@ def _result(*, joint_only: bool = False) -> MonitoringResult:
             "roc_auc", {"roc_auc": 0.9}),
         check_errors=[] if joint_only else [CheckError(
             "fairness", "ValueError", "Input X contains infinity.")],
+        label_drift=None if joint_only else LabelDrift(
+            300, 1000, "chi2", 40.0, 1e-9, 0.2, 0.05, True, ["no", "yes"], [0.8, 0.2],
+            [0.6, 0.4], "Label drift detected: the label distribution moved by 20.0%."),
     )  # fmt: skip
 
 

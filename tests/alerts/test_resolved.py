@@ -232,7 +232,7 @@ def test_no_all_clear_for_a_fairness_or_compliance_check_without_a_verdict() -> 
     result = m(
         model_name="m", status="drift", features=[], drifted_features=[], drift_share=0.0,
         performance=None, prediction_drift=None, multivariate=[], service=None, concept=None,
-        data_quality=None, check_errors=[], estimated=None,
+        data_quality=None, check_errors=[], estimated=None, label_drift=None,
         fairness=m(metrics=[
             m(attribute="sex", metric="equal_opportunity_difference", status="insufficient_data"),
             m(attribute="sex", metric="demographic_parity_difference", status="beyond_limit"),

@@ -57,6 +57,7 @@ def _quiet() -> MonitoringResult:
     assert loud.performance is not None and loud.service is not None
     assert loud.concept is not None and loud.data_quality is not None
     assert loud.estimated is not None
+    assert loud.label_drift is not None
     return replace(
         loud,
         features=[_feature("tenure", False, 0.01)],
@@ -79,6 +80,7 @@ def _quiet() -> MonitoringResult:
             loud.estimated, metrics={"roc_auc": 0.89}, bands={"roc_auc": [0.87, 0.91]}
         ),
         check_errors=[],
+        label_drift=replace(loud.label_drift, drifted=False),
     )
 
 
@@ -105,6 +107,7 @@ def _alone(kind: FindingKind) -> MonitoringResult:
             "estimated": loud.estimated,
             "performance": replace(quiet.performance, status="insufficient_labels", n_labeled=3),
         },
+        FindingKind.LABEL_DRIFT: {"label_drift": loud.label_drift},
     }[kind]
     return conclude(replace(quiet, **changes))
 
@@ -138,7 +141,8 @@ def test_the_summary_keeps_its_sentences() -> None:
     loud = conclude(_every_kind())
     assert loud.summary.startswith("Data drift in 1 of 1 features (100%): tenure. ")
     assert "Prediction drift detected." in loud.summary
-    assert loud.summary.endswith("roc_auc 0.70 vs 0.90 on the training holdout.")
+    assert loud.summary.endswith("Label drift detected: the label distribution moved by 20.0%.")
+    assert "roc_auc 0.70 vs 0.90 on the training holdout." in loud.summary
     quiet = conclude(_quiet())
     assert quiet.summary.startswith("No data drift in 1 features.")
     assert "Multivariate drift detected" in conclude(_every_kind(joint_only=True)).summary

@@ -41,10 +41,11 @@ def test_every_alert_is_in_exactly_one_incident_grouped_by_the_catalogue() -> No
     assert [i.severity for i in incidents] == ["critical", "critical", "warning"]
     data = incidents[0]
     assert {f.kind for f in data.findings} == {
-        "data_drift", "data_quality", "prediction_drift", "concept_drift", "performance"
+        "data_drift", "data_quality", "prediction_drift", "concept_drift", "performance",
+        "label_drift",
     }  # fmt: skip
     assert data.title == (
-        "data drift ×4, data quality, prediction drift, concept drift, performance"
+        "data drift ×4, data quality, prediction drift, concept drift, performance, label drift"
     )
     # One finding alone: the incident says what the finding says.
     assert incidents[1].summary == result.service.message
@@ -59,7 +60,7 @@ def test_causes_rank_the_classifier_features_first_then_by_psi() -> None:
     ]  # fmt: skip
     kinds = {c.feature: c.kinds for c in data.causes}
     assert kinds["e"] == [] and kinds["b"] == ["data_drift"]
-    assert data.summary.startswith("8 findings in this run: data drift ×4,")
+    assert data.summary.startswith("9 findings in this run: data drift ×4,")
     assert "Most likely causes: c: domain classifier importance 0.2, PSI 0.5;" in data.summary
     assert data.summary.endswith("; and 2 more.")
 

@@ -142,7 +142,7 @@ def test_every_check_is_isolated(
         raise FloatingPointError("overflow")
 
     for name in ("build_profile", "outputs_profile", "window_performance", "service_health",
-                 "data_quality", "estimate_performance", "window_fairness_of",
+                 "judge_quality", "estimate_performance", "window_fairness_of",
                  "window_compliance"):  # fmt: skip
         monkeypatch.setattr(f"driftlab.monitor.run.{name}", broken)
     result = monitor_window(

@@ -68,3 +68,19 @@ def test_flipped_labels_are_concept_drift(
     kinds = [a.kind for a in alerts_for(result)]
     assert "concept_drift" in kinds and "performance" in kinds
     assert not any(f.drifted for f in result.features)  # the inputs did not move at all
+
+
+def test_a_column_turned_to_text_is_a_finding_not_a_failed_run(
+    project: Project, bundle: ModelBundle, ames: AmesScenario
+) -> None:
+    window = _logged(bundle, ames, ames.normal, None)
+    window["Gr_Liv_Area"] = window["Gr_Liv_Area"].astype(object)
+    turned = window.index[::10]
+    window.loc[turned, "Gr_Liv_Area"] = [f"{v} sq ft" for v in range(len(turned))]
+    result = monitor_window(window, bundle, MonitorSettings.of(project))
+    assert result.check_errors == []
+    found = {a.subject: a for a in alerts_for(result) if a.kind == "data_quality"}
+    text = found["Gr_Liv_Area:unparsable"]
+    assert text.details["n"] == len(turned) and text.details["examples"][0].endswith(" sq ft")
+    assert "Gr_Liv_Area:missing_jump" not in found  # the text is not counted as missing too
+    assert MonitoringResult.from_dict(result.to_dict()) == result

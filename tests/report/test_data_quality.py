@@ -51,6 +51,7 @@ def test_a_run_stored_before_data_quality_shows_no_such_section(seeded, tmp_path
     store, result = _copy_of_latest(seeded, tmp_path)
     result.pop("data_quality", None)
     result.pop("check_errors", None)
+    result.pop("label_drift", None)
     store.save_run(MODEL, "1", result)
     assert 'id="data_quality"' not in render_report(load_report(store, MODEL))
     store.close()
@@ -61,3 +62,27 @@ def test_a_quiet_run_says_no_value_was_extreme(seeded) -> None:
     html = render_report(load_report(store, MODEL))
     assert '<section id="data_quality">' in html and "No extreme values" in html
     assert 'id="check-errors"' not in html
+
+
+def test_quality_issues_and_label_drift_render(seeded, tmp_path: Path) -> None:
+    store, result = _copy_of_latest(seeded, tmp_path)
+    result.update(
+        data_quality={"spans": 2.0, "min_share": 0.01, "extreme": [], "issues": [{
+            "feature": "Gr_Liv_Area", "check": "unparsable", "n": 30, "share": 0.1,
+            "flagged": True, "message": "30 of 300 values of Gr_Liv_Area (10.0%) arrived as text.",
+            "examples": ["0 sq ft", "1 sq ft"], "p_value": None, "reference_share": 0.0,
+            "details": {},
+        }]},
+        label_drift={
+            "n": 120, "reference_n": 1000, "test": "chi2", "statistic": 30.0, "p_value": 1e-8,
+            "shift": 0.2, "min_shift": 0.05, "drifted": True, "categories": ["high", "low"],
+            "reference_shares": [0.5, 0.5], "window_shares": [0.7, 0.3],
+            "message": "Label drift detected: over 120 labels the label distribution moved.",
+        },
+    )  # fmt: skip
+    store.save_run(MODEL, "1", result)
+    html = render_report(load_report(store, MODEL))
+    assert '<table id="quality-issues">' in html
+    assert "<td>Gr_Liv_Area</td><td>unparsable</td>" in html and "0 sq ft, 1 sq ft" in html
+    assert "Label drift detected: over 120 labels" in html
+    store.close()

@@ -295,7 +295,7 @@ def test_count_distances_are_non_negative_and_symmetric_where_they_should_be(
 # --- defaults --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", list(FeatureKind))
+@pytest.mark.parametrize("kind", [FeatureKind.NUMERIC, FeatureKind.CATEGORICAL])  # drift-tested
 @pytest.mark.parametrize(("n_reference", "n_window"), [(0, 0), (50, 20), (5000, 100_000)])
 def test_default_stats_are_catalogue_entries_for_the_kind(
     kind: FeatureKind, n_reference: int, n_window: int

@@ -49,6 +49,14 @@ def monitor(
     engine: EngineOpt = Engine.local,
     spark_master: SparkMasterOpt = None,
     spark_conf: SparkConfOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="What --since/--until bound: event-time (the project's role 'timestamp' "
+            "feature; the default when it declares one) or log-time (when logged).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -69,9 +77,11 @@ def monitor(
         from driftlab.store import Window
 
         start, end = parse_time(since, "--since"), parse_time(until, "--until")
+        event_time = _event_time_column(p.event_time.name if p.event_time else None, by)
         window = Window(
-            start, end, None if (start or end) and last is None else (last or p.monitor.last_n)
-        )
+            start, end, None if (start or end) and last is None else (last or p.monitor.last_n),
+            event_time if start or end else None,
+        )  # fmt: skip
         out = monitor_job(
             p,
             compose.open_store(p),
@@ -113,6 +123,19 @@ def _monitor_source(
     from driftlab.jobs import monitor_source_job
 
     return monitor_source_job(p, store, registry, Path(source), sinks, version=version)
+
+
+def _event_time_column(declared: str | None, by: str | None) -> str | None:
+    """The feature --since/--until bound, or None for the log time."""
+    if by not in (None, "event-time", "log-time"):
+        raise typer.BadParameter(f"{by!r}; use event-time or log-time", param_hint="--by")
+    if by == "event-time" and declared is None:
+        raise typer.BadParameter(
+            "the project declares no event time; add a feature with role = 'timestamp', or "
+            "use --by log-time",
+            param_hint="--by",
+        )
+    return None if by == "log-time" else declared
 
 
 def audit(

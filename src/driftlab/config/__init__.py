@@ -20,6 +20,7 @@ from driftlab.config.features import (
     FeatureKind,
     FeatureRole,
     Task,
+    event_time,
     model_inputs,
     monitored,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "SparkConfig",
     "StoreConfig",
     "Task",
+    "event_time",
     "load_project",
     "model_inputs",
     "monitored",

@@ -11,6 +11,9 @@ from driftlab.config._base import Strict
 __all__ = ["ComplianceConfig", "FairnessConfig", "MonitorConfig"]
 
 
+_SHARE = Annotated[float, Field(gt=0, lt=1)]
+
+
 class MonitorConfig(Strict):
     """``[monitor]``: drift, performance, concept drift and service health of a window."""
 
@@ -107,6 +110,35 @@ class MonitorConfig(Strict):
         "estimated performance, data quality, fairness, compliance, bootstrap intervals, "
         "latency percentiles; the result's `sampled` says which), while drift, counts and "
         "realized metrics stay exact over every row",
+    )
+    # Data-quality findings (driftlab.monitor.quality): a share floor so that one stray record
+    # is shown but pages nobody, and a test so that a large window's chance excess does not.
+    quality_min_share: _SHARE = Field(
+        0.01,
+        description="data quality: a problem (out-of-range, extreme, unparsable, new-category or "
+        "duplicate rows) is a finding from this share of the window's rows; fewer are counted "
+        "and shown",
+    )
+    quality_alpha: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.001,
+        description="data quality: significance of the one-sided tests behind out-of-range "
+        "values, new categories, missing-share jumps and label drift",
+    )
+    range_margin: Annotated[float, Field(ge=0)] = Field(
+        0.05,
+        description="data quality: a value is out of range beyond the training minimum or "
+        "maximum by more than this fraction of the training range",
+    )
+    missing_jump: _SHARE = Field(
+        0.05,
+        description="data quality: a feature's missing share must rise by at least this much "
+        "(0.05 = 5 points) over the training share, and significantly, to be a finding",
+    )
+    label_min_shift: _SHARE = Field(
+        0.05,
+        description="label drift: the total variation distance between the labels' "
+        "distribution in the window and in training must reach this (0.05 = 5 points of "
+        "class share), and be significant",
     )
 
 

@@ -19,7 +19,14 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from driftlab.config._base import Strict
 from driftlab.config.alerts import AlertsConfig
-from driftlab.config.features import Feature, FeatureRole, Task, model_inputs, monitored
+from driftlab.config.features import (
+    Feature,
+    FeatureRole,
+    Task,
+    event_time,
+    model_inputs,
+    monitored,
+)
 from driftlab.config.monitoring import ComplianceConfig, FairnessConfig, MonitorConfig
 from driftlab.config.sections import (
     DataConfig,
@@ -80,6 +87,12 @@ class Project(Strict):
             )
         if not self.input_features:
             raise ValueError("no feature has role 'input' or 'prohibited'; the model needs one")
+        times = [f.name for f in self.features if f.role is FeatureRole.TIMESTAMP]
+        if len(times) > 1:
+            raise ValueError(
+                f"features {', '.join(map(repr, times))} all have role 'timestamp'; a row has "
+                "one event time: keep one, and give the others role 'id' (or drop them)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -128,6 +141,11 @@ class Project(Strict):
     @property
     def monitored_features(self) -> list[Feature]:
         return monitored(self.features)
+
+    @property
+    def event_time(self) -> Feature | None:
+        """The role ``timestamp`` feature: each row's event time (windows can select by it)."""
+        return event_time(self.features)
 
     @property
     def feature_names(self) -> list[str]:

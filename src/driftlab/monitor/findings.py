@@ -72,12 +72,35 @@ def _data_drift(result: MonitoringResult) -> Verdict:
 
 def _data_quality(result: MonitoringResult) -> Verdict:
     """One finding per numeric feature whose extreme values (far outside the reference's
-    range, see :mod:`driftlab.monitor.quality`) reach the minimum share of the window."""
+    range, see :mod:`driftlab.monitor.quality`) reach the minimum share of the window
+    (subject: the feature), and one per flagged problem of a column (subject
+    ``feature:check``: out_of_range, declared_bounds, unparsable, new_category, missing_jump,
+    duplicate)."""
     kind = FindingKind.DATA_QUALITY
     quality = result.data_quality
     if quality is None:
         return Verdict(kind)
-    findings = tuple(
+    issues = tuple(
+        Finding(
+            kind,
+            i.subject,
+            "warning",
+            i.message,
+            {
+                "check": i.check,
+                "feature": i.feature,
+                "n": i.n,
+                "share": i.share,
+                "p_value": i.p_value,
+                "reference_share": i.reference_share,
+                "examples": i.examples,
+                **i.details,
+            },
+        )
+        for i in quality.issues
+        if i.flagged
+    )
+    extreme = tuple(
         Finding(
             kind,
             e.feature,
@@ -94,8 +117,30 @@ def _data_quality(result: MonitoringResult) -> Verdict:
         for e in quality.extreme
         if e.share >= quality.min_share
     )
+    findings = extreme + issues
     sentence = " ".join(f.message for f in findings) or None
     return Verdict(kind, findings, decided=True, sentence=sentence)
+
+
+def _label_drift(result: MonitoringResult) -> Verdict:
+    """The window's labels against the training labels (decided from ``min_labels``)."""
+    kind = FindingKind.LABEL_DRIFT
+    labels = result.label_drift
+    if labels is None:
+        return Verdict(kind)
+    if not labels.drifted:
+        return Verdict(kind, decided=True)
+    finding = Finding(
+        kind,
+        "label",
+        "warning",
+        labels.message,
+        {"n": labels.n, "shift": labels.shift, "p_value": labels.p_value,
+         "categories": labels.categories, "reference_shares": labels.reference_shares,
+         "window_shares": labels.window_shares},
+        keyed=False,
+    )  # fmt: skip
+    return Verdict(kind, (finding,), decided=True, sentence=labels.message)
 
 
 def _prediction_drift(result: MonitoringResult) -> Verdict:
@@ -275,7 +320,7 @@ CATALOGUE: dict[FindingKind, Check] = {
     c.kind: c
     for c in (
         Check(FindingKind.DATA_DRIFT, _data_drift, "data drift on feature {subject}"),
-        Check(FindingKind.DATA_QUALITY, _data_quality, "the extreme values of feature {subject}"),
+        Check(FindingKind.DATA_QUALITY, _data_quality, "the data-quality problem {subject}"),
         Check(FindingKind.PREDICTION_DRIFT, _prediction_drift, "drift in the model's predictions"),
         Check(FindingKind.MULTIVARIATE_DRIFT, _multivariate_drift, "joint drift across features"),
         Check(FindingKind.SERVICE, _service, "the {subject} service-level breach", "service"),
@@ -295,6 +340,7 @@ CATALOGUE: dict[FindingKind, Check] = {
             estimated_performance,
             "the estimated drop in {subject}",
         ),
+        Check(FindingKind.LABEL_DRIFT, _label_drift, "the shift in the label distribution"),
     )
 }
 

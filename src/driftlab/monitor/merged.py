@@ -142,9 +142,14 @@ def _performance(
 def _quality(
     part: WindowPart,
     bundle: ModelBundle,
+    sampled: DataQuality | None,
     spans: float = EXTREME_SPANS,
     min_share: float = EXTREME_SHARE,
 ) -> DataQuality:
+    """Extreme values exact from the parts. The other data-quality problems (out of range,
+    text, new categories, missing jumps, duplicates) are the row sample's: exact when the
+    sample holds the whole window, counted on the sample otherwise (a part does not carry a
+    :class:`~driftlab.monitor.quality.QualityTally` yet)."""
     extreme = []
     for f in bundle.info.monitored_features:
         e = part.extreme.get(f.name)
@@ -153,7 +158,7 @@ def _quality(
             continue
         examples = np.asarray(e.examples, dtype=np.float64)
         extreme.append(extreme_values(f.name, e.n, examples, ref, part.n_rows, spans))
-    return DataQuality(extreme, spans, min_share)
+    return DataQuality(extreme, spans, min_share, sampled.issues if sampled else [])
 
 
 def _service(part: WindowPart, sampled: ServiceHealth | None) -> ServiceHealth | None:
@@ -202,7 +207,7 @@ def monitor_part(
                    [])
         if cfg.multivariate else []
     )  # fmt: skip
-    quality = checks.run("data_quality", lambda: _quality(part, bundle), None)
+    quality = checks.run("data_quality", lambda: _quality(part, bundle, sampled.data_quality), None)
     performance = checks.run("performance", lambda: _performance(part, bundle, settings), None)
     result = replace(
         sampled,

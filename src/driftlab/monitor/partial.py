@@ -212,7 +212,7 @@ def window_part(frame: pd.DataFrame, offset: int, ctx: PartContext) -> WindowPar
     monitored = info.monitored_features
     # Optional metadata that no client sent is all-missing (as monitor_window reads it).
     absent = {f.name: None for f in monitored if f.name not in frame.columns}
-    features = coerce_frame(frame.assign(**absent), monitored)
+    features = coerce_frame(frame.assign(**absent), monitored, strict=False)
     profile = build_profile(features, monitored, reference=ctx.reference,
                             sample_size=ctx.sample_size, row_offset=offset)  # fmt: skip
     outputs, outputs_missing = None, False

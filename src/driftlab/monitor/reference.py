@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from driftlab.monitor.model_checks import reference_extras
+from driftlab.monitor.quality import label_reference
 from driftlab.monitor.run import policy_for
 from driftlab.monitor.settings import MonitorSettings
 from driftlab.monitor.thresholds import fit_effect_thresholds
@@ -18,13 +19,19 @@ __all__ = ["prepare_reference"]
 
 
 def prepare_reference(rows: TrainingRows) -> dict[str, Any]:
-    """``ModelInfo.extra`` entries for monitoring: the group rates and reliance behind every
+    """``ModelInfo.extra`` entries for monitoring: the training labels' distribution, the
+    group rates and reliance behind every
     fairness and compliance check (when the project declares protected or prohibited
     features), and effect thresholds fitted on reference windows (``monitor.fit_thresholds``).
     """
     project = rows.project
     settings = MonitorSettings.of(project)
-    extras: dict[str, Any] = {}
+    # The training labels, for label drift once a window's labels arrive.
+    extras: dict[str, Any] = {
+        "label_reference": label_reference(
+            rows.y, classification=project.data.task.is_classification, bins=project.monitor.bins
+        )
+    }
     if project.protected_features or project.prohibited_features:
         extras |= reference_extras(settings, rows.bundle, rows.x, rows.y, rows.oof)
     if project.monitor.fit_thresholds:

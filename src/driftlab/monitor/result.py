@@ -18,9 +18,11 @@ __all__ = [
     "Incident",
     "IncidentCause",
     "IncidentFinding",
+    "LabelDrift",
     "MonitoringResult",
     "MultivariateDrift",
     "PerformanceResult",
+    "QualityIssue",
     "ServiceHealth",
 ]
 
@@ -150,16 +152,60 @@ class ExtremeValues:
 
 
 @dataclass(frozen=True)
+class QualityIssue:
+    """One data-quality problem of one column (see :mod:`driftlab.monitor.quality`)."""
+
+    feature: str  # a feature, or "request_id"
+    check: str  # out_of_range, declared_bounds, unparsable, new_category, missing_jump, duplicate
+    n: int  # window rows with the problem
+    share: float  # of the window's rows
+    flagged: bool  # a finding: past the share floor (and significant, where there is a test)
+    message: str
+    examples: list[Any] = field(default_factory=list)  # a few offending values
+    p_value: float | None = None  # the one-sided test against the reference, where there is one
+    reference_share: float | None = None  # what the reference holds (or leads one to expect)
+    details: dict[str, Any] = field(default_factory=dict)  # bounds, counts per category, ...
+
+    @property
+    def subject(self) -> str:
+        return f"{self.feature}:{self.check}"
+
+
+@dataclass(frozen=True)
 class DataQuality:
     """What the window's values say about the data feeding the model, whatever its drift."""
 
     extreme: list[ExtremeValues]  # only the features with at least one extreme value
     spans: float  # "far": beyond the reference's min or max by this many reference ranges
     min_share: float  # a feature's extreme values are a finding from this share of the rows
+    # Every other problem counted, flagged or not (runs stored before them have none).
+    issues: list[QualityIssue] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DataQuality:
-        return cls([ExtremeValues(**e) for e in d["extreme"]], d["spans"], d["min_share"])
+        return cls(
+            [ExtremeValues(**e) for e in d["extreme"]], d["spans"], d["min_share"],
+            [QualityIssue(**i) for i in d.get("issues") or []],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LabelDrift:
+    """The labels that arrived in the window against the training labels: the class balance
+    (classification) or the target's distribution over the reference's bins (regression)."""
+
+    n: int  # labeled rows in the window
+    reference_n: int
+    test: str  # "chi2"
+    statistic: float
+    p_value: float
+    shift: float  # total variation distance between the two distributions
+    min_shift: float
+    drifted: bool
+    categories: list[str]  # classes, or the target's bins
+    reference_shares: list[float]
+    window_shares: list[float]
+    message: str
 
 
 @dataclass(frozen=True)
@@ -266,6 +312,10 @@ class MonitoringResult:
     # checks that ran on that uniform sample}. None when every check saw every row.
     sampled: dict[str, Any] | None = None
     incidents: list[Incident] = field(default_factory=list)
+    label_drift: LabelDrift | None = None
+    # The window's span in event time (the project's role "timestamp" feature), when declared.
+    event_start: str | None = None
+    event_end: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -291,4 +341,6 @@ class MonitoringResult:
         d["data_quality"] = DataQuality.from_dict(dq) if dq else None
         d["check_errors"] = [CheckError(**e) for e in d.get("check_errors") or []]
         d["incidents"] = [Incident.from_dict(i) for i in d.get("incidents") or []]
+        ld = d.get("label_drift")
+        d["label_drift"] = LabelDrift(**ld) if ld else None
         return cls(**d)

@@ -11,7 +11,7 @@ from typing import TypeVar
 import pandas as pd
 
 from driftlab.calibration import Calibration, LossMap
-from driftlab.config import Feature, MonitorConfig
+from driftlab.config import Feature, MonitorConfig, event_time
 from driftlab.errors import ConfigError, DataError
 from driftlab.model import ModelBundle, ModelInfo
 from driftlab.monitor.concept import detect_concept_drift, error_level
@@ -22,7 +22,7 @@ from driftlab.monitor.findings import conclude
 from driftlab.monitor.model_checks import window_compliance, window_fairness_of
 from driftlab.monitor.multivariate import domain_classifier, pca_reconstruction, rows_frame
 from driftlab.monitor.performance import window_performance
-from driftlab.monitor.quality import data_quality
+from driftlab.monitor.quality import QualityTally, judge_quality, label_drift
 from driftlab.monitor.result import (
     CheckError,
     ConceptDrift,
@@ -146,7 +146,9 @@ def _run(
             f"logged predictions lack feature(s) {', '.join(missing)} that model version "
             f"{bundle.version} was trained with"
         )
-    features = coerce_frame(frame, monitored)
+    # Text where a number belongs becomes missing here; the data-quality tally (on the raw
+    # frame) counts it as unparsable, so a column that changes type is a finding of its own.
+    features = coerce_frame(frame, monitored, strict=False)
     policy = policy_for(settings, monitored, info.extra.get("effect_thresholds"))
     # From here on every check runs isolated: one that raises on this window's values is
     # recorded as a finding of its own (check_failed) and the others complete. A stored
@@ -164,9 +166,29 @@ def _run(
                    None)
         if window_profile is not None else None
     )  # fmt: skip
-    quality = checks.run(
-        "data_quality", lambda: data_quality(features, bundle.reference, monitored), None
-    )
+    tally = checks.run(
+        "data_quality",
+        lambda: QualityTally.start(
+            bundle.reference, info.features, margin=cfg.range_margin,
+            label_edges=(info.extra.get("label_reference") or {}).get("edges"),
+        ).add(frame),
+        None,
+    )  # fmt: skip
+    quality = (
+        checks.run(
+            "data_quality",
+            lambda: judge_quality(tally, bundle.reference, window_profile, monitored, cfg,
+                                  absent=frozenset(f.name for f in absent)),
+            None,
+        )
+        if tally is not None else None
+    )  # fmt: skip
+    labels = (
+        checks.run(
+            "label_drift", lambda: label_drift(tally, info.extra.get("label_reference"), cfg), None
+        )
+        if tally is not None else None
+    )  # fmt: skip
     performance = checks.run(
         "performance",
         lambda: window_performance(
@@ -253,6 +275,8 @@ def _run(
         data_quality=quality,
         check_errors=checks.errors,
         sampled=sampled,
+        label_drift=labels,
+        **_event_span(frame, info.features),
     )
     return conclude(result)
 
@@ -264,6 +288,17 @@ def _counted(streamed: Streamed, check: str, value: _T) -> _T:
     if error is not None:
         raise error
     return value
+
+
+def _event_span(frame: pd.DataFrame, features: list[Feature]) -> dict[str, str | None]:
+    """The first and last event time of the window (the role "timestamp" feature)."""
+    column = event_time(features)
+    if column is None or column.name not in frame.columns:
+        return {}
+    times = coerce_frame(frame, [column], strict=False)[column.name].dropna()
+    if times.empty:
+        return {}
+    return {"event_start": times.min().isoformat(), "event_end": times.max().isoformat()}
 
 
 class _Isolation:

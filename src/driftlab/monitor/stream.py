@@ -36,6 +36,6 @@ def profile_from_store(
     def chunks() -> Iterator[pd.DataFrame]:
         for frame in store.iter_window(model_name, start=start, end=end, chunk_rows=chunk_rows):
             absent = {f.name: None for f in features if f.name not in frame.columns}
-            yield coerce_frame(frame.assign(**absent), features)
+            yield coerce_frame(frame.assign(**absent), features, strict=False)
 
     return build_profile_chunks(chunks(), features, reference=reference, sample_size=sample_size)

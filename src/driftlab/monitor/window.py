@@ -151,7 +151,7 @@ class _Stream:
         # read at once); a window that is not the model's features stops the run.
         if self.profile is not None:
             absent = {f.name: None for f in self.features if f.name not in chunk.columns}
-            features = coerce_frame(chunk.assign(**absent), self.features)
+            features = coerce_frame(chunk.assign(**absent), self.features, strict=False)
             self.profile = self._guard("data_drift", lambda: self.profile.merge(  # type: ignore[union-attr]
                 build_profile(features, self.features, reference=self.bundle.reference,
                               sample_size=self.sample_size, row_offset=offset)))  # fmt: skip

@@ -29,6 +29,7 @@ import orjson
 import pandas as pd
 
 from driftlab.errors import RecordRejectedError, UnknownRunError
+from driftlab.schema import event_time_text
 from driftlab.store.codec import as_utc, finite, json_dumps, window_frame
 from driftlab.store.joblocks import ThreadLocks
 from driftlab.store.records import (
@@ -80,6 +81,21 @@ class _Prediction:
     probability: float | None
     latency_ms: float
     attributes: dict[str, Any] | None
+
+
+def _event_time(name: str) -> Any:
+    def when(p: _Prediction) -> str | None:
+        value = p.features.get(name)
+        return value if isinstance(value, str) else None
+
+    return when
+
+
+def _within(value: Any, lo: Any, hi: Any) -> bool:
+    """``lo <= value < hi`` (either bound optional); a row without a value is outside."""
+    if value is None:
+        return lo is None and hi is None
+    return (lo is None or value >= lo) and (hi is None or value < hi)
 
 
 class MemoryStore:
@@ -172,16 +188,21 @@ class MemoryStore:
         end: datetime | None,
         model_version: str | None,
         labeled_only: bool = False,
+        event_time: str | None = None,
     ) -> list[tuple[Any, ...]]:
         """The window's rows oldest first, in the form window_frame reads."""
         lo = None if start is None else as_utc(start)
         hi = None if end is None else as_utc(end)
+        when = (lambda p: p.ts) if event_time is None else _event_time(event_time)
+        if event_time is not None:  # compared as the stores hold it: fixed-width UTC text
+            lo = None if start is None else event_time_text(start)  # type: ignore[assignment]
+            hi = None if end is None else event_time_text(end)  # type: ignore[assignment]
         with self._lock:
             chosen = [
                 p for p in self._predictions.values()
                 if p.model_name == model_name
                 and (model_version is None or p.model_version == model_version)
-                and (lo is None or p.ts >= lo) and (hi is None or p.ts < hi)
+                and _within(when(p), lo, hi)
                 and (not labeled_only or p.request_id in self._labels)
             ]  # fmt: skip
             labels = dict(self._labels)
@@ -201,8 +222,9 @@ class MemoryStore:
         last_n: int | None = None,
         labeled_only: bool = False,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> pd.DataFrame:
-        rows = self._window(model_name, start, end, model_version, labeled_only)
+        rows = self._window(model_name, start, end, model_version, labeled_only, event_time)
         if last_n is not None:
             rows = rows[-last_n:] if last_n > 0 else []
         return window_frame(rows)
@@ -215,8 +237,9 @@ class MemoryStore:
         end: datetime | None = None,
         last_n: int | None = None,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> WindowSpan:
-        rows = self._window(model_name, start, end, model_version)
+        rows = self._window(model_name, start, end, model_version, event_time=event_time)
         if last_n is not None:
             rows = rows[-last_n:] if last_n > 0 else []
         if not rows:
@@ -236,6 +259,7 @@ class MemoryStore:
         chunk_rows: int = 50_000,
         model_version: str | None = None,
         span: WindowSpan | None = None,
+        event_time: str | None = None,
     ) -> Iterator[pd.DataFrame]:
         # Page by (ts, request_id) as the SQL store does, each page read when asked for: the
         # caller holds one chunk at a time, and rows logged meanwhile behave alike.
@@ -245,7 +269,8 @@ class MemoryStore:
         after: tuple[datetime, str] | None = None
         while True:
             page = [
-                r for r in self._window(model_name, start, end, model_version)
+                r
+                for r in self._window(model_name, start, end, model_version, event_time=event_time)
                 if (after is None or (r[1], r[0]) > after)
                 and (lo is None or lo <= (r[1], r[0])) and (hi is None or (r[1], r[0]) <= hi)
             ][:chunk_rows]  # fmt: skip

@@ -85,9 +85,14 @@ class WindowSource(Protocol):
         last_n: int | None = None,
         labeled_only: bool = False,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> pd.DataFrame:
         """Predictions in ``[start, end)`` (of ``model_version`` only, when given), the last
-        ``last_n`` of them, oldest first: WINDOW_COLUMNS, then one column per feature."""
+        ``last_n`` of them, oldest first: WINDOW_COLUMNS, then one column per feature.
+
+        ``start``/``end`` bound the log time, or with ``event_time`` (the name of the role
+        "timestamp" feature) the event time each row carries; rows without one are left out.
+        Order and ``last_n`` stay by log time."""
         ...
 
     def window_span(
@@ -98,6 +103,7 @@ class WindowSource(Protocol):
         end: datetime | None = None,
         last_n: int | None = None,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> WindowSpan:
         """Where the window :meth:`read_window` would return lies, without reading its rows:
         its size, its first and last row, the versions that served it."""
@@ -112,6 +118,7 @@ class WindowSource(Protocol):
         chunk_rows: int = 50_000,
         model_version: str | None = None,
         span: WindowSpan | None = None,
+        event_time: str | None = None,
     ) -> Iterator[pd.DataFrame]:
         """The same rows as :meth:`read_window` over a time range, oldest first, in chunks of
         at most ``chunk_rows``: one chunk is in memory at a time, however large the range.

@@ -254,10 +254,13 @@ class Window:
     start: datetime | None = None
     end: datetime | None = None
     last_n: int | None = None
+    # The role "timestamp" feature whose values start/end bound (None: the log time).
+    event_time: str | None = None
 
     def describe(self) -> str:
         if self.start or self.end:
-            return f"{self.start or 'beginning'} to {self.end or 'now'}"
+            span = f"{self.start or 'beginning'} to {self.end or 'now'}"
+            return f"{span} by event time ({self.event_time})" if self.event_time else span
         return f"last {self.last_n} predictions"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from driftlab.schema import event_time_text
 from driftlab.store.codec import utc, window_frame
 from driftlab.store.records import ServedVersion, WindowSpan
 from driftlab.store.sql.core import SqlCore, store_errors
@@ -20,11 +21,30 @@ from driftlab.store.sql.tables import labels, predictions, request_errors, utc_b
 __all__ = ["WindowMixin"]
 
 
+def _time_filter(event_time: str | None, dialect: str) -> tuple[Any, Any]:
+    """The column a window's bounds apply to, and how a bound is written for it: the log
+    time, or the event time inside the features (stored as fixed-width UTC text, so that
+    text order is time order; PostgreSQL compares it bytewise, whatever the database's
+    collation)."""
+    if event_time is None:
+        return predictions.c.ts, utc_bound
+    column = predictions.c.features[event_time].as_string()
+    if dialect == "postgresql":
+        column = column.collate("C")
+    return column, event_time_text
+
+
 def _window_query(
-    model_name: str, start: datetime | None, end: datetime | None, model_version: str | None
+    model_name: str,
+    start: datetime | None,
+    end: datetime | None,
+    model_version: str | None,
+    event_time: str | None = None,
+    dialect: str = "sqlite",
 ) -> Any:
     """Predictions of a model (and version) in [start, end) with their labels: the columns
-    window_frame expects (WINDOW_COLUMNS, then the features)."""
+    window_frame expects (WINDOW_COLUMNS, then the features). The bounds apply to the log
+    time, or to the ``event_time`` feature."""
     p, lab = predictions, labels
     q = (
         sa.select(
@@ -38,10 +58,11 @@ def _window_query(
     if model_version is not None:
         # In the query, before any limit: the last n rows *of this version*.
         q = q.where(p.c.model_version == model_version)
+    column, bound = _time_filter(event_time, dialect)
     if start is not None:
-        q = q.where(p.c.ts >= utc_bound(start))
+        q = q.where(column >= bound(start))
     if end is not None:
-        q = q.where(p.c.ts < utc_bound(end))
+        q = q.where(column < bound(end))
     return q
 
 
@@ -51,15 +72,18 @@ def _scoped(
     start: datetime | None,
     end: datetime | None,
     model_version: str | None,
+    event_time: str | None = None,
+    dialect: str = "sqlite",
 ) -> Any:
     p = predictions
     q = q.where(p.c.model_name == model_name)
     if model_version is not None:
         q = q.where(p.c.model_version == model_version)
+    column, bound = _time_filter(event_time, dialect)
     if start is not None:
-        q = q.where(p.c.ts >= utc_bound(start))
+        q = q.where(column >= bound(start))
     if end is not None:
-        q = q.where(p.c.ts < utc_bound(end))
+        q = q.where(column < bound(end))
     return q
 
 
@@ -92,9 +116,11 @@ class WindowMixin(SqlCore):
         last_n: int | None = None,
         labeled_only: bool = False,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> pd.DataFrame:
         p, lab = predictions, labels
-        q = _window_query(model_name, start, end, model_version)
+        q = _window_query(model_name, start, end, model_version, event_time,
+                          self.engine.dialect.name)  # fmt: skip
         if labeled_only:
             q = q.where(lab.c.label.is_not(None))
         q = q.order_by(p.c.ts.desc(), p.c.request_id.desc())
@@ -114,9 +140,11 @@ class WindowMixin(SqlCore):
         end: datetime | None = None,
         last_n: int | None = None,
         model_version: str | None = None,
+        event_time: str | None = None,
     ) -> WindowSpan:
         p = predictions
-        keys = _scoped(sa.select(p.c.ts, p.c.request_id), model_name, start, end, model_version)
+        scope = (model_name, start, end, model_version, event_time, self.engine.dialect.name)
+        keys = _scoped(sa.select(p.c.ts, p.c.request_id), *scope)
         newest_first = keys.order_by(p.c.ts.desc(), p.c.request_id.desc())
         with self.engine.connect() as conn:
             last = conn.execute(newest_first.limit(1)).first()
@@ -130,10 +158,9 @@ class WindowMixin(SqlCore):
             if first is None:
                 first = conn.execute(keys.order_by(p.c.ts, p.c.request_id).limit(1)).first()
             lo, hi = _key(first), _key(last)
-            q = _scoped(
-                sa.select(p.c.model_version, sa.func.count()), model_name, start, end,
-                model_version,
-            ).where(*_between(lo, hi)).group_by(p.c.model_version)  # fmt: skip
+            q = _scoped(sa.select(p.c.model_version, sa.func.count()), *scope).where(
+                *_between(lo, hi)
+            ).group_by(p.c.model_version)  # fmt: skip
             versions = {str(v): int(n) for v, n in conn.execute(q).all()}
         return WindowSpan(sum(versions.values()), lo, hi, versions)
 
@@ -146,13 +173,16 @@ class WindowMixin(SqlCore):
         chunk_rows: int = 50_000,
         model_version: str | None = None,
         span: WindowSpan | None = None,
+        event_time: str | None = None,
     ) -> Iterator[pd.DataFrame]:
         # Keyset pagination on (ts, request_id): each page is an index range scan, unlike
         # OFFSET, whose cost grows with every page already read; and no cursor or transaction
         # stays open between pages (a server-side cursor would hold one for the whole job).
         # Only one page of rows is in memory at a time, on SQLite and PostgreSQL alike.
         p = predictions
-        base = _window_query(model_name, start, end, model_version)
+        base = _window_query(
+            model_name, start, end, model_version, event_time, self.engine.dialect.name
+        )
         if span is not None:
             if span.first is None or span.last is None:
                 return

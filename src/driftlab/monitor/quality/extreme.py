@@ -19,20 +19,18 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pandas as pd
 
-from driftlab.config import Feature, FeatureKind
 from driftlab.formatting import num
-from driftlab.monitor.result import DataQuality, ExtremeValues
-from driftlab.profile import NumericProfile, Profile
+from driftlab.monitor.result import ExtremeValues
+from driftlab.profile import NumericProfile
 
 __all__ = [
     "EXAMPLES",
     "EXTREME_SHARE",
     "EXTREME_SPANS",
-    "data_quality",
     "extreme_bounds",
     "extreme_values",
+    "range_bounds",
 ]
 
 # Beyond the reference's min or max by more than this many reference ranges.
@@ -66,17 +64,15 @@ def extreme_bounds(lo: float, hi: float, spans: float = EXTREME_SPANS) -> tuple[
     return max(lower, -_MAX), min(upper, _MAX)
 
 
-def _extreme(
-    name: str, values: np.ndarray, ref: NumericProfile, n_rows: int, spans: float
-) -> ExtremeValues | None:
-    if ref.n == 0:  # a reference with no values has no range to be outside of
-        return None
-    lower, upper = extreme_bounds(ref.min, ref.max, spans)
-    present = values[~np.isnan(values)]
-    bad = present[~np.isfinite(present) | (present < lower) | (present > upper)]
-    if bad.size == 0:
-        return None
-    return extreme_values(name, int(bad.size), bad, ref, n_rows, spans)
+def range_bounds(lo: float, hi: float, margin: float) -> tuple[float, float]:
+    """The (lower, upper) bounds beyond which a value is *out of range*: the reference's
+    minimum and maximum widened by ``margin`` times its range (``monitor.range_margin``).
+    A constant reference widens by ``margin · max(|min|, |max|, 1)``.
+
+    >>> range_bounds(18.0, 90.0, 0.05)
+    (14.4, 93.6)
+    """
+    return extreme_bounds(lo, hi, margin)
 
 
 def extreme_values(
@@ -97,35 +93,3 @@ def extreme_values(
         f"{num(upper)}), e.g. {', '.join(num(v) for v in examples)}."
     )
     return ExtremeValues(name, n_bad, share, lower, upper, examples, message)
-
-
-def data_quality(
-    frame: pd.DataFrame,
-    reference: Profile,
-    features: list[Feature],
-    *,
-    spans: float = EXTREME_SPANS,
-    min_share: float = EXTREME_SHARE,
-) -> DataQuality:
-    """Count each numeric feature's extreme values in ``frame`` (see the module doc).
-
-    >>> from driftlab.profile import build_profile
-    >>> f = [Feature(name="x", kind="numeric")]
-    >>> ref = build_profile(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), f)
-    >>> dq = data_quality(pd.DataFrame({"x": [2.0, 1e308, 7.0, 7.5, None]}), ref, f)
-    >>> [(e.feature, e.n, e.share, e.lower, e.upper, e.examples) for e in dq.extreme]
-    [('x', 2, 0.4, -3.0, 7.0, [1e+308, 7.5])]
-    """
-    n_rows = len(frame)
-    extreme = []
-    for f in features:
-        ref = reference.features.get(f.name)
-        if f.kind is not FeatureKind.NUMERIC or not isinstance(ref, NumericProfile) or not n_rows:
-            continue
-        values = pd.to_numeric(frame[f.name], errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
-        found = _extreme(f.name, values, ref, n_rows, spans)
-        if found is not None:
-            extreme.append(found)
-    return DataQuality(extreme, spans, min_share)
