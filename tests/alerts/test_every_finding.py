@@ -159,6 +159,20 @@ def test_every_kind_is_a_prometheus_series(store: MemoryStore) -> None:
         assert registry.get_sample_value("driftlab_monitor_alerts", {"kind": kind}) == 1.0, kind
 
 
+@pytest.mark.parametrize(("before", "after", "gauge"), [(0.05, 0.3, 1.0), (0.3, 0.05, 0.0)])
+def test_concept_gauge_reads_one_only_when_errors_rose(
+    store: MemoryStore, before: float, after: float, gauge: float
+) -> None:
+    # Detectors fire on a fall in errors too: that is an improvement, and must not page.
+    run = _result()
+    concept = replace(run.concept, error_before=before, error_after=after)  # type: ignore[arg-type]
+    store.save_run(MODEL, "1", replace(run, concept=concept).to_dict())
+    registry = CollectorRegistry()
+    MonitoringGauges(registry, refresh_s=0).update(store, MODEL)
+    value = registry.get_sample_value("driftlab_concept_drift_detected", {"method": "adwin"})
+    assert value == gauge
+
+
 def test_every_kind_gets_a_resolved_notice_on_every_channel(store: MemoryStore) -> None:
     """A finding that clears is announced on every channel, for every kind. (Joint drift is
     not in the first run: it alerts only when no single feature drifted.)"""

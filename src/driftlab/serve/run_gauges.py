@@ -69,7 +69,8 @@ class MonitoringGauges:
         )
         self.concept = gauge(
             "driftlab_concept_drift_detected",
-            "1 when the concept-drift detector fired in the latest window's labeled stream.",
+            "1 when the concept-drift detector found the error rate rising in the latest "
+            "window's labeled stream (a fall in errors is an improvement and reads 0).",
             ("method",),
         )
         self.window_error = gauge(
@@ -171,7 +172,10 @@ class MonitoringGauges:
             self.multivariate_drifted.labels(m["method"]).set(1.0 if m.get("drifted") else 0.0)
         concept = result.get("concept") or {}
         if concept:
-            self.concept.labels(concept["method"]).set(1.0 if concept.get("detected") else 0.0)
+            rose = bool(concept.get("detected")) and (concept.get("error_after") or 0.0) > (
+                concept.get("error_before") or 0.0
+            )
+            self.concept.labels(concept["method"]).set(1.0 if rose else 0.0)
         self.window_error.set(_num(concept.get("window_error")))
         service = result.get("service") or {}
         for q, v in (service.get("latency_ms") or {}).items():
