@@ -218,6 +218,10 @@ def coerce_frame(
                     "fix the data or declare the feature kind = 'categorical'"
                 )
             out[f.name] = converted.to_numpy()
+        elif isinstance(col.dtype, pd.StringDtype):
+            # Text already (a window read from a store): _as_str would change only the
+            # missing values, to None; one vectorized step instead of a call per value.
+            out[f.name] = col.astype(object).where(col.notna(), None)
         else:
             # object dtype keeps None as None (pandas would infer a string dtype with NaN).
             out[f.name] = pd.Series([_as_str(v) for v in col.tolist()], dtype=object,

@@ -25,6 +25,18 @@ def test_expected_auc_equals_the_double_sum_and_sklearn_on_certain_labels() -> N
     assert _expected_auc(y, s) == pytest.approx(skm.roc_auc_score(y, s))
 
 
+def test_expected_auc_with_runs_of_tied_scores_equals_the_double_sum() -> None:
+    # Scores on a coarse grid: tied blocks of every length, short (summed in order, vectorized)
+    # and long (8 values or more, summed pairwise), each counting one half within itself.
+    rng = np.random.default_rng(3)
+    p, s = rng.random(120), np.round(rng.random(120) * 12) / 12
+    sizes = np.unique(s, return_counts=True)[1]
+    assert sizes.min() < 8 <= sizes.max()
+    brute = sum(p[i] * (1 - p[j]) * ((s[i] > s[j]) + 0.5 * (s[i] == s[j]))
+                for i, j in product(range(120), range(120)))  # fmt: skip
+    assert _expected_auc(p, s) == pytest.approx(brute / (p.sum() * (1 - p).sum()), rel=1e-12)
+
+
 def test_calibration_is_monotone_and_clipped() -> None:
     c = fit_calibration(np.array([0.1, 0.4, 0.6, 0.9]), np.array([0, 1, 0, 1]))
     out = c(np.array([-1.0, 0.1, 0.5, 0.9, 2.0]))

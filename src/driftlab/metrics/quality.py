@@ -43,16 +43,29 @@ def classification_metrics(
 
     yt = np.asarray(y_true, dtype=object)
     yp = np.asarray(y_pred, dtype=object)
-    out = {"accuracy": float(skm.accuracy_score(yt, yp))}
     binary = len(classes) == 2
+    labels, pos = list(classes), positive_class or classes[1]
+    # The counting metrics on class codes when every value is a class: the same counts, and
+    # scikit-learn sorts integers, not 100k strings, for each metric.
+    coded = _codes(yt, labels), _codes(yp, labels)
+    if coded[0] is not None and coded[1] is not None and pos in labels:
+        true, pred, labels, pos = coded[0], coded[1], list(range(len(labels))), labels.index(pos)
+    else:
+        true, pred = yt, yp
+    out = {"accuracy": float(skm.accuracy_score(true, pred))}
     kw: dict[str, object] = (
-        {"average": "binary", "pos_label": positive_class or classes[1]}
+        {"average": "binary", "pos_label": pos}
         if binary
-        else {"average": "macro", "labels": list(classes)}
+        else {"average": "macro", "labels": labels}
     )
-    out["precision"] = float(skm.precision_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
-    out["recall"] = float(skm.recall_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
-    out["f1"] = float(skm.f1_score(yt, yp, zero_division=0, **kw))  # type: ignore[arg-type]
+    # One call for the three (precision_score, recall_score and f1_score each make it).
+    precision, recall, f1, _ = skm.precision_recall_fscore_support(
+        true,
+        pred,
+        zero_division=0,
+        **kw,  # type: ignore[arg-type]
+    )
+    out.update(precision=float(precision), recall=float(recall), f1=float(f1))
     if proba is not None and set(yt.tolist()) <= set(classes):
         out["log_loss"] = float(skm.log_loss(yt, proba, labels=list(classes)))
     if proba is not None and len(set(yt.tolist())) > 1:
@@ -80,16 +93,36 @@ def class_breakdown(
     from sklearn import metrics as skm
 
     labels = list(classes)
-    cm = skm.confusion_matrix(list(y_true), list(y_pred), labels=labels)
-    p, r, f, s = skm.precision_recall_fscore_support(
-        list(y_true), list(y_pred), labels=labels, zero_division=0
-    )
+    true, pred = _codes(y_true, labels), _codes(y_pred, labels)
+    if true is None or pred is None:  # a value outside the classes: scikit-learn ignores it
+        true, pred, given = np.asarray(list(y_true)), np.asarray(list(y_pred)), labels
+    else:
+        given = list(range(len(labels)))
+    cm = skm.confusion_matrix(true, pred, labels=given)
+    p, r, f, s = skm.precision_recall_fscore_support(true, pred, labels=given, zero_division=0)
     per_class = {
         c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
             "support": int(s[i])}
         for i, c in enumerate(labels)
     }  # fmt: skip
     return {"labels": labels, "confusion_matrix": cm.tolist(), "per_class": per_class}
+
+
+def _codes(values: Sequence[object], labels: list[str]) -> np.ndarray | None:
+    """The index of each value in ``labels``; None when a value is not one of them (or the
+    labels repeat), where only the values themselves say what scikit-learn would do.
+
+    >>> _codes(["b", "a", "b"], ["a", "b"]).tolist(), _codes(["c"], ["a", "b"])
+    ([1, 0, 1], None)
+    """
+    import pandas as pd
+
+    if len(set(labels)) != len(labels):
+        return None
+    codes = pd.Index(labels, dtype=object).get_indexer(np.asarray(values, dtype=object))
+    if (codes < 0).any():
+        return None
+    return codes.astype(np.int64)
 
 
 def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, float]:

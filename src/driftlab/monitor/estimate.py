@@ -56,6 +56,26 @@ def _expected(p: np.ndarray, predicted_pos: np.ndarray) -> dict[str, float]:
     return {"accuracy": (tp + tn) / n, "precision": precision, "recall": recall, "f1": f1}
 
 
+def _block_sums(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``x[a:b].sum()`` for every block, rounded exactly as that call rounds: in order below 8
+    values (vectorized over the blocks of each size), numpy's pairwise sum from 8 on (rare:
+    long runs of tied scores). np.add.reduceat would round differently.
+
+    >>> x = np.array([0.1, 0.2, 0.3, 0.4])
+    >>> _block_sums(x, np.array([0, 1]), np.array([1, 4])).tolist() == [x[:1].sum(), x[1:].sum()]
+    True
+    """
+    sizes = ends - starts
+    out = x[starts].copy()
+    for m in np.unique(sizes[(sizes > 1) & (sizes < 8)]).tolist():
+        at = np.flatnonzero(sizes == m)
+        for r in range(1, m):
+            out[at] += x[starts[at] + r]
+    for k in np.flatnonzero(sizes >= 8).tolist():
+        out[k] = x[starts[k] : ends[k]].sum()
+    return out
+
+
 def _expected_auc(p: np.ndarray, score: np.ndarray) -> float | None:
     """E[AUC] with labels ~ Bernoulli(p): Σ_{i,j} p_i (1 - p_j) [s_i > s_j] / (Σp · Σ(1-p)),
     computed in O(n log n) by sorting on the score (ties count one half)."""
@@ -64,16 +84,12 @@ def _expected_auc(p: np.ndarray, score: np.ndarray) -> float | None:
         return None
     order = np.argsort(score, kind="stable")
     s, pp, nn = score[order], p[order], 1 - p[order]
-    total, neg_below = 0.0, 0.0
-    i = 0
-    while i < len(s):
-        j = i
-        while j < len(s) and s[j] == s[i]:
-            j += 1
-        block_pos, block_neg = pp[i:j].sum(), nn[i:j].sum()
-        total += block_pos * (neg_below + 0.5 * block_neg)
-        neg_below += block_neg
-        i = j
+    # One block per distinct score (ties); cumsum adds in order, as a loop over the blocks would.
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    ends = np.r_[starts[1:], len(s)]
+    block_pos, block_neg = _block_sums(pp, starts, ends), _block_sums(nn, starts, ends)
+    neg_below = np.r_[0.0, np.cumsum(block_neg)[:-1]]
+    total = np.cumsum(block_pos * (neg_below + 0.5 * block_neg))[-1]
     return float(total / (pos * neg))
 
 

@@ -37,6 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from driftlab.config import Feature, FeatureKind, MonitorConfig
 from driftlab.formatting import num, p_value, pct
+from driftlab.monitor.importance import auc_permutation_importance
 from driftlab.monitor.quality import extreme_bounds
 from driftlab.monitor.result import MultivariateDrift
 from driftlab.profile import RowSample
@@ -143,7 +144,6 @@ def domain_classifier(
 ) -> MultivariateDrift:
     """Can a classifier tell ``window`` rows from ``reference`` rows? See the module doc."""
     from scipy import stats
-    from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -170,13 +170,12 @@ def domain_classifier(
     top: list[dict[str, float]] = []
     if drifted and last_model is not None and last_val is not None:
         with threadpool_limits(limits=1):
-            imp = permutation_importance(
-                last_model, x.iloc[last_val], y[last_val], scoring="roc_auc", n_repeats=3,
-                random_state=seed,
-            )  # fmt: skip
-        order = np.argsort(-imp.importances_mean)[:5]
-        top = [{"feature": names[i], "importance": float(imp.importances_mean[i])}
-               for i in order if imp.importances_mean[i] > 0.01]  # fmt: skip
+            mean = auc_permutation_importance(
+                last_model, x.iloc[last_val], y[last_val], n_repeats=3, seed=seed
+            )
+        order = np.argsort(-mean)[:5]
+        top = [{"feature": names[i], "importance": float(mean[i])}
+               for i in order if mean[i] > 0.01]  # fmt: skip
     if drifted:
         names_txt = ", ".join(t["feature"] for t in top[:3]) or "no single feature"
         message = (

@@ -34,6 +34,7 @@ from driftlab.registry.artifacts import (
 )
 from driftlab.registry.base import ModelVersion
 from driftlab.registry.cache import BundleCache, digest_key
+from driftlab.registry.mlflow_sql import LocalVersion, local_version
 
 __all__ = ["MlflowRegistry"]
 
@@ -216,19 +217,39 @@ class MlflowRegistry:
 
     def load(self, name: str, version: str) -> ModelBundle:
         """The version's bundle; loaded (fetched, verified, deserialized) once per process
-        while its recorded digest stays the same (:mod:`driftlab.registry.cache`)."""
-        mv = self._version(name, version)
-        key = digest_key(self.tracking_uri, name, str(version), mv.tags or {})
-        return self.cache.get_or_load(key, lambda: self._load(name, str(version), mv))
+        while its recorded digest stays the same (:mod:`driftlab.registry.cache`).
 
-    def _load(self, name: str, version: str, mv: Any) -> ModelBundle:
-        artifacts = self._fetch(name, version, mv.run_id)
-        verify(name, version, mv.tags or {}, artifacts)
+        A database store whose artifacts are local folders is read without starting MLflow
+        (:mod:`driftlab.registry.mlflow_sql`); the files are verified all the same.
+        """
+        version = str(version)
+        local = local_version(self.tracking_uri, name, version)
+        if local is not None:
+            key = digest_key(self.tracking_uri, name, version, local.tags)
+            return self.cache.get_or_load(key, lambda: self._load_local(name, version, local))
+        mv = self._version(name, version)
+        key = digest_key(self.tracking_uri, name, version, mv.tags or {})
+        return self.cache.get_or_load(
+            key, lambda: self._load(name, version, mv.run_id, mv.tags or {})
+        )
+
+    def _load_local(self, name: str, version: str, local: LocalVersion) -> ModelBundle:
+        artifacts = local.read(_RUN_FILES)
+        verify(name, version, local.tags, artifacts)  # the same check as after a download
+        return self._bundle(name, version, local.run_id, artifacts)
+
+    def _load(self, name: str, version: str, run_id: str, tags: dict[str, str]) -> ModelBundle:
+        artifacts = self._fetch(name, version, run_id)
+        verify(name, version, tags, artifacts)
+        return self._bundle(name, version, run_id, artifacts)
+
+    def _bundle(self, name: str, version: str, run_id: str, artifacts: Artifacts) -> ModelBundle:
+        """The bundle parsed from verified bytes."""
         # Everything below parses the verified bytes; nothing is read from the store again.
         info, profile = artifacts.run_file(_INFO), artifacts.run_file(_PROFILE)
         if info is None or profile is None:
             raise RegistryError(
-                f"model {name!r} version {version}: run {mv.run_id} has no {_INFO} or "
+                f"model {name!r} version {version}: run {run_id} has no {_INFO} or "
                 f"{_PROFILE}; re-register the model with 'driftlab train'"
             )
         outputs = artifacts.run_file(_OUTPUTS)  # None: registered before prediction profiles

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,16 @@ import pandas as pd
 
 from driftlab.store.records import WINDOW_COLUMNS
 
-__all__ = ["JSON_OPTIONS", "as_utc", "finite", "json_dumps", "utc", "window_frame"]
+__all__ = [
+    "JSON_OPTIONS",
+    "as_utc",
+    "columns_frame",
+    "finite",
+    "json_dumps",
+    "loads_column",
+    "utc",
+    "window_frame",
+]
 
 JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # json_dumps' orjson options
 
@@ -60,7 +70,7 @@ def json_dumps(obj: Any) -> str:
         return json.dumps(finite(obj), allow_nan=False)
 
 
-def window_frame(rows: list[Any]) -> pd.DataFrame:
+def window_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """Window rows as a table: WINDOW_COLUMNS, then one column per feature and per logged
     attribute (protected attributes sent as request metadata). Each row is WINDOW_COLUMNS'
     values, then the attributes (or None), then the features.
@@ -71,10 +81,54 @@ def window_frame(rows: list[Any]) -> pd.DataFrame:
     >>> window_frame([row]).columns[-2:].tolist()
     ['sex', 'x']
     """
-    base = pd.DataFrame([r[:-2] for r in rows], columns=WINDOW_COLUMNS)
-    base["ts"] = [utc(t) for t in base["ts"]]
-    base["label_ts"] = [utc(t) for t in base["label_ts"]]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(WINDOW_COLUMNS) + 2)
+    return columns_frame(columns)
+
+
+def loads_column(texts: Sequence[str | bytes | None]) -> list[Any]:
+    """The JSON documents ``texts`` (None for SQL NULL) decoded, in one orjson call over the
+    array they form: a window's four JSON columns were most of reading it, decoded one
+    ``json.loads`` per value.
+
+    >>> loads_column(['{"a": 1}', None, '"x"'])
+    [{'a': 1}, None, 'x']
+    """
+    if not texts:
+        return []
+    parts = [t if isinstance(t, str) else "null" if t is None else t.decode() for t in texts]
+    try:
+        decoded: list[Any] = orjson.loads("[" + ",".join(parts) + "]")
+    except orjson.JSONDecodeError:
+        # Text driftlab did not write (NaN tokens of an older json.dumps): json accepts it.
+        decoded = [None if t is None else json.loads(t) for t in texts]
+    return decoded
+
+
+def _instants(values: Sequence[Any]) -> Any:
+    """UTC instants of the driver's values (text or naive UTC on SQLite, aware on PostgreSQL),
+    parsed in one call; a column with no value at all stays a column of None, as it always
+    read."""
+    if all(v is None for v in values):
+        return list(values)
+    return pd.to_datetime(list(values), utc=True, format="ISO8601")
+
+
+def columns_frame(columns: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The window frame from its columns: WINDOW_COLUMNS' values (JSON already decoded, times
+    as the driver gives them), then the attributes (dicts or None), then the features (dicts).
+
+    Built column by column: the rows' dicts become one list per feature, the times are parsed
+    in one vectorized call, and no per-row Python object is made on the way.
+    """
+    *head, attributes, features = columns
+    base = pd.DataFrame(
+        {
+            name: (_instants(values) if name in ("ts", "label_ts") else list(values))
+            for name, values in zip(WINDOW_COLUMNS, head, strict=True)
+        }
+    )
     # Rows logged before attributes were split out carry them inside the features.
-    merged = [{**(r[-2] or {}), **r[-1]} for r in rows]
-    feats = pd.DataFrame.from_records(merged, index=base.index)
+    if any(a for a in attributes):
+        features = [{**(a or {}), **f} for a, f in zip(attributes, features, strict=True)]
+    feats = pd.DataFrame.from_records(list(features), index=base.index)
     return pd.concat([base, feats], axis=1)

@@ -13,12 +13,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from driftlab.schema import event_time_text
-from driftlab.store.codec import utc, window_frame
-from driftlab.store.records import ServedVersion, WindowSpan
+from driftlab.store.codec import columns_frame, loads_column, utc
+from driftlab.store.records import WINDOW_COLUMNS, ServedVersion, WindowSpan
 from driftlab.store.sql.core import SqlCore, store_errors
 from driftlab.store.sql.tables import labels, predictions, request_errors, utc_bound
 
 __all__ = ["WindowMixin"]
+
+# Where _window_query's JSON columns are: prediction, label, attributes, features.
+_JSON_AT = (3, 6, 8, 9)
 
 
 def _time_filter(event_time: str | None, dialect: str) -> tuple[Any, Any]:
@@ -48,9 +51,9 @@ def _window_query(
     p, lab = predictions, labels
     q = (
         sa.select(
-            p.c.request_id, p.c.ts, p.c.model_version, p.c.prediction, p.c.probability,
-            p.c.latency_ms, lab.c.label, lab.c.ts.label("label_ts"), p.c.attributes,
-            p.c.features,
+            p.c.request_id, _raw(p.c.ts), p.c.model_version, _text(p.c.prediction),
+            p.c.probability, p.c.latency_ms, _text(lab.c.label), _raw(lab.c.ts, "label_ts"),
+            _text(p.c.attributes), _text(p.c.features),
         )
         .select_from(p.outerjoin(lab, p.c.request_id == lab.c.request_id))
         .where(p.c.model_name == model_name)
@@ -64,6 +67,37 @@ def _window_query(
     if end is not None:
         q = q.where(column < bound(end))
     return q
+
+
+# The window's columns come back as the driver reads them, with no per-value conversion by
+# SQLAlchemy (a JSON parse per value, a regex per SQLite time): window_rows decodes and parses
+# them a column at a time.
+def _text(column: Any) -> Any:
+    """A JSON column as its text (PostgreSQL's driver would parse it value by value)."""
+    return sa.cast(column, sa.Text).label(column.name)
+
+
+def _raw(column: Any, name: str | None = None) -> Any:
+    """A time column as the driver gives it: text on SQLite, an aware datetime on PostgreSQL."""
+    return sa.type_coerce(column, sa.String).label(name or column.name)
+
+
+def _fetch(conn: sa.Connection, q: Any) -> list[tuple[Any, ...]]:
+    # The DBAPI cursor's own tuples: no Row object per row.
+    result = conn.execute(q)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def window_rows(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """The window frame from rows of _window_query: its JSON columns decoded in bulk."""
+    n = len(WINDOW_COLUMNS) + 2
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * n
+    for i in _JSON_AT:
+        columns[i] = loads_column(columns[i])
+    return columns_frame(columns)
 
 
 def _scoped(
@@ -127,9 +161,9 @@ class WindowMixin(SqlCore):
         if last_n is not None:
             q = q.limit(last_n)
         with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
+            rows = _fetch(conn, q)
         rows.reverse()  # oldest first
-        return window_frame(rows)
+        return window_rows(rows)
 
     @store_errors
     def window_span(
@@ -193,19 +227,24 @@ class WindowMixin(SqlCore):
             rows = self._page(base, chunk_rows, after)
             if not rows:
                 return
-            yield window_frame(rows)
+            frame = window_rows(rows)
+            yield frame
             if len(rows) < chunk_rows:
                 return
-            after = (rows[-1].ts, rows[-1].request_id)
+            after = (frame["ts"].iloc[-1].to_pydatetime(), str(frame["request_id"].iloc[-1]))
 
     @store_errors
-    def _page(self, base: Any, chunk_rows: int, after: tuple[datetime, str] | None) -> list[Any]:
+    def _page(
+        self, base: Any, chunk_rows: int, after: tuple[datetime, str] | None
+    ) -> list[tuple[Any, ...]]:
         p = predictions
         q = base.limit(chunk_rows)
         if after is not None:
-            q = q.where(sa.tuple_(p.c.ts, p.c.request_id) > sa.tuple_(*after))
+            q = q.where(
+                sa.tuple_(p.c.ts, p.c.request_id) > sa.tuple_(utc_bound(after[0]), after[1])
+            )
         with self.engine.connect() as conn:
-            return list(conn.execute(q).all())
+            return _fetch(conn, q)
 
     @store_errors
     def count_errors(
