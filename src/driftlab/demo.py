@@ -33,6 +33,7 @@ from driftlab.config import Project, load_project
 from driftlab.errors import DriftlabError
 from driftlab.jobs import MonitorOutcome, monitor_job, train_job
 from driftlab.monitor import MonitoringResult
+from driftlab.monitor.result import Incident
 from driftlab.registry.base import Registry
 from driftlab.report import load_report, write_report
 from driftlab.retrain import PromotionDecision, retrain
@@ -64,6 +65,9 @@ class DemoOutcome:
     report: Path
     seconds: float
     after_alerts: list[str] = field(default_factory=list)  # window after a promoted retrain
+    # "severity: title; likely causes a, b, c" of each incident on the second window: what the
+    # channels received, one message each.
+    drifted_incidents: list[str] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -238,6 +242,7 @@ def run_demo(
         drift_alert_features=[a.subject for a in drifted.result.alerts if a.kind == "data_drift"],
         drifted_alerts=[f"{a.kind}: {a.subject}" for a in drifted.result.alerts],
         after_alerts=[f"{a.kind}: {a.subject}" for a in after.result.alerts] if after else [],
+        drifted_incidents=[_incident_line(i) for i in drifted.result.incidents],
         normal_alerts=len(normal.result.alerts),
         promoted=decision.promoted,
         served_version_after=served,
@@ -276,10 +281,21 @@ def _alert_summary(alerts: list[str], shown: int = 6) -> str:
     return ", ".join(alerts[:shown]) + more
 
 
+def _incident_line(incident: Incident, shown: int = 3) -> str:
+    causes = ", ".join(c.feature for c in incident.causes[:shown])
+    return f"{incident.severity}: {incident.title}" + (
+        f"; likely causes {causes}" if causes else ""
+    )
+
+
 def _summary(console: Console, o: DemoOutcome, reason: str) -> None:
     table = Table.grid(padding=(0, 2))
     table.add_row("Alerts on normal traffic", str(o.normal_alerts))
     table.add_row("Alerts on shifted traffic", _alert_summary(o.drifted_alerts))
+    table.add_row(
+        "Incidents (one message each)",
+        "\n".join(o.drifted_incidents) if o.drifted_incidents else "none",
+    )
     table.add_row("Retraining", ("promoted: " if o.promoted else "kept champion: ") + reason)
     if o.after_alerts:
         table.add_row("Alerts after retraining", _alert_summary(o.after_alerts))

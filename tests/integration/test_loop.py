@@ -23,6 +23,10 @@ def test_demo_loop_end_to_end(tmp_path: Path) -> None:
 
     assert outcome.normal_alerts == 0, "normal traffic must not alarm"
     assert outcome.drift_alert_features[0] == "Gr_Liv_Area", "largest effect first"
+    # One cause, one incident (one message per channel), the shifted feature its first cause.
+    assert len(outcome.drifted_alerts) > 1
+    [incident] = outcome.drifted_incidents
+    assert incident.startswith("critical: data drift") and "likely causes Gr_Liv_Area" in incident
     if outcome.promoted:
         assert outcome.served_version_after == "2"
     else:
