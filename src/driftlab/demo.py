@@ -182,7 +182,11 @@ def run_demo(
     port = _free_port()
     with serve_subprocess(scenario.project_file, port, workdir / "server.log") as url:
         console.print(f"Server up at {url} (log: {workdir / 'server.log'})")
-        with httpx.Client(base_url=url, timeout=30) as client:
+        # Idle connections are dropped before uvicorn's 5 s keep-alive closes them: between
+        # phases (a monitor job can take longer than that on a busy machine) a request sent on
+        # a connection the server is closing at that moment fails with "connection reset".
+        keep = httpx.Limits(keepalive_expiry=2.0)
+        with httpx.Client(base_url=url, timeout=30, limits=keep) as client:
             cols = (
                 TextColumn("{task.description}"),
                 BarColumn(),
